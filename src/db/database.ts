@@ -1,0 +1,60 @@
+/**
+ * @module One Kysely instance over either PostgreSQL (pg Pool) or embedded PGlite.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { DatabaseConfig } from './config.ts';
+import type { Database } from './schema.ts';
+
+export type DB = Kysely<Database>;
+
+export interface DatabaseHandle {
+  readonly db: DB;
+  readonly kind: DatabaseConfig['kind'];
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/**
+ * int8 carries ids, sequence numbers and counts here, never money (money is NUMERIC and
+ * stays a string). PGlite already returns numbers; make pg agree, and refuse silently
+ * losing precision.
+ */
+function parseInt8(text: string): number {
+  const value = Number.parseInt(text, 10);
+  if (!Number.isSafeInteger(value))
+    throw new Error(`int8 value ${text} exceeds the safe integer range`);
+  return value;
+}
+
+export function createPgPool(url: string, max: number): pg.Pool {
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID
+        ? parseInt8
+        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  return new pg.Pool({ connectionString: url, max, types });
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  if (config.kind === 'postgres') {
+    if (!config.url) throw new Error('a postgres database config needs a url');
+    const pool = createPgPool(config.url, config.poolSize ?? 10);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  const pglite = await PGlite.create(config.dataDir ?? 'memory://');
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,409 @@
+/**
+ * @module The ledger's rules applied in memory, with no I/O: given the locked accounts and
+ * the entries a batch refers to, decide each command in order and compute the entries to
+ * write and the balances that follow. A refused command leaves the state exactly as it was.
+ */
+import { LedgerError } from './errors.ts';
+import { chainHash, sha256Hex } from './hash.ts';
+import { AmountError, formatAmount, type Money, parseAmount, ZERO } from './money.ts';
+import type {
+  Direction,
+  EntryKind,
+  EntryReferences,
+  JournalEntry,
+  LedgerCommand,
+  Phase,
+  Posting,
+  PostingCommand,
+  Unit,
+} from './types.ts';
+
+export const MAX_POSTINGS_PER_ENTRY = 64;
+export const MAX_DESCRIPTION_LENGTH = 500;
+
+export interface AccountState {
+  readonly id: number;
+  readonly code: string;
+  readonly unit: Unit;
+  readonly normalSide: Direction;
+  readonly lowerBound: Money | null;
+  readonly upperBound: Money | null;
+  postedDebits: Money;
+  postedCredits: Money;
+  pendingDebits: Money;
+  pendingCredits: Money;
+}
+
+/** An entry already in the ledger (or written earlier in this batch) that a command names. */
+export interface ReferencedEntry {
+  readonly id: number;
+  readonly kind: EntryKind;
+  readonly postings: readonly Posting[];
+  resolved: boolean;
+  reversed: boolean;
+}
+
+export interface LedgerState {
+  readonly accountsByCode: Map<string, AccountState>;
+  readonly accountsById: Map<number, AccountState>;
+  readonly entries: Map<number, ReferencedEntry>;
+  /** Idempotency key → the entry it recorded and the hash of the command that recorded it. */
+  readonly keys: Map<string, { readonly entryId: number; readonly commandHash: string }>;
+  lastEntryId: number;
+  lastHash: string;
+}
+
+export type NewEntry = JournalEntry & { readonly commandHash: string };
+
+export type CommandOutcome =
+  | { readonly status: 'recorded'; readonly entry: NewEntry }
+  | { readonly status: 'replayed'; readonly entryId: number }
+  | { readonly status: 'rejected'; readonly error: LedgerError };
+
+const NO_REFERENCES: Required<EntryReferences> = {
+  poolId: null,
+  incidentId: null,
+  claimId: null,
+  payoutId: null,
+  category: null,
+};
+
+export function applyCommands(
+  state: LedgerState,
+  commands: readonly LedgerCommand[],
+  recordedAt: Date,
+): CommandOutcome[] {
+  return commands.map((command) => {
+    try {
+      return applyCommand(state, command, recordedAt);
+    } catch (error) {
+      if (error instanceof LedgerError) return { status: 'rejected', error };
+      if (error instanceof AmountError) {
+        return { status: 'rejected', error: new LedgerError('invalid_entry', error.message) };
+      }
+      throw error;
+    }
+  });
+}
+
+function applyCommand(
+  state: LedgerState,
+  command: LedgerCommand,
+  recordedAt: Date,
+): CommandOutcome {
+  const commandHash = hashCommand(command);
+  if (command.idempotencyKey !== undefined) {
+    const earlier = state.keys.get(command.idempotencyKey);
+    if (earlier) {
+      if (earlier.commandHash !== commandHash) {
+        throw new LedgerError(
+          'idempotency_conflict',
+          `idempotency key "${command.idempotencyKey}" was already used for a different entry (${earlier.entryId})`,
+          { entryId: String(earlier.entryId) },
+        );
+      }
+      return { status: 'replayed', entryId: earlier.entryId };
+    }
+  }
+  if (command.description.length > MAX_DESCRIPTION_LENGTH) {
+    throw new LedgerError(
+      'invalid_entry',
+      `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`,
+    );
+  }
+
+  const { kind, postings, pendingEntryId, reversesEntryId } = planPostings(state, command);
+  const touched = applyToAccounts(state, postings);
+
+  const id = state.lastEntryId + 1;
+  const entryWithoutHash = {
+    id,
+    kind,
+    description: command.description,
+    effectiveAt: command.effectiveAt ?? recordedAt,
+    recordedAt,
+    idempotencyKey: command.idempotencyKey ?? null,
+    pendingEntryId,
+    reversesEntryId,
+    references: { ...NO_REFERENCES, ...command.references },
+    postings,
+  };
+  const hash = chainHash(state.lastHash, entryWithoutHash);
+  const entry: NewEntry = { ...entryWithoutHash, prevHash: state.lastHash, hash, commandHash };
+
+  // Only now, with every check passed, does the state change.
+  for (const [account, next] of touched) Object.assign(account, next);
+  state.lastEntryId = id;
+  state.lastHash = hash;
+  state.entries.set(id, { id, kind, postings, resolved: false, reversed: false });
+  if (pendingEntryId !== null) markResolved(state, pendingEntryId);
+  if (reversesEntryId !== null) markReversed(state, reversesEntryId);
+  if (command.idempotencyKey !== undefined)
+    state.keys.set(command.idempotencyKey, { entryId: id, commandHash });
+  return { status: 'recorded', entry };
+}
+
+interface PlannedPostings {
+  readonly kind: EntryKind;
+  readonly postings: Posting[];
+  readonly pendingEntryId: number | null;
+  readonly reversesEntryId: number | null;
+}
+
+function planPostings(state: LedgerState, command: LedgerCommand): PlannedPostings {
+  switch (command.type) {
+    case 'transfer': {
+      const phase: Phase = command.pending ? 'pending' : 'posted';
+      const postings = resolvePostings(state, command.postings, phase);
+      assertBalanced(postings);
+      return {
+        kind: command.pending ? 'pending' : 'posted',
+        postings,
+        pendingEntryId: null,
+        reversesEntryId: null,
+      };
+    }
+    case 'post_pending': {
+      const hold = openHold(state, command.pendingEntryId);
+      const released = hold.postings.map((p) => ({ ...p, phase: 'release' as const }));
+      const posted = command.postings
+        ? resolvePostings(state, command.postings, 'posted')
+        : hold.postings.map((p) => ({ ...p, phase: 'posted' as const }));
+      const heldBySide = totalsByAccountSide(hold.postings);
+      for (const [side, amount] of totalsByAccountSide(posted)) {
+        const held = heldBySide.get(side) ?? ZERO;
+        if (amount.gt(held)) {
+          throw new LedgerError(
+            'exceeds_pending',
+            `posting ${formatAmount(amount)} as ${side} exceeds the ${formatAmount(held)} held by entry ${hold.id}`,
+          );
+        }
+      }
+      assertBalanced(posted);
+      return {
+        kind: 'post_pending',
+        postings: [...released, ...posted],
+        pendingEntryId: hold.id,
+        reversesEntryId: null,
+      };
+    }
+    case 'void_pending': {
+      const hold = openHold(state, command.pendingEntryId);
+      const released = hold.postings.map((p) => ({ ...p, phase: 'release' as const }));
+      return {
+        kind: 'void_pending',
+        postings: released,
+        pendingEntryId: hold.id,
+        reversesEntryId: null,
+      };
+    }
+    case 'reverse': {
+      const original = state.entries.get(command.entryId);
+      if (!original)
+        throw new LedgerError('entry_not_found', `journal entry ${command.entryId} does not exist`);
+      if (original.kind !== 'posted' && original.kind !== 'post_pending') {
+        throw new LedgerError(
+          'not_reversible',
+          `journal entry ${original.id} is a ${original.kind} entry; only posted entries are reversed (void a hold instead)`,
+        );
+      }
+      if (original.reversed)
+        throw new LedgerError(
+          'already_reversed',
+          `journal entry ${original.id} was already reversed`,
+        );
+      const postings = original.postings
+        .filter((p) => p.phase === 'posted')
+        .map((p) => ({ ...p, direction: opposite(p.direction) }));
+      return { kind: 'reversal', postings, pendingEntryId: null, reversesEntryId: original.id };
+    }
+  }
+}
+
+function openHold(state: LedgerState, pendingEntryId: number): ReferencedEntry {
+  const hold = state.entries.get(pendingEntryId);
+  if (!hold)
+    throw new LedgerError('entry_not_found', `journal entry ${pendingEntryId} does not exist`);
+  if (hold.kind !== 'pending')
+    throw new LedgerError('not_pending', `journal entry ${hold.id} is not a pending hold`);
+  if (hold.resolved) {
+    throw new LedgerError('already_resolved', `hold ${hold.id} was already posted or voided`);
+  }
+  return hold;
+}
+
+function resolvePostings(
+  state: LedgerState,
+  commands: readonly PostingCommand[],
+  phase: Phase,
+): Posting[] {
+  if (commands.length < 2)
+    throw new LedgerError('invalid_entry', 'an entry needs at least two postings');
+  if (commands.length > MAX_POSTINGS_PER_ENTRY) {
+    throw new LedgerError(
+      'invalid_entry',
+      `an entry has at most ${MAX_POSTINGS_PER_ENTRY} postings`,
+    );
+  }
+  return commands.map((posting) => {
+    const account = state.accountsByCode.get(posting.accountCode);
+    if (!account) {
+      throw new LedgerError('unknown_account', `account "${posting.accountCode}" does not exist`, {
+        account: posting.accountCode,
+      });
+    }
+    const amount =
+      typeof posting.amount === 'string' ? parseAmount(posting.amount) : posting.amount;
+    if (amount.lte(ZERO))
+      throw new LedgerError('invalid_entry', 'every posting amount must be greater than zero');
+    return {
+      accountId: account.id,
+      accountCode: account.code,
+      unit: account.unit,
+      direction: posting.direction,
+      phase,
+      amount: formatAmount(amount),
+    };
+  });
+}
+
+function assertBalanced(postings: readonly Posting[]): void {
+  const net = new Map<Unit, Money>();
+  for (const p of postings) {
+    const signed = p.direction === 'debit' ? parseAmount(p.amount) : parseAmount(p.amount).neg();
+    net.set(p.unit, (net.get(p.unit) ?? ZERO).plus(signed));
+  }
+  for (const [unit, difference] of net) {
+    if (!difference.isZero()) {
+      throw new LedgerError(
+        'unbalanced',
+        `debits and credits in ${unit} differ by ${formatAmount(difference.abs())}`,
+      );
+    }
+  }
+}
+
+type Balances = Pick<
+  AccountState,
+  'postedDebits' | 'postedCredits' | 'pendingDebits' | 'pendingCredits'
+>;
+
+/** Computes every touched account's next balances and checks its bounds, changing nothing. */
+function applyToAccounts(
+  state: LedgerState,
+  postings: readonly Posting[],
+): Map<AccountState, Balances> {
+  const next = new Map<AccountState, Balances>();
+  for (const p of postings) {
+    const account = state.accountsById.get(p.accountId);
+    if (!account) throw new Error(`account ${p.accountId} was not locked before applying entries`);
+    const balances = next.get(account) ?? {
+      postedDebits: account.postedDebits,
+      postedCredits: account.postedCredits,
+      pendingDebits: account.pendingDebits,
+      pendingCredits: account.pendingCredits,
+    };
+    const amount = parseAmount(p.amount);
+    const delta = p.phase === 'release' ? amount.neg() : amount;
+    if (p.phase === 'posted') {
+      if (p.direction === 'debit') balances.postedDebits = balances.postedDebits.plus(delta);
+      else balances.postedCredits = balances.postedCredits.plus(delta);
+    } else if (p.direction === 'debit') balances.pendingDebits = balances.pendingDebits.plus(delta);
+    else balances.pendingCredits = balances.pendingCredits.plus(delta);
+    next.set(account, balances);
+  }
+  for (const [account, balances] of next) assertWithinBounds(account, balances);
+  return next;
+}
+
+/** The balance on the account's normal side, with every hold at its worst for each bound. */
+export function boundedBalances(
+  account: AccountState,
+  b: Balances,
+): { lowest: Money; highest: Money } {
+  if (account.normalSide === 'debit') {
+    return {
+      lowest: b.postedDebits.minus(b.postedCredits).minus(b.pendingCredits),
+      highest: b.postedDebits.plus(b.pendingDebits).minus(b.postedCredits),
+    };
+  }
+  return {
+    lowest: b.postedCredits.minus(b.postedDebits).minus(b.pendingDebits),
+    highest: b.postedCredits.plus(b.pendingCredits).minus(b.postedDebits),
+  };
+}
+
+function assertWithinBounds(account: AccountState, balances: Balances): void {
+  const { lowest, highest } = boundedBalances(account, balances);
+  if (account.lowerBound && lowest.lt(account.lowerBound)) {
+    throw new LedgerError(
+      'limit_exceeded',
+      `account ${account.code} would fall to ${formatAmount(lowest)}, below its bound of ${formatAmount(account.lowerBound)}`,
+      {
+        account: account.code,
+        bound: formatAmount(account.lowerBound),
+        wouldBe: formatAmount(lowest),
+      },
+    );
+  }
+  if (account.upperBound && highest.gt(account.upperBound)) {
+    throw new LedgerError(
+      'limit_exceeded',
+      `account ${account.code} would rise to ${formatAmount(highest)}, above its bound of ${formatAmount(account.upperBound)}`,
+      {
+        account: account.code,
+        bound: formatAmount(account.upperBound),
+        wouldBe: formatAmount(highest),
+      },
+    );
+  }
+}
+
+function markResolved(state: LedgerState, entryId: number): void {
+  const hold = state.entries.get(entryId);
+  if (hold) hold.resolved = true;
+}
+
+function markReversed(state: LedgerState, entryId: number): void {
+  const original = state.entries.get(entryId);
+  if (original) original.reversed = true;
+}
+
+/** Sums per "direction account-code", e.g. "debit pool:1:coverage:consumed". */
+function totalsByAccountSide(postings: readonly Posting[]): Map<string, Money> {
+  const totals = new Map<string, Money>();
+  for (const p of postings) {
+    const side = `${p.direction} ${p.accountCode}`;
+    totals.set(side, (totals.get(side) ?? ZERO).plus(parseAmount(p.amount)));
+  }
+  return totals;
+}
+
+function opposite(direction: Direction): Direction {
+  return direction === 'debit' ? 'credit' : 'debit';
+}
+
+/** What makes two commands "the same" for idempotency: everything the caller said. */
+export function hashCommand(command: LedgerCommand): string {
+  const amountText = (amount: Money | string) => {
+    try {
+      return formatAmount(typeof amount === 'string' ? parseAmount(amount) : amount);
+    } catch {
+      return String(amount);
+    }
+  };
+  const postings = (list: readonly PostingCommand[] | undefined) =>
+    list?.map((p) => [p.accountCode, p.direction, amountText(p.amount)]) ?? null;
+  return sha256Hex(
+    JSON.stringify([
+      command.type,
+      command.description,
+      command.effectiveAt?.toISOString() ?? null,
+      { ...NO_REFERENCES, ...command.references },
+      command.type === 'transfer' ? [command.pending ?? false, postings(command.postings)] : null,
+      command.type === 'post_pending' ? [command.pendingEntryId, postings(command.postings)] : null,
+      command.type === 'void_pending' ? command.pendingEntryId : null,
+      command.type === 'reverse' ? command.entryId : null,
+    ]),
+  );
+}

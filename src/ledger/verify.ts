@@ -1,0 +1,177 @@
+/**
+ * @module Proves the ledger from scratch: walks every entry in id order, recomputes the
+ * hash chain, re-checks that each entry balances, re-adds every posting, and compares
+ * the sums with the balances the accounts report. Sums are in integer fen (BigInt), which
+ * is exact and fast enough to check hundreds of thousands of postings a second.
+ */
+import { sql } from 'kysely';
+import type { DB } from '../db/database.ts';
+import { chainHash, GENESIS_HASH, type HashedEntry } from './hash.ts';
+import type { Direction, EntryKind, Phase } from './types.ts';
+
+export interface VerificationReport {
+  readonly ok: boolean;
+  readonly entriesChecked: number;
+  readonly postingsChecked: number;
+  /** The first entry whose content, hash, link or balance is wrong, if any. */
+  readonly firstBadEntryId: number | null;
+  readonly problems: readonly string[];
+}
+
+const PAGE_SIZE = 5000;
+const MAX_PROBLEMS = 50;
+
+interface Totals {
+  postedDebits: bigint;
+  postedCredits: bigint;
+  pendingDebits: bigint;
+  pendingCredits: bigint;
+}
+
+/** "1234.50" → 123450n; NUMERIC(20,2) always reads back with two decimals. */
+function fen(amount: string): bigint {
+  const dot = amount.indexOf('.');
+  return dot < 0
+    ? BigInt(amount) * 100n
+    : BigInt(amount.slice(0, dot) + amount.slice(dot + 1).padEnd(2, '0'));
+}
+
+export async function verifyLedger(db: DB): Promise<VerificationReport> {
+  const problems: string[] = [];
+  let firstBadEntryId: number | null = null;
+  const flag = (entryId: number | null, problem: string) => {
+    if (entryId !== null && firstBadEntryId === null) firstBadEntryId = entryId;
+    if (problems.length < MAX_PROBLEMS) problems.push(problem);
+  };
+
+  const accounts = await db.selectFrom('ledger_account').selectAll().execute();
+  const unitOf = new Map(accounts.map((a) => [a.id, a.unit]));
+  const totals = new Map<number, Totals>(
+    accounts.map((a) => [
+      a.id,
+      { postedDebits: 0n, postedCredits: 0n, pendingDebits: 0n, pendingCredits: 0n },
+    ]),
+  );
+
+  let prevHash = GENESIS_HASH;
+  let expectedId = 1;
+  let entriesChecked = 0;
+  let postingsChecked = 0;
+  for (;;) {
+    const entries = await db
+      .selectFrom('journal_entry')
+      .selectAll()
+      .where('id', '>=', expectedId)
+      .orderBy('id')
+      .limit(PAGE_SIZE)
+      .execute();
+    if (entries.length === 0) break;
+    const lastId = entries[entries.length - 1]?.id ?? expectedId;
+    const postings = await sql<{
+      entry_id: number;
+      account_id: number;
+      direction: Direction;
+      phase: Phase;
+      amount: string;
+      effective_at: Date;
+    }>`
+      SELECT entry_id, account_id, direction, phase, amount::text AS amount, effective_at FROM posting
+      WHERE entry_id BETWEEN ${expectedId} AND ${lastId} ORDER BY entry_id, seq
+    `.execute(db);
+    let cursor = 0;
+    for (const entry of entries) {
+      const own: HashedEntry['postings'][number][] = [];
+      const net = new Map<string, bigint>();
+      while (cursor < postings.rows.length && (postings.rows[cursor]?.entry_id ?? 0) <= entry.id) {
+        const p = postings.rows[cursor++];
+        if (!p || p.entry_id !== entry.id) continue;
+        own.push({
+          accountId: p.account_id,
+          direction: p.direction,
+          phase: p.phase,
+          amount: p.amount,
+        });
+        const amount = fen(p.amount);
+        const t = totals.get(p.account_id);
+        if (!t) {
+          flag(entry.id, `entry ${entry.id} posts to unknown account ${p.account_id}`);
+          continue;
+        }
+        const signed = p.direction === 'debit' ? amount : -amount;
+        const key = `${unitOf.get(p.account_id)}/${p.phase}`;
+        net.set(key, (net.get(key) ?? 0n) + signed);
+        if (p.phase === 'posted') {
+          if (p.direction === 'debit') t.postedDebits += amount;
+          else t.postedCredits += amount;
+        } else {
+          const held = p.phase === 'pending' ? amount : -amount;
+          if (p.direction === 'debit') t.pendingDebits += held;
+          else t.pendingCredits += held;
+        }
+        if (p.effective_at.getTime() !== entry.effective_at.getTime()) {
+          flag(entry.id, `entry ${entry.id}: a posting's effective time differs from the entry's`);
+        }
+      }
+      postingsChecked += own.length;
+      if (entry.id !== expectedId)
+        flag(entry.id, `entry ids jump from ${expectedId - 1} to ${entry.id}`);
+      if (own.length !== entry.posting_count) {
+        flag(
+          entry.id,
+          `entry ${entry.id} has ${own.length} postings, recorded as ${entry.posting_count}`,
+        );
+      }
+      for (const [key, difference] of net) {
+        if (difference !== 0n) flag(entry.id, `entry ${entry.id} does not balance in ${key}`);
+      }
+      if (entry.prev_hash !== prevHash)
+        flag(entry.id, `entry ${entry.id} does not link to the hash before it`);
+      const recomputed = chainHash(entry.prev_hash, {
+        id: entry.id,
+        kind: entry.kind as EntryKind,
+        description: entry.description,
+        effectiveAt: entry.effective_at,
+        recordedAt: entry.recorded_at,
+        idempotencyKey: entry.idempotency_key,
+        pendingEntryId: entry.pending_entry_id,
+        reversesEntryId: entry.reverses_entry_id,
+        references: {
+          poolId: entry.pool_id,
+          incidentId: entry.incident_id,
+          claimId: entry.claim_id,
+          payoutId: entry.payout_id,
+          category: entry.category,
+        },
+        postings: own,
+      });
+      if (recomputed !== entry.hash)
+        flag(entry.id, `entry ${entry.id} has been altered: its hash does not match its content`);
+      prevHash = entry.hash;
+      expectedId = entry.id + 1;
+      entriesChecked++;
+    }
+  }
+
+  const head = await db
+    .selectFrom('ledger_chain')
+    .select(['last_entry_id', 'last_hash'])
+    .executeTakeFirst();
+  if (!head || head.last_entry_id !== expectedId - 1 || head.last_hash !== prevHash) {
+    flag(null, `the chain head does not name the last entry (${expectedId - 1})`);
+  }
+  for (const account of accounts) {
+    const t = totals.get(account.id);
+    if (!t) continue;
+    const mismatched =
+      t.postedDebits !== fen(account.posted_debits) ||
+      t.postedCredits !== fen(account.posted_credits) ||
+      t.pendingDebits !== fen(account.pending_debits) ||
+      t.pendingCredits !== fen(account.pending_credits);
+    if (mismatched)
+      flag(
+        null,
+        `account ${account.code}: its reported balance differs from the sum of its postings`,
+      );
+  }
+  return { ok: problems.length === 0, entriesChecked, postingsChecked, firstBadEntryId, problems };
+}

@@ -1,0 +1,12 @@
+/** Where the tests find PostgreSQL and Redis; the defaults are this project's machines. */
+export const ADMIN_DATABASE_URL =
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEMPLATE_DATABASE = 'riskpool_template';
+export const TEST_DATABASE_PREFIX = 'riskpool_t_';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
