@@ -64,9 +64,58 @@ export interface PostingTable {
   effective_at: Timestamp;
 }
 
+export type Role = 'reform_office' | 'insurer' | 'finance' | 'admin';
+
+export interface AppUserTable {
+  id: Generated<string>;
+  name: string;
+  role: Role;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+}
+
+export interface AccessTokenTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  label: string;
+  created_at: Generated<Date>;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface IdempotencyRecordTable {
+  user_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  method: string;
+  path: string;
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null, string | null> | null;
+  created_at: Generated<Date>;
+}
+
+export interface AuditRecordTable {
+  id: Generated<number>;
+  recorded_at: Generated<Date>;
+  actor_user_id: string | null;
+  actor_name: string;
+  actor_role: string;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  request_id: string;
+  request_hash: string;
+}
+
 export interface Database {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   journal_entry: JournalEntryTable;
   posting: PostingTable;
+  app_user: AppUserTable;
+  access_token: AccessTokenTable;
+  idempotency_record: IdempotencyRecordTable;
+  audit_record: AuditRecordTable;
 }

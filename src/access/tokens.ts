@@ -1,0 +1,105 @@
+/**
+ * @module Users and bearer tokens. A token is shown once when issued and stored only as
+ * its SHA-256; Web Crypto keeps this usable on Workers as well as Node.
+ */
+import type { DB } from '../db/database.ts';
+import type { Role } from '../db/schema.ts';
+import type { Tx } from '../db/transaction.ts';
+
+export const ROLES: readonly Role[] = ['reform_office', 'insurer', 'finance', 'admin'];
+
+export interface Actor {
+  readonly userId: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly tokenId: string;
+}
+
+export interface User {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly active: boolean;
+  readonly createdAt: Date;
+}
+
+export interface IssuedToken {
+  readonly tokenId: string;
+  readonly userId: string;
+  /** The bearer token itself: shown once, never stored. */
+  readonly token: string;
+}
+
+const TOKEN_PREFIX = 'rp_';
+
+export async function hashToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function newTokenText(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return TOKEN_PREFIX + base64.replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+export async function createUser(
+  db: DB | Tx,
+  name: string,
+  role: Role,
+  createdBy: string | null,
+): Promise<User> {
+  const row = await db
+    .insertInto('app_user')
+    .values({ name, role, created_by: createdBy })
+    .returning(['id', 'name', 'role', 'active', 'created_at'])
+    .executeTakeFirstOrThrow();
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    active: row.active,
+    createdAt: row.created_at,
+  };
+}
+
+export async function issueToken(db: DB | Tx, userId: string, label: string): Promise<IssuedToken> {
+  const token = newTokenText();
+  const row = await db
+    .insertInto('access_token')
+    .values({
+      user_id: userId,
+      label,
+      token_hash: await hashToken(token),
+      expires_at: null,
+      revoked_at: null,
+    })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  return { tokenId: row.id, userId, token };
+}
+
+/** The actor a token stands for, if it is known, unrevoked, unexpired and its user active. */
+export async function authenticateToken(db: DB, token: string): Promise<Actor | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+  const row = await db
+    .selectFrom('access_token')
+    .innerJoin('app_user', 'app_user.id', 'access_token.user_id')
+    .select([
+      'access_token.id as tokenId',
+      'app_user.id as userId',
+      'app_user.name',
+      'app_user.role',
+    ])
+    .where('access_token.token_hash', '=', await hashToken(token))
+    .where('access_token.revoked_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('access_token.expires_at', 'is', null),
+        eb('access_token.expires_at', '>', new Date()),
+      ]),
+    )
+    .where('app_user.active', '=', true)
+    .executeTakeFirst();
+  return row && { userId: row.userId, name: row.name, role: row.role, tokenId: row.tokenId };
+}

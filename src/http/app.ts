@@ -1,0 +1,182 @@
+/**
+ * @module The Hono app: Web-standard only (Request, Response, Web Crypto), so the same app
+ * serves from Node and from Workers. Routes are grouped by who uses them; every error
+ * leaves through `onError` as an RFC 9457 problem.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+import type { AppDependencies, AppEnv } from './env.ts';
+import { ProblemError, problemBody, toProblem, validationProblem } from './problem.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerLedgerRoutes } from './routes/ledger.ts';
+import { registerMeRoutes } from './routes/me.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+export type App = OpenAPIHono<AppEnv>;
+
+function zodProblem(error: ZodError, target: string): ProblemError {
+  const errors = error.issues.map((issue) => ({
+    field: [target, ...issue.path.map(String)].join('.'),
+    reason: issue.message,
+  }));
+  return validationProblem(errors, `the ${target === 'json' ? 'body' : target} is not valid`);
+}
+
+function requestContext(deps: AppDependencies) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const offered = c.req.header('x-request-id');
+    const requestId = offered && REQUEST_ID.test(offered) ? offered : crypto.randomUUID();
+    const logger = deps.logger.child({ requestId });
+    c.set('deps', deps);
+    c.set('requestId', requestId);
+    c.set('logger', logger);
+    const started = Date.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    c.var.logger.info(
+      {
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        status: c.res.status,
+        ms: Date.now() - started,
+      },
+      'request',
+    );
+  });
+}
+
+const jsonBodiesOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (BODY_METHODS.has(c.req.method)) {
+    const type = c.req.header('content-type');
+    const hasBody =
+      c.req.header('content-length') !== '0' && (type !== undefined || c.req.raw.body !== null);
+    if (hasBody && type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
+      throw new ProblemError(415, 'unsupported_media_type', 'send the body as application/json');
+    }
+  }
+  await next();
+});
+
+export function respondWithProblem(c: Context<AppEnv>, problem: ProblemError): Response {
+  const body = problemBody(problem, new URL(c.req.url).pathname, c.var.requestId ?? '');
+  if (problem.status === 405 && typeof problem.extensions.allow === 'string')
+    c.header('Allow', problem.extensions.allow);
+  c.header('X-Request-Id', c.var.requestId ?? '');
+  return c.body(JSON.stringify(body), problem.status as 400, {
+    'Content-Type': 'application/problem+json',
+  });
+}
+
+export function createApp(deps: AppDependencies): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw zodProblem(result.error, result.target);
+    },
+  });
+  app.use('*', requestContext(deps));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onError: () => {
+        throw new ProblemError(
+          413,
+          'payload_too_large',
+          `request bodies are limited to ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
+        );
+      },
+    }),
+  );
+  app.use('*', jsonBodiesOnly);
+
+  registerHealthRoutes(app);
+  registerMeRoutes(app);
+  registerAdminRoutes(app);
+  registerAuditRoutes(app);
+  registerLedgerRoutes(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A token issued by an admin (or printed at embedded start-up)',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Reform risk pool and claims ledger',
+      version: '0.1.0',
+      description:
+        'Risk pool (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), claims and a double-entry ledger. Amounts are strings with at most two decimals. Every change takes an Idempotency-Key header.',
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Reform risk pool API' }));
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, new URL(c.req.url).pathname);
+    if (allowed.length > 0) {
+      return respondWithProblem(
+        c,
+        new ProblemError(
+          405,
+          'method_not_allowed',
+          `${c.req.method} is not allowed here; use ${allowed.join(', ')}`,
+          {
+            allow: allowed.join(', '),
+          },
+        ),
+      );
+    }
+    return respondWithProblem(
+      c,
+      new ProblemError(404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`),
+    );
+  });
+
+  app.onError((error, c) => {
+    let problem: ProblemError;
+    if (error instanceof HTTPException) {
+      const malformed = error.status === 400 && /json/i.test(error.message);
+      problem = malformed
+        ? new ProblemError(400, 'malformed_json', 'the body is not valid JSON')
+        : new ProblemError(
+            error.status,
+            error.status === 413 ? 'payload_too_large' : 'bad_request',
+            error.message || 'bad request',
+          );
+    } else {
+      problem = toProblem(error);
+    }
+    if (problem.status >= 500) {
+      (c.var.logger ?? deps.logger).error(
+        {
+          err:
+            error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+        },
+        'unhandled error',
+      );
+    }
+    return respondWithProblem(c, problem);
+  });
+  return app;
+}
+
+/** Methods registered for a path, so an unknown method gets 405 with Allow, not 404. */
+function allowedMethods(app: App, pathname: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL' || route.path.includes('*')) continue;
+    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, '[^/]+')}$`);
+    if (pattern.test(pathname)) methods.add(route.method);
+  }
+  return [...methods].sort();
+}

@@ -1,0 +1,179 @@
+/**
+ * @module Ledger reads for finance and admin: trial balance, an account's balance (now or
+ * as of a moment) and its entries.
+ */
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { accountBalance, accountEntries, trialBalance } from '../../ledger/balances.ts';
+import type { JournalEntry } from '../../ledger/types.ts';
+import type { AppEnv } from '../env.ts';
+import { roleRoute } from '../route.ts';
+import { AmountSchema, IsoDateTimeSchema, PageLimitSchema } from '../schemas.ts';
+
+const UnitSchema = z.enum(['CNY', 'COVERAGE']);
+const AccountCodeSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9:._-]+$/)
+  .openapi({ example: 'cash:fund' });
+
+const BalanceSchema = z
+  .object({
+    accountCode: z.string(),
+    unit: UnitSchema,
+    normalSide: z.enum(['debit', 'credit']),
+    postedDebits: AmountSchema,
+    postedCredits: AmountSchema,
+    pendingDebits: AmountSchema,
+    pendingCredits: AmountSchema,
+    balance: z.string(),
+    heldAgainst: AmountSchema,
+    heldFor: AmountSchema,
+    availableBalance: z.string(),
+  })
+  .openapi('AccountBalance');
+
+const EntrySchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.string(),
+    description: z.string(),
+    effectiveAt: z.string(),
+    recordedAt: z.string(),
+    pendingEntryId: z.number().int().nullable(),
+    reversesEntryId: z.number().int().nullable(),
+    postings: z.array(
+      z.object({
+        accountCode: z.string(),
+        unit: UnitSchema,
+        direction: z.enum(['debit', 'credit']),
+        phase: z.enum(['posted', 'pending', 'release']),
+        amount: AmountSchema,
+      }),
+    ),
+    hash: z.string(),
+  })
+  .openapi('JournalEntry');
+
+const asOfQuery = z.object({ asOf: IsoDateTimeSchema.optional() });
+
+export const entryBody = (entry: JournalEntry) => ({
+  id: entry.id,
+  kind: entry.kind,
+  description: entry.description,
+  effectiveAt: entry.effectiveAt.toISOString(),
+  recordedAt: entry.recordedAt.toISOString(),
+  pendingEntryId: entry.pendingEntryId,
+  reversesEntryId: entry.reversesEntryId,
+  postings: entry.postings.map(({ accountCode, unit, direction, phase, amount }) => ({
+    accountCode,
+    unit,
+    direction,
+    phase,
+    amount,
+  })),
+  hash: entry.hash,
+});
+
+export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/ledger/trial-balance',
+      tags: ['finance'],
+      summary: 'Trial balance per unit, now or as of a moment',
+      request: { query: asOfQuery.extend({ unit: UnitSchema.optional() }) },
+      responses: {
+        200: {
+          description: 'Trial balance',
+          content: {
+            'application/json': {
+              schema: z.object({
+                asOf: z.string().nullable(),
+                lines: z.array(
+                  z.object({
+                    accountCode: z.string(),
+                    accountName: z.string(),
+                    unit: UnitSchema,
+                    debit: AmountSchema,
+                    credit: AmountSchema,
+                  }),
+                ),
+                totals: z.record(
+                  z.string(),
+                  z.object({ debit: AmountSchema, credit: AmountSchema }),
+                ),
+                balanced: z.boolean(),
+              }),
+            },
+          },
+        },
+      },
+    }),
+    async (c) => {
+      const { asOf, unit } = c.req.valid('query');
+      const report = await trialBalance(c.var.deps.db, {
+        asOf: asOf ? new Date(asOf) : undefined,
+        unit,
+      });
+      return c.json({ ...report, lines: [...report.lines] }, 200);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/ledger/accounts/{code}',
+      tags: ['finance'],
+      summary: "An account's balance, now or as of a moment",
+      request: { params: z.object({ code: AccountCodeSchema }), query: asOfQuery },
+      responses: {
+        200: { description: 'Balance', content: { 'application/json': { schema: BalanceSchema } } },
+      },
+    }),
+    async (c) => {
+      const { code } = c.req.valid('param');
+      const { asOf } = c.req.valid('query');
+      return c.json(
+        await accountBalance(c.var.deps.db, code, asOf ? new Date(asOf) : undefined),
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/ledger/accounts/{code}/entries',
+      tags: ['finance'],
+      summary: "An account's journal entries, newest first",
+      request: {
+        params: z.object({ code: AccountCodeSchema }),
+        query: z.object({
+          limit: PageLimitSchema,
+          before: z.coerce.number().int().positive().optional(),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'A page of entries',
+          content: {
+            'application/json': {
+              schema: z.object({
+                entries: z.array(EntrySchema),
+                nextBefore: z.number().int().nullable(),
+              }),
+            },
+          },
+        },
+      },
+    }),
+    async (c) => {
+      const { code } = c.req.valid('param');
+      const query = c.req.valid('query');
+      await accountBalance(c.var.deps.db, code);
+      const page = await accountEntries(c.var.deps.db, code, query);
+      return c.json({ entries: page.entries.map(entryBody), nextBefore: page.nextBefore }, 200);
+    },
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * @module `npm start`: the embedded default. PGlite in DATA_DIR (default .data/), migrated
+ * on boot, the county's pool seeded, demo tokens printed, API on PORT (default 8787).
+ * With DATABASE_URL set it runs the same way against PostgreSQL, but never makes tokens.
+ */
+import { rotateDemoTokens } from './access/demo-tokens.ts';
+import { databaseConfigFromEnv } from './db/config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createApp } from './http/app.ts';
+import { portFromEnv, serveApp } from './node/http-server.ts';
+import { createLogger } from './node/logger.ts';
+import { readinessChecks } from './node/readiness.ts';
+
+const logger = createLogger();
+const config = databaseConfigFromEnv();
+const port = portFromEnv();
+const handle = await openDatabase(config);
+await migrateToLatest(handle.db);
+const app = createApp({
+  db: handle.db,
+  logger,
+  readiness: readinessChecks(handle.db, process.env.REDIS_URL),
+});
+serveApp(app, port, logger, () => handle.close());
+
+const base = `http://127.0.0.1:${port}`;
+if (config.kind === 'pglite') {
+  const tokens = await rotateDemoTokens(handle.db);
+  console.log(
+    [
+      '',
+      `Risk pool service (embedded: PGlite in ${config.dataDir}) listening on ${base}`,
+      `API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`,
+      '',
+      'Demo tokens, one per role — FOR LOCAL USE ONLY; they are replaced at every start:',
+      ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(14)} ${token}`),
+      '',
+      `Try: curl -H "Authorization: Bearer ${tokens.admin}" ${base}/me`,
+      '',
+    ].join('\n'),
+  );
+} else {
+  logger.info({ port }, 'listening (PostgreSQL; issue tokens with npm run token)');
+}
