@@ -11,6 +11,7 @@ import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { seedDefaults } from './seed.ts';
 
 const logger = createLogger();
 const config = databaseConfigFromEnv();
@@ -26,12 +27,14 @@ serveApp(app, port, logger, () => handle.close());
 
 const base = `http://127.0.0.1:${port}`;
 if (config.kind === 'pglite') {
+  const pool = await seedDefaults(handle.db);
   const tokens = await rotateDemoTokens(handle.db);
   console.log(
     [
       '',
       `Risk pool service (embedded: PGlite in ${config.dataDir}) listening on ${base}`,
       `API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`,
+      `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), 2025–2026 working days, sample lists`,
       '',
       'Demo tokens, one per role — FOR LOCAL USE ONLY; they are replaced at every start:',
       ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(14)} ${token}`),

@@ -17,6 +17,10 @@ export interface DatabaseHandle {
 }
 
 const INT8_OID = 20;
+const DATE_OID = 1082;
+
+/** A DATE is a local calendar day: keep it the string "2026-10-01", never a Date at some midnight. */
+const keepDateText = (text: string): string => text;
 
 /**
  * int8 carries ids, sequence numbers and counts here, never money (money is NUMERIC and
@@ -35,9 +39,15 @@ export function createPgPool(url: string, max: number): pg.Pool {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID
         ? parseInt8
-        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        : oid === DATE_OID
+          ? keepDateText
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  return new pg.Pool({ connectionString: url, max, types });
+  const pool = new pg.Pool({ connectionString: url, max, types });
+  // An idle client whose server connection drops (a restart, a forced disconnect) emits
+  // 'error' on the pool; unheard, that would crash the process. The pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
@@ -47,7 +57,9 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
-  const pglite = await PGlite.create(config.dataDir ?? 'memory://');
+  const pglite = await PGlite.create(config.dataDir ?? 'memory://', {
+    parsers: { [INT8_OID]: parseInt8, [DATE_OID]: keepDateText },
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
     db,

@@ -6,6 +6,7 @@
  * compares these names with the migrated database.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { RegistryTables } from './schema-registry.ts';
 
 /** NUMERIC(20,2) as read from and written to the database. */
 export type Numeric = ColumnType<string, string, string>;
@@ -109,7 +110,254 @@ export interface AuditRecordTable {
   request_hash: string;
 }
 
-export interface Database {
+export interface PoolTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  insurer: string;
+  policy_number: string;
+  currency: Generated<'CNY'>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+}
+
+/** jsonb: what the driver returns on read, what we send (JSON text) on write. */
+export type Json<T> = ColumnType<T, string, string>;
+
+export interface CategoryTermRow {
+  category: string;
+  covered: boolean;
+  countsAgainstCaps: boolean;
+}
+
+export interface PoolTermsTable {
+  pool_id: string;
+  version: number;
+  effective_from: ColumnType<string, string, string>;
+  period_start: ColumnType<string, string, string>;
+  period_end: ColumnType<string, string, string>;
+  funding_ratio: Numeric;
+  per_incident_cap: Numeric;
+  cumulative_cap: Numeric;
+  categories: Json<CategoryTermRow[]>;
+  pool_warning_percents: Json<string[]>;
+  incident_warning_percent: Numeric;
+  four_eyes_threshold: ColumnType<string, string | undefined, string>;
+  reason: string;
+  recorded_at: Generated<Date>;
+  recorded_by: string | null;
+}
+
+export interface ContributionTable {
+  id: Generated<string>;
+  pool_id: string;
+  amount: Numeric;
+  received_on: ColumnType<string, string, string>;
+  payer: string;
+  bank_reference: string;
+  coverage_granted: Numeric;
+  surplus: Numeric;
+  entry_id: number;
+  recorded_at: Generated<Date>;
+  recorded_by: string | null;
+}
+
+export interface ContributionRefundTable {
+  id: Generated<string>;
+  contribution_id: string;
+  amount: Numeric;
+  refunded_on: ColumnType<string, string, string>;
+  bank_reference: string;
+  reason: string;
+  surplus_returned: Numeric;
+  coverage_released: Numeric;
+  entry_id: number;
+  recorded_at: Generated<Date>;
+  recorded_by: string | null;
+}
+
+export interface RemittanceTable {
+  id: Generated<string>;
+  pool_id: string;
+  amount: Numeric;
+  received_on: ColumnType<string, string, string>;
+  reference: string;
+  note: Generated<string>;
+  entry_id: number;
+  recorded_at: Generated<Date>;
+  recorded_by: string | null;
+}
+
+export interface CoverageAlertTable {
+  id: Generated<string>;
+  pool_id: string;
+  incident_id: string | null;
+  threshold_percent: Numeric;
+  committed: Numeric;
+  cap: Numeric;
+  raised_at: Generated<Date>;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+}
+
+export type ClaimStatus =
+  | 'submitted'
+  | 'under_review'
+  | 'awaiting_confirmation'
+  | 'approved'
+  | 'partly_approved'
+  | 'denied'
+  | 'payout_pending'
+  | 'paid'
+  | 'payout_failed'
+  | 'withdrawn'
+  | 'reopened';
+
+export interface IncidentTable {
+  id: Generated<string>;
+  pool_id: string;
+  risk_point_id: string;
+  occurred_on: ColumnType<string, string, string>;
+  description: string;
+  place: string;
+  reporter: string;
+  covered: boolean;
+  not_covered_reasons: Json<string[]>;
+  per_incident_cap: Numeric;
+  reported_at: Generated<Date>;
+  reported_by: string;
+}
+
+export interface ClaimTable {
+  id: Generated<string>;
+  incident_id: string;
+  status: ClaimStatus;
+  claimant: string;
+  submitted_at: Generated<Date>;
+  submitted_by: string;
+  status_changed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface EvidenceRow {
+  title: string;
+  documentNumber: string;
+  sha256: string;
+}
+
+export interface DuplicateRow {
+  claimLineId: string;
+  claimId: string;
+  matchedOn: 'document_number' | 'sha256';
+  value: string;
+}
+
+export interface ClaimLineTable {
+  id: Generated<string>;
+  claim_id: string;
+  line_no: number;
+  category: string;
+  amount_claimed: Numeric;
+  payee: string;
+  description: Generated<string>;
+  evidence: Json<EvidenceRow[]>;
+  possible_duplicate_of: Json<DuplicateRow[]>;
+  added_at: Generated<Date>;
+}
+
+export interface ClaimEvidenceTable {
+  claim_line_id: string;
+  document_number: string;
+  sha256: string;
+}
+
+export interface FindingRow {
+  code: string;
+  kind: 'automatic' | 'attested';
+  result: 'pass' | 'fail';
+  note: string;
+}
+
+export interface ClaimDecisionTable {
+  id: Generated<string>;
+  claim_id: string;
+  outcome: 'approved' | 'partly_approved' | 'denied';
+  state: 'awaiting_confirmation' | 'effective' | 'rejected_by_checker';
+  findings: Json<FindingRow[]>;
+  denial_reasons: Json<string[]>;
+  note: Generated<string>;
+  approved_total: Numeric;
+  incident_cap_cut: Numeric;
+  pool_cap_cut: Numeric;
+  payable: Numeric;
+  decided_at: Generated<Date>;
+  decided_by: string;
+  confirmed_at: Date | null;
+  confirmed_by: string | null;
+}
+
+export interface ClaimDecisionLineTable {
+  decision_id: string;
+  claim_line_id: string;
+  approved: Numeric;
+  payable: Numeric;
+  cut_by: 'per_incident_cap' | 'cumulative_cap' | null;
+  hold_entry_id: number | null;
+}
+
+export interface ClaimEventTable {
+  id: Generated<number>;
+  claim_id: string;
+  from_status: string | null;
+  to_status: string;
+  action: string;
+  note: Generated<string>;
+  actor_user_id: string;
+  recorded_at: Generated<Date>;
+}
+
+export type PayoutStatus = 'pending' | 'awaiting_funds' | 'sending' | 'paid' | 'failed' | 'void';
+
+export interface PayoutTable {
+  id: Generated<string>;
+  claim_id: string;
+  decision_id: string;
+  claim_line_id: string;
+  pool_id: string;
+  incident_id: string;
+  category: string;
+  payee: string;
+  amount: Numeric;
+  coverage_hold_entry_id: number | null;
+  cash_hold_entry_id: number | null;
+  status: PayoutStatus;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  last_error: string | null;
+  gateway: string | null;
+  gateway_reference: string | null;
+  settled_at: Date | null;
+  voided_at: Date | null;
+  void_reason: string | null;
+  created_at: Generated<Date>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface PayoutOutboxTable {
+  id: Generated<number>;
+  payout_id: string;
+  created_at: Generated<Date>;
+  relayed_at: Date | null;
+}
+
+export interface BankTransferTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  payee: string;
+  amount: Numeric;
+  created_at: Generated<Date>;
+}
+
+export interface Database extends RegistryTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   journal_entry: JournalEntryTable;
@@ -118,4 +366,20 @@ export interface Database {
   access_token: AccessTokenTable;
   idempotency_record: IdempotencyRecordTable;
   audit_record: AuditRecordTable;
+  pool: PoolTable;
+  pool_terms: PoolTermsTable;
+  contribution: ContributionTable;
+  contribution_refund: ContributionRefundTable;
+  remittance: RemittanceTable;
+  coverage_alert: CoverageAlertTable;
+  incident: IncidentTable;
+  claim: ClaimTable;
+  claim_line: ClaimLineTable;
+  claim_evidence: ClaimEvidenceTable;
+  claim_decision: ClaimDecisionTable;
+  claim_decision_line: ClaimDecisionLineTable;
+  claim_event: ClaimEventTable;
+  payout: PayoutTable;
+  payout_outbox: PayoutOutboxTable;
+  bank_transfer: BankTransferTable;
 }

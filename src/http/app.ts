@@ -14,9 +14,13 @@ import type { AppDependencies, AppEnv } from './env.ts';
 import { ProblemError, problemBody, toProblem, validationProblem } from './problem.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import { registerCalendarRoutes } from './routes/calendar.ts';
+import { registerClaimRoutes } from './routes/claims.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerMeRoutes } from './routes/me.ts';
+import { registerPoolRoutes } from './routes/pools.ts';
+import { registerRegistryRoutes } from './routes/registry.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -104,6 +108,10 @@ export function createApp(deps: AppDependencies): App {
   registerAdminRoutes(app);
   registerAuditRoutes(app);
   registerLedgerRoutes(app);
+  registerPoolRoutes(app);
+  registerRegistryRoutes(app);
+  registerCalendarRoutes(app);
+  registerClaimRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -175,7 +183,8 @@ function allowedMethods(app: App, pathname: string): string[] {
   const methods = new Set<string>();
   for (const route of app.routes) {
     if (route.method === 'ALL' || route.path.includes('*')) continue;
-    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, '[^/]+')}$`);
+    const literal = route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`^${literal.replace(/:[^/]+/g, '[^/]+')}$`);
     if (pattern.test(pathname)) methods.add(route.method);
   }
   return [...methods].sort();

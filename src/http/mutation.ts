@@ -38,6 +38,11 @@ export interface MutationResult<T, S extends SuccessStatus> {
   readonly body: T;
   /** Which record the change is about, for the audit trail. */
   readonly entityId: string | null;
+  /**
+   * What a replay of this request answers, when that must differ from `body`: a secret
+   * shown once (a new bearer token) must never be stored, so its replay omits it.
+   */
+  readonly replayBody?: object;
 }
 
 export interface MutationSpec {
@@ -50,6 +55,13 @@ export interface MutationSpec {
 }
 
 type SuccessStatus = 200 | 201 | 202;
+
+/** Domain values are deeply readonly; a JSON response body is a plain copy of one. */
+export type JsonBody<T> = T extends readonly (infer U)[]
+  ? JsonBody<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: JsonBody<T[K]> }
+    : T;
 
 export async function mutate<T extends object, S extends SuccessStatus>(
   c: Context<AppEnv>,
@@ -109,7 +121,10 @@ export async function mutate<T extends object, S extends SuccessStatus>(
         .execute();
       await trx
         .updateTable('idempotency_record')
-        .set({ response_status: result.status, response_body: JSON.stringify(result.body) })
+        .set({
+          response_status: result.status,
+          response_body: JSON.stringify(result.replayBody ?? result.body),
+        })
         .where('user_id', '=', actor.userId)
         .where('idempotency_key', '=', key)
         .execute();
@@ -119,5 +134,5 @@ export async function mutate<T extends object, S extends SuccessStatus>(
   );
   if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
   // A replay's body is the stored JSON of the first response, so it has the first's shape.
-  return c.json(outcome.body as T, outcome.status as S);
+  return c.json(outcome.body as JsonBody<T>, outcome.status as S);
 }

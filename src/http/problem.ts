@@ -4,9 +4,11 @@
  * ever reaches a client.
  */
 
-import { RetriesExhaustedError } from '../db/transaction.ts';
+import { ClaimError, type ClaimErrorCode } from '../claims/errors.ts';
+import { databaseErrorCode, RetriesExhaustedError } from '../db/transaction.ts';
 import { LedgerError, type LedgerErrorCode } from '../ledger/errors.ts';
 import { AmountError } from '../ledger/money.ts';
+import { PolicyError, type PolicyErrorCode } from '../policy/errors.ts';
 
 export type ProblemCode =
   | 'validation_failed'
@@ -95,9 +97,34 @@ const LEDGER_STATUS: Record<LedgerErrorCode, [number, ProblemCode | LedgerErrorC
   contention: [503, 'busy'],
 };
 
+const POLICY_STATUS: Record<PolicyErrorCode, number> = {
+  illegal_transition: 409,
+  conflict: 409,
+  limit_exceeded: 409,
+  not_found: 404,
+  validation_failed: 422,
+};
+
+const CLAIM_STATUS: Record<ClaimErrorCode, number> = {
+  illegal_transition: 409,
+  conflict: 409,
+  four_eyes_required: 409,
+  eligibility_failed: 422,
+  not_found: 404,
+  validation_failed: 422,
+};
+
 /** Turns any thrown value into a problem; unknown errors become a bare 500. */
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
+  if (error instanceof ClaimError) {
+    const facts = Object.keys(error.details).length ? { facts: error.details } : {};
+    return new ProblemError(CLAIM_STATUS[error.code], error.code, error.message, facts);
+  }
+  if (error instanceof PolicyError) {
+    const facts = Object.keys(error.details).length ? { facts: error.details } : {};
+    return new ProblemError(POLICY_STATUS[error.code], error.code, error.message, facts);
+  }
   if (error instanceof LedgerError) {
     const [status, code] = LEDGER_STATUS[error.code];
     return new ProblemError(
@@ -116,6 +143,22 @@ export function toProblem(error: unknown): ProblemError {
       'the service is busy with conflicting changes; retry with the same Idempotency-Key',
     );
   }
+  // The database refused a value our validation let through (a NUL character, a value out
+  // of a column's range, a duplicate): the client's input, so a 4xx — without the SQL.
+  const sqlState = databaseErrorCode(error);
+  if (sqlState?.startsWith('22') || sqlState === '23514') {
+    return validationProblem(
+      [],
+      'a value in the request cannot be stored (for example a NUL character or an out-of-range number)',
+    );
+  }
+  if (sqlState === '23505') {
+    return new ProblemError(
+      409,
+      'conflict',
+      'a record with the same identifying values already exists',
+    );
+  }
   return new ProblemError(
     500,
     'internal_error',
@@ -128,7 +171,7 @@ export function problemBody(
   instance: string,
   requestId: string,
 ): ProblemBody {
-  return {
+  const core = {
     type: `urn:problem:${problem.code}`,
     title: TITLES[problem.status] ?? 'Error',
     status: problem.status,
@@ -136,6 +179,9 @@ export function problemBody(
     detail: problem.detail,
     instance,
     requestId,
-    ...problem.extensions,
   };
+  // No extension may overwrite a member the RFC defines (status must stay the HTTP status)
+  // or the code clients switch on.
+  const extensions = Object.entries(problem.extensions).filter(([name]) => !(name in core));
+  return { ...core, ...Object.fromEntries(extensions) };
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { ADMIN_DATABASE_URL, databaseUrl, TEMPLATE_DATABASE, TEST_DATABASE_PREFIX } from './env.ts';
+import { ADMIN_DATABASE_URL, databaseUrl, TEST_DATABASE_PREFIX, templateDatabase } from './env.ts';
 
 export interface TestDatabase extends DatabaseHandle {
   /** The connection string, for tests that open connections of their own. */
@@ -28,7 +28,7 @@ export async function freshPostgres(poolSize = 10): Promise<TestDatabase> {
   await admin(async (client) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+        await client.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
         return;
       } catch (error) {
         // Two files cloning at the same instant can see each other as users of the template.

@@ -21,6 +21,8 @@ const UserSchema = z
   })
   .openapi('User');
 
+const NAME_TEXT = /^[\p{L}\p{N} ._@-]+$/u;
+
 const NewUserSchema = z
   .object({
     name: z
@@ -28,11 +30,12 @@ const NewUserSchema = z
       .trim()
       .min(1)
       .max(100)
-      .regex(/^[\p{L}\p{N} ._@-]+$/u, 'letters, digits, spaces and . _ @ -'),
+      .regex(NAME_TEXT, 'letters, digits, spaces and . _ @ -')
+      .openapi({ pattern: NAME_TEXT.source }),
     role: RoleSchema,
   })
   .strict()
-  .openapi('NewUser', { example: { name: 'Li Na (claims)', role: 'insurer' } });
+  .openapi('NewUser', { example: { name: 'Li Na', role: 'insurer' } });
 
 const NewTokenSchema = z
   .object({
@@ -41,7 +44,8 @@ const NewTokenSchema = z
       .trim()
       .min(1)
       .max(100)
-      .regex(/^[\p{L}\p{N} ._@-]+$/u),
+      .regex(NAME_TEXT, 'letters, digits, spaces and . _ @ -')
+      .openapi({ pattern: NAME_TEXT.source }),
   })
   .strict()
   .openapi('NewToken', { example: { label: 'laptop' } });
@@ -205,7 +209,12 @@ export function registerAdminRoutes(app: OpenAPIHono<AppEnv>): void {
           if (!user) throw notFound(`user ${params.userId}`);
           if (!user.active) throw new ProblemError(409, 'conflict', 'the user is deactivated');
           const issued = await issueToken(trx, user.id, body.label);
-          return { status: 201, body: issued, entityId: issued.tokenId };
+          return {
+            status: 201,
+            body: issued,
+            replayBody: { ...issued, token: null },
+            entityId: issued.tokenId,
+          };
         },
       );
     },

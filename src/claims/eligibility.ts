@@ -1,0 +1,121 @@
+/**
+ * @module Eligibility as a list of coded findings: the automatic ones the service computes
+ * from facts, and the ones a handler attests. Approving needs every finding to pass for
+ * every line that is paid anything.
+ */
+import type { FindingRow } from '../db/schema.ts';
+
+export const AUTOMATIC_FINDINGS = [
+  'RISK_POINT_FILED_BEFORE_INCIDENT',
+  'WITHIN_POLICY_PERIOD',
+  'CATEGORY_COVERED',
+  'CAPS_NOT_EXHAUSTED',
+  'NO_DUPLICATE',
+] as const;
+
+export const ATTESTED_FINDINGS = [
+  'RISK_CONTROL_AS_FILED',
+  'NON_SUBJECTIVE_OR_FORCE_MAJEURE',
+  'NO_NEGATIVE_LIST_SITUATION',
+  'MEETS_CLAIM_STANDARDS',
+] as const;
+
+export type AttestedFindingCode = (typeof ATTESTED_FINDINGS)[number];
+
+/** Coded reasons a denial may give: any finding, or these. */
+export const DENIAL_REASONS = [
+  ...AUTOMATIC_FINDINGS,
+  ...ATTESTED_FINDINGS,
+  'NOT_AN_ECONOMIC_LOSS',
+  'INSUFFICIENT_EVIDENCE',
+  'OTHER',
+] as const;
+export type DenialReason = (typeof DENIAL_REASONS)[number];
+
+export type Finding = FindingRow;
+
+export interface EligibilityFacts {
+  readonly riskPointRegisteredOn: string | null;
+  readonly occurredOn: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  /** Categories of the lines that would be paid, and whether the terms cover each. */
+  readonly lineCategories: readonly { readonly category: string; readonly covered: boolean }[];
+  readonly incidentRemaining: string;
+  readonly poolRemaining: string;
+  readonly duplicateLines: number;
+}
+
+const isZero = (amount: string) => /^0(\.0+)?$/.test(amount);
+
+export function automaticFindings(facts: EligibilityFacts): Finding[] {
+  const filed =
+    facts.riskPointRegisteredOn !== null && facts.riskPointRegisteredOn < facts.occurredOn;
+  const inPeriod = facts.occurredOn >= facts.periodStart && facts.occurredOn <= facts.periodEnd;
+  const uncovered = facts.lineCategories
+    .filter((line) => !line.covered)
+    .map((line) => line.category);
+  const exhausted = isZero(facts.incidentRemaining) || isZero(facts.poolRemaining);
+  return [
+    {
+      code: 'RISK_POINT_FILED_BEFORE_INCIDENT',
+      kind: 'automatic',
+      result: filed ? 'pass' : 'fail',
+      note: facts.riskPointRegisteredOn
+        ? `registered ${facts.riskPointRegisteredOn}, incident ${facts.occurredOn}`
+        : 'the risk point is not registered',
+    },
+    {
+      code: 'WITHIN_POLICY_PERIOD',
+      kind: 'automatic',
+      result: inPeriod ? 'pass' : 'fail',
+      note: `policy period ${facts.periodStart} – ${facts.periodEnd}, incident ${facts.occurredOn}`,
+    },
+    {
+      code: 'CATEGORY_COVERED',
+      kind: 'automatic',
+      result: uncovered.length === 0 ? 'pass' : 'fail',
+      note:
+        uncovered.length === 0
+          ? 'every category is covered'
+          : `not covered: ${[...new Set(uncovered)].join(', ')}`,
+    },
+    {
+      code: 'CAPS_NOT_EXHAUSTED',
+      kind: 'automatic',
+      result: exhausted ? 'fail' : 'pass',
+      note: `incident cap left ${facts.incidentRemaining}, pool coverage left ${facts.poolRemaining}`,
+    },
+    {
+      code: 'NO_DUPLICATE',
+      kind: 'automatic',
+      result: facts.duplicateLines === 0 ? 'pass' : 'fail',
+      note:
+        facts.duplicateLines === 0
+          ? 'no evidence claimed before'
+          : `${facts.duplicateLines} line(s) name evidence claimed before`,
+    },
+  ];
+}
+
+export interface Attestation {
+  readonly code: AttestedFindingCode;
+  readonly result: 'pass' | 'fail';
+  readonly note: string;
+}
+
+/** The handler's attestations, checked to be exactly the four, each once. */
+export function attestedFindings(attestations: readonly Attestation[]): {
+  findings: Finding[];
+  missing: string[];
+} {
+  const byCode = new Map(attestations.map((a) => [a.code, a]));
+  const missing = ATTESTED_FINDINGS.filter((code) => !byCode.has(code));
+  const findings = ATTESTED_FINDINGS.flatMap((code) => {
+    const attestation = byCode.get(code);
+    return attestation
+      ? [{ code, kind: 'attested' as const, result: attestation.result, note: attestation.note }]
+      : [];
+  });
+  return { findings, missing };
+}

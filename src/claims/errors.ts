@@ -1,0 +1,21 @@
+/**
+ * @module The claims layer's refusals, each with a stable machine code.
+ */
+export type ClaimErrorCode =
+  | 'illegal_transition'
+  | 'not_found'
+  | 'conflict'
+  | 'validation_failed'
+  | 'eligibility_failed'
+  | 'four_eyes_required';
+
+export class ClaimError extends Error {
+  override readonly name = 'ClaimError';
+  constructor(
+    readonly code: ClaimErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}

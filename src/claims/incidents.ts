@@ -1,0 +1,205 @@
+/**
+ * @module Incidents (事故): one loss event against one risk point. An incident dated on or
+ * before its risk point's registration day, or outside the policy period, is recorded but
+ * marked not covered, with the reasons. A covered incident gets its per-incident cap as
+ * ledger accounts, from the terms in force on the day it occurred.
+ */
+import type { DB } from '../db/database.ts';
+import type { Tx } from '../db/transaction.ts';
+import { openAccount } from '../ledger/accounts.ts';
+import { accountBalances } from '../ledger/balances.ts';
+import { formatAmount, Money } from '../ledger/money.ts';
+import { recordCommandInTransaction } from '../ledger/record.ts';
+import { localDateText } from '../policy/local-date.ts';
+import { lockPool } from '../policy/pools.ts';
+import { termsInForce } from '../policy/terms.ts';
+import { ClaimError } from './errors.ts';
+import { incidentAccountCodes, incidentAccountSpecs } from './incident-accounts.ts';
+
+export interface NewIncident {
+  readonly pool: string;
+  readonly riskPointId: string;
+  readonly occurredOn: string;
+  readonly description: string;
+  readonly place: string;
+  readonly reporter: string;
+}
+
+export interface Incident {
+  readonly id: string;
+  readonly poolId: string;
+  readonly riskPointId: string;
+  readonly occurredOn: string;
+  readonly description: string;
+  readonly place: string;
+  readonly reporter: string;
+  readonly covered: boolean;
+  readonly notCoveredReasons: readonly string[];
+  readonly perIncidentCap: string;
+  readonly reportedAt: string;
+}
+
+type IncidentRow = {
+  id: string;
+  pool_id: string;
+  risk_point_id: string;
+  occurred_on: string;
+  description: string;
+  place: string;
+  reporter: string;
+  covered: boolean;
+  not_covered_reasons: string[];
+  per_incident_cap: string;
+  reported_at: Date;
+};
+
+function toIncident(row: IncidentRow): Incident {
+  return {
+    id: row.id,
+    poolId: row.pool_id,
+    riskPointId: row.risk_point_id,
+    occurredOn: row.occurred_on,
+    description: row.description,
+    place: row.place,
+    reporter: row.reporter,
+    covered: row.covered,
+    notCoveredReasons: row.not_covered_reasons,
+    perIncidentCap: row.per_incident_cap,
+    reportedAt: row.reported_at.toISOString(),
+  };
+}
+
+/** Why an incident is not covered; empty when it is. Pure: the facts decide. */
+export function coverageGaps(facts: {
+  riskPointRegisteredOn: string | null;
+  occurredOn: string;
+  periodStart: string;
+  periodEnd: string;
+}): string[] {
+  const gaps: string[] = [];
+  if (facts.riskPointRegisteredOn === null) {
+    gaps.push('the risk point was never registered (filed)');
+  } else if (facts.riskPointRegisteredOn >= facts.occurredOn) {
+    gaps.push(
+      `the risk point was registered on ${facts.riskPointRegisteredOn}, not before the incident on ${facts.occurredOn}`,
+    );
+  }
+  if (facts.occurredOn < facts.periodStart || facts.occurredOn > facts.periodEnd) {
+    gaps.push(
+      `the incident on ${facts.occurredOn} is outside the policy period ${facts.periodStart} – ${facts.periodEnd}`,
+    );
+  }
+  return gaps;
+}
+
+export async function reportIncident(
+  trx: Tx,
+  input: NewIncident,
+  reportedBy: string,
+): Promise<Incident> {
+  const pool = await lockPool(trx, input.pool);
+  const riskPoint = await trx
+    .selectFrom('risk_point')
+    .select(['id', localDateText<string | null>('registered_on').as('registered_on')])
+    .where('id', '=', input.riskPointId)
+    .executeTakeFirst();
+  if (!riskPoint)
+    throw new ClaimError('not_found', `risk point ${input.riskPointId} does not exist`);
+  const terms = await termsInForce(trx, pool.id, input.occurredOn);
+  const gaps = coverageGaps({
+    riskPointRegisteredOn: riskPoint.registered_on,
+    occurredOn: input.occurredOn,
+    periodStart: terms.periodStart,
+    periodEnd: terms.periodEnd,
+  });
+  const row = await trx
+    .insertInto('incident')
+    .values({
+      pool_id: pool.id,
+      risk_point_id: riskPoint.id,
+      occurred_on: input.occurredOn,
+      description: input.description,
+      place: input.place,
+      reporter: input.reporter,
+      covered: gaps.length === 0,
+      not_covered_reasons: JSON.stringify(gaps),
+      per_incident_cap: formatAmount(terms.perIncidentCap),
+      reported_by: reportedBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (row.covered) {
+    for (const spec of incidentAccountSpecs(row.id)) await openAccount(trx, spec);
+    const codes = incidentAccountCodes(row.id);
+    await recordCommandInTransaction(trx, {
+      type: 'transfer',
+      idempotencyKey: `incident:${row.id}:open`,
+      description: `per-incident cap for incident ${row.id}`,
+      references: { poolId: pool.id, incidentId: row.id },
+      postings: [
+        { accountCode: codes.available, direction: 'debit', amount: terms.perIncidentCap },
+        { accountCode: codes.limit, direction: 'credit', amount: terms.perIncidentCap },
+      ],
+    });
+  }
+  return toIncident(row);
+}
+
+export async function getIncident(db: DB | Tx, incidentId: string): Promise<Incident> {
+  const row = await db
+    .selectFrom('incident')
+    .selectAll()
+    .where('id', '=', incidentId)
+    .executeTakeFirst();
+  if (!row) throw new ClaimError('not_found', `incident ${incidentId} does not exist`);
+  return toIncident(row);
+}
+
+export async function lockIncident(trx: Tx, incidentId: string): Promise<Incident> {
+  const row = await trx
+    .selectFrom('incident')
+    .selectAll()
+    .where('id', '=', incidentId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw new ClaimError('not_found', `incident ${incidentId} does not exist`);
+  return toIncident(row);
+}
+
+export interface IncidentCoverage {
+  readonly incidentId: string;
+  readonly cap: string;
+  readonly reserved: string;
+  readonly consumed: string;
+  /** cap − reserved − consumed: what the incident's claims can still draw. */
+  readonly remaining: string;
+}
+
+export async function incidentCoverage(
+  db: DB | Tx,
+  incident: Incident,
+  asOf?: Date,
+): Promise<IncidentCoverage> {
+  if (!incident.covered) {
+    return {
+      incidentId: incident.id,
+      cap: '0.00',
+      reserved: '0.00',
+      consumed: '0.00',
+      remaining: '0.00',
+    };
+  }
+  const codes = incidentAccountCodes(incident.id);
+  const balances = await accountBalances(db, [codes.available, codes.consumed], asOf);
+  const available = balances.get(codes.available);
+  const consumed = balances.get(codes.consumed);
+  if (!available || !consumed)
+    throw new Error(`incident ${incident.id} is missing its ledger accounts`);
+  return {
+    incidentId: incident.id,
+    cap: formatAmount(new Money(incident.perIncidentCap)),
+    reserved: available.heldAgainst,
+    consumed: consumed.balance,
+    remaining: available.availableBalance,
+  };
+}

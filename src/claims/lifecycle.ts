@@ -1,0 +1,55 @@
+/**
+ * @module A claim's life cycle as a table: which action moves a claim from which status to
+ * which. Everything else is an illegal transition, refused with a clear error.
+ *
+ * submitted → under_review → (awaiting_confirmation →) approved | partly_approved | denied
+ * approved | partly_approved → payout_pending → paid (payout_failed → payout_pending)
+ * submitted | under_review → withdrawn;  approved | partly_approved | denied | paid → reopened
+ */
+import type { ClaimStatus } from '../db/schema.ts';
+import { ClaimError } from './errors.ts';
+
+export type ClaimAction =
+  | 'start_review'
+  | 'withdraw'
+  | 'decide'
+  | 'confirm'
+  | 'reject_decision'
+  | 'request_payout'
+  | 'settle'
+  | 'fail_payout'
+  | 'retry_payout'
+  | 'reopen';
+
+const DECIDED: readonly ClaimStatus[] = ['approved', 'partly_approved', 'denied'];
+
+const TRANSITIONS: Readonly<
+  Record<ClaimAction, { from: readonly ClaimStatus[]; to: readonly ClaimStatus[] }>
+> = {
+  start_review: { from: ['submitted'], to: ['under_review'] },
+  withdraw: { from: ['submitted', 'under_review'], to: ['withdrawn'] },
+  decide: { from: ['under_review', 'reopened'], to: ['awaiting_confirmation', ...DECIDED] },
+  confirm: { from: ['awaiting_confirmation'], to: DECIDED },
+  reject_decision: { from: ['awaiting_confirmation'], to: ['under_review'] },
+  request_payout: { from: ['approved', 'partly_approved'], to: ['payout_pending'] },
+  settle: { from: ['payout_pending'], to: ['paid', 'payout_pending'] },
+  fail_payout: { from: ['payout_pending'], to: ['payout_failed'] },
+  retry_payout: { from: ['payout_failed'], to: ['payout_pending'] },
+  reopen: { from: ['approved', 'partly_approved', 'denied', 'paid'], to: ['reopened'] },
+};
+
+/** Throws unless `action` may move a claim in `from` to `to`. */
+export function assertTransition(action: ClaimAction, from: ClaimStatus, to: ClaimStatus): void {
+  const rule = TRANSITIONS[action];
+  if (!rule.from.includes(from) || !rule.to.includes(to)) {
+    throw new ClaimError(
+      'illegal_transition',
+      `a claim that is ${from} cannot ${action.replace('_', ' ')}${rule.from.includes(from) ? ` to ${to}` : ''}; allowed from: ${rule.from.join(', ')}`,
+      { from, action },
+    );
+  }
+}
+
+export function canTake(action: ClaimAction, from: ClaimStatus): boolean {
+  return TRANSITIONS[action].from.includes(from);
+}

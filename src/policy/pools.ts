@@ -1,0 +1,188 @@
+/**
+ * @module Pools: created with their first terms, their chart of accounts and the opening
+ * entry that puts the cumulative cap into "ungranted" coverage.
+ */
+import type { DB } from '../db/database.ts';
+import { inTransaction, type Tx } from '../db/transaction.ts';
+import { openAccount } from '../ledger/accounts.ts';
+import { accountBalance } from '../ledger/balances.ts';
+import { LedgerError } from '../ledger/errors.ts';
+import { formatAmount, Money } from '../ledger/money.ts';
+import { recordCommandInTransaction } from '../ledger/record.ts';
+import { PolicyError } from './errors.ts';
+import { poolAccountCodes, poolAccountSpecs } from './pool-accounts.ts';
+import {
+  COUNTY_TERMS,
+  insertTermsVersion,
+  type PoolTerms,
+  type TermsInput,
+  termsHistory,
+} from './terms.ts';
+
+export interface Pool {
+  readonly id: string;
+  readonly code: string;
+  readonly name: string;
+  readonly insurer: string;
+  readonly policyNumber: string;
+  readonly currency: 'CNY';
+}
+
+export interface NewPool {
+  readonly code: string;
+  readonly name: string;
+  readonly insurer: string;
+  readonly policyNumber: string;
+  readonly terms: TermsInput;
+}
+
+export const COUNTY_POOL: NewPool = {
+  code: 'county',
+  name: 'County reform-innovation risk pool',
+  insurer: 'Sample Life Insurance Co. (sample name)',
+  policyNumber: 'RP-2026-0001',
+  terms: COUNTY_TERMS,
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const POOL_COLUMNS = [
+  'id',
+  'code',
+  'name',
+  'insurer',
+  'policy_number as policyNumber',
+  'currency',
+] as const;
+
+/** Finds a pool by its id or its code (e.g. "county"). */
+export async function findPool(db: DB | Tx, idOrCode: string): Promise<Pool> {
+  const pool = await db
+    .selectFrom('pool')
+    .select(POOL_COLUMNS)
+    .where(UUID.test(idOrCode) ? 'id' : 'code', '=', idOrCode)
+    .executeTakeFirst();
+  if (!pool) throw new PolicyError('not_found', `pool ${idOrCode} does not exist`);
+  return pool;
+}
+
+export async function listPools(db: DB | Tx): Promise<Pool[]> {
+  return db.selectFrom('pool').select(POOL_COLUMNS).orderBy('code').limit(500).execute();
+}
+
+/** Locks the pool row: contributions, refunds and term changes on one pool run one at a time. */
+export async function lockPool(trx: Tx, idOrCode: string): Promise<Pool> {
+  const pool = await trx
+    .selectFrom('pool')
+    .select(POOL_COLUMNS)
+    .where(UUID.test(idOrCode) ? 'id' : 'code', '=', idOrCode)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!pool) throw new PolicyError('not_found', `pool ${idOrCode} does not exist`);
+  return pool;
+}
+
+export async function createPool(trx: Tx, input: NewPool, createdBy: string | null): Promise<Pool> {
+  const clash = await trx
+    .selectFrom('pool')
+    .select('code')
+    .where((eb) =>
+      eb.or([eb('code', '=', input.code), eb('policy_number', '=', input.policyNumber)]),
+    )
+    .executeTakeFirst();
+  if (clash)
+    throw new PolicyError(
+      'conflict',
+      `a pool with code ${input.code} or policy ${input.policyNumber} exists`,
+    );
+  const pool = await trx
+    .insertInto('pool')
+    .values({
+      code: input.code,
+      name: input.name,
+      insurer: input.insurer,
+      policy_number: input.policyNumber,
+      created_by: createdBy,
+    })
+    .returning(POOL_COLUMNS)
+    .executeTakeFirstOrThrow();
+  await insertTermsVersion(trx, pool.id, 1, input.terms, createdBy);
+  for (const spec of poolAccountSpecs(pool.code, pool.name)) await openAccount(trx, spec);
+  const codes = poolAccountCodes(pool.code);
+  await recordCommandInTransaction(trx, {
+    type: 'transfer',
+    idempotencyKey: `pool:${pool.id}:open`,
+    description: `cumulative cap of ${pool.name}`,
+    references: { poolId: pool.id },
+    postings: [
+      {
+        accountCode: codes.coverageUngranted,
+        direction: 'debit',
+        amount: input.terms.cumulativeCap,
+      },
+      { accountCode: codes.coverageLimit, direction: 'credit', amount: input.terms.cumulativeCap },
+    ],
+  });
+  return pool;
+}
+
+/** The county's pool, created once; later calls return it unchanged. */
+export async function seedCountyPool(db: DB): Promise<Pool> {
+  return inTransaction(db, async (trx) => {
+    const existing = await trx
+      .selectFrom('pool')
+      .select(POOL_COLUMNS)
+      .where('code', '=', COUNTY_POOL.code)
+      .executeTakeFirst();
+    return existing ?? createPool(trx, COUNTY_POOL, null);
+  });
+}
+
+/**
+ * Records a new version of the terms. A different cumulative cap moves the difference in
+ * or out of ungranted coverage; lowering it below coverage already granted is refused.
+ */
+export async function changeTerms(
+  trx: Tx,
+  poolRef: string,
+  terms: TermsInput,
+  recordedBy: string,
+): Promise<PoolTerms> {
+  const pool = await lockPool(trx, poolRef);
+  const history = await termsHistory(trx, pool.id);
+  const latest = history[history.length - 1];
+  if (!latest) throw new PolicyError('not_found', `pool ${pool.code} has no terms`);
+  if (history.some((t) => t.effectiveFrom >= terms.effectiveFrom)) {
+    throw new PolicyError(
+      'conflict',
+      `new terms must take effect after ${latest.effectiveFrom}, the latest version's date`,
+    );
+  }
+  const codes = poolAccountCodes(pool.code);
+  const limit = new Money((await accountBalance(trx, codes.coverageLimit)).balance);
+  const difference = terms.cumulativeCap.minus(limit);
+  if (!difference.isZero()) {
+    const raising = difference.gt(0);
+    const amount = difference.abs();
+    try {
+      await recordCommandInTransaction(trx, {
+        type: 'transfer',
+        description: `cumulative cap changed to ${formatAmount(terms.cumulativeCap)} (terms version ${latest.version + 1})`,
+        references: { poolId: pool.id },
+        postings: [
+          { accountCode: codes.coverageUngranted, direction: raising ? 'debit' : 'credit', amount },
+          { accountCode: codes.coverageLimit, direction: raising ? 'credit' : 'debit', amount },
+        ],
+      });
+    } catch (error) {
+      if (error instanceof LedgerError && error.code === 'limit_exceeded') {
+        throw new PolicyError(
+          'limit_exceeded',
+          'the cumulative cap cannot go below the coverage already granted',
+        );
+      }
+      throw error;
+    }
+  }
+  return insertTermsVersion(trx, pool.id, latest.version + 1, terms, recordedBy);
+}

@@ -1,0 +1,205 @@
+/**
+ * @module Pool terms as data: ratio, caps, period, covered categories, warning thresholds.
+ * Terms are never edited; a change is a new version effective from a local date.
+ */
+import type { DB } from '../db/database.ts';
+import type { Tx } from '../db/transaction.ts';
+import { formatAmount, Money } from '../ledger/money.ts';
+import { PolicyError } from './errors.ts';
+import { COST_CATEGORIES, type CostCategory } from './pool-accounts.ts';
+
+export interface CategoryTerm {
+  readonly category: CostCategory;
+  readonly covered: boolean;
+  /** Whether approved amounts in this category draw on the per-incident and cumulative caps. */
+  readonly countsAgainstCaps: boolean;
+}
+
+export interface TermsInput {
+  readonly effectiveFrom: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly fundingRatio: Money;
+  readonly perIncidentCap: Money;
+  readonly cumulativeCap: Money;
+  readonly categories: readonly CategoryTerm[];
+  /** Shares of the cumulative cap, in percent, whose crossing raises an alert once. */
+  readonly poolWarningPercents: readonly Money[];
+  readonly incidentWarningPercent: Money;
+  /** A claim decision paying more than this takes effect only when a second insurer user confirms it. */
+  readonly fourEyesThreshold: Money;
+  readonly reason: string;
+}
+
+export interface PoolTerms extends TermsInput {
+  readonly poolId: string;
+  readonly version: number;
+  readonly recordedAt: Date;
+}
+
+/** The county's published terms: 1:50, 500,000.00 per incident, 5,000,000.00 in all. */
+export const COUNTY_TERMS: TermsInput = {
+  effectiveFrom: '2026-01-01',
+  periodStart: '2026-01-01',
+  periodEnd: '2026-12-31',
+  fundingRatio: new Money(50),
+  perIncidentCap: new Money('500000.00'),
+  cumulativeCap: new Money('5000000.00'),
+  categories: COST_CATEGORIES.map((category) => ({
+    category,
+    covered: true,
+    countsAgainstCaps: true,
+  })),
+  poolWarningPercents: [new Money(50), new Money(80), new Money(90)],
+  incidentWarningPercent: new Money(80),
+  fourEyesThreshold: new Money('100000.00'),
+  reason: 'terms of the county reform-innovation risk pool as published',
+};
+
+export function validateTerms(terms: TermsInput): void {
+  if (terms.periodStart > terms.periodEnd) {
+    throw new PolicyError('validation_failed', 'the policy period ends before it starts');
+  }
+  const seen = new Set(terms.categories.map((c) => c.category));
+  if (seen.size !== terms.categories.length || seen.size !== COST_CATEGORIES.length) {
+    throw new PolicyError(
+      'validation_failed',
+      `terms must name each of ${COST_CATEGORIES.join(', ')} exactly once`,
+    );
+  }
+  if (terms.perIncidentCap.gt(terms.cumulativeCap)) {
+    throw new PolicyError(
+      'validation_failed',
+      'the per-incident cap cannot exceed the cumulative cap',
+    );
+  }
+  for (const percent of [...terms.poolWarningPercents, terms.incidentWarningPercent]) {
+    if (percent.lte(0) || percent.gt(100))
+      throw new PolicyError('validation_failed', 'warning thresholds are percents in (0, 100]');
+  }
+}
+
+type TermsRow = {
+  pool_id: string;
+  version: number;
+  effective_from: string;
+  period_start: string;
+  period_end: string;
+  funding_ratio: string;
+  per_incident_cap: string;
+  cumulative_cap: string;
+  categories: { category: string; covered: boolean; countsAgainstCaps: boolean }[];
+  pool_warning_percents: string[];
+  incident_warning_percent: string;
+  four_eyes_threshold: string;
+  reason: string;
+  recorded_at: Date;
+};
+
+function toTerms(row: TermsRow): PoolTerms {
+  return {
+    poolId: row.pool_id,
+    version: row.version,
+    effectiveFrom: row.effective_from,
+    periodStart: row.period_start,
+    periodEnd: row.period_end,
+    fundingRatio: new Money(row.funding_ratio),
+    perIncidentCap: new Money(row.per_incident_cap),
+    cumulativeCap: new Money(row.cumulative_cap),
+    categories: row.categories.map((c) => ({
+      category: c.category as CostCategory,
+      covered: c.covered,
+      countsAgainstCaps: c.countsAgainstCaps,
+    })),
+    poolWarningPercents: row.pool_warning_percents.map((p) => new Money(p)),
+    incidentWarningPercent: new Money(row.incident_warning_percent),
+    fourEyesThreshold: new Money(row.four_eyes_threshold),
+    reason: row.reason,
+    recordedAt: row.recorded_at,
+  };
+}
+
+export async function termsHistory(db: DB | Tx, poolId: string): Promise<PoolTerms[]> {
+  const rows = await db
+    .selectFrom('pool_terms')
+    .selectAll()
+    .where('pool_id', '=', poolId)
+    .orderBy('version')
+    .execute();
+  return rows.map(toTerms);
+}
+
+/** The version in force on a local date; before the first version, the first one. */
+export async function termsInForce(
+  db: DB | Tx,
+  poolId: string,
+  onDate: string,
+): Promise<PoolTerms> {
+  const row =
+    (await db
+      .selectFrom('pool_terms')
+      .selectAll()
+      .where('pool_id', '=', poolId)
+      .where('effective_from', '<=', onDate)
+      .orderBy('effective_from', 'desc')
+      .limit(1)
+      .executeTakeFirst()) ??
+    (await db
+      .selectFrom('pool_terms')
+      .selectAll()
+      .where('pool_id', '=', poolId)
+      .orderBy('version')
+      .limit(1)
+      .executeTakeFirst());
+  if (!row) throw new PolicyError('not_found', `pool ${poolId} has no terms`);
+  return toTerms(row);
+}
+
+export async function insertTermsVersion(
+  trx: Tx,
+  poolId: string,
+  version: number,
+  terms: TermsInput,
+  recordedBy: string | null,
+): Promise<PoolTerms> {
+  validateTerms(terms);
+  const row = await trx
+    .insertInto('pool_terms')
+    .values({
+      pool_id: poolId,
+      version,
+      effective_from: terms.effectiveFrom,
+      period_start: terms.periodStart,
+      period_end: terms.periodEnd,
+      funding_ratio: terms.fundingRatio.toFixed(2),
+      per_incident_cap: formatAmount(terms.perIncidentCap),
+      cumulative_cap: formatAmount(terms.cumulativeCap),
+      categories: JSON.stringify(terms.categories),
+      pool_warning_percents: JSON.stringify(terms.poolWarningPercents.map((p) => p.toFixed(2))),
+      incident_warning_percent: terms.incidentWarningPercent.toFixed(2),
+      four_eyes_threshold: formatAmount(terms.fourEyesThreshold),
+      reason: terms.reason,
+      recorded_by: recordedBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTerms(row);
+}
+
+export function termsBody(terms: PoolTerms) {
+  return {
+    version: terms.version,
+    effectiveFrom: terms.effectiveFrom,
+    periodStart: terms.periodStart,
+    periodEnd: terms.periodEnd,
+    fundingRatio: terms.fundingRatio.toFixed(2),
+    perIncidentCap: formatAmount(terms.perIncidentCap),
+    cumulativeCap: formatAmount(terms.cumulativeCap),
+    categories: terms.categories.map((c) => ({ ...c })),
+    poolWarningPercents: terms.poolWarningPercents.map((p) => p.toFixed(2)),
+    incidentWarningPercent: terms.incidentWarningPercent.toFixed(2),
+    fourEyesThreshold: formatAmount(terms.fourEyesThreshold),
+    reason: terms.reason,
+    recordedAt: terms.recordedAt.toISOString(),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Shared helpers for the registry tests: the app with the registry and calendar routes on
+ * a fresh PostgreSQL database, the calendar and reference lists seeded, and a way to drive
+ * a filing to any status through the domain functions at chosen moments.
+ */
+
+import type { DB } from '../../src/db/database.ts';
+import type { FilingStatus } from '../../src/db/schema-registry.ts';
+import { inTransaction, type Tx } from '../../src/db/transaction.ts';
+import { registerCalendarRoutes } from '../../src/http/routes/calendar.ts';
+import { registerRegistryRoutes } from '../../src/http/routes/registry.ts';
+import { SEEDED_CALENDAR_YEARS, seedWorkingCalendar } from '../../src/policy/calendar.ts';
+import type { FilingTransitionStep } from '../../src/policy/filing.ts';
+import {
+  createFiling,
+  giveFeedback,
+  recordPreliminaryReview,
+  recordReview,
+  registerFiling,
+  rejectFiling,
+  returnFiling,
+  submitFiling,
+} from '../../src/policy/filing-steps.ts';
+import { createProject } from '../../src/policy/projects.ts';
+import { SAMPLE_REFERENCE_ITEMS } from '../../src/policy/reference-list-samples.ts';
+import { seedReferenceLists } from '../../src/policy/reference-lists.ts';
+import { addRiskPoint } from '../../src/policy/risk-points.ts';
+import { createTestApp, type TestApp } from '../http/support.ts';
+
+/** The app with the registry routes, whether or not createApp registers them already. */
+export async function createRegistryTestApp(): Promise<TestApp> {
+  const t = await createTestApp();
+  if (!t.app.routes.some((route) => route.path === '/projects')) registerRegistryRoutes(t.app);
+  if (!t.app.routes.some((route) => route.path === '/calendar/days')) registerCalendarRoutes(t.app);
+  await seedWorkingCalendar(t.database.db, SEEDED_CALENDAR_YEARS);
+  await seedReferenceLists(t.database.db);
+  return t;
+}
+
+export const codesOf = (list: string) =>
+  SAMPLE_REFERENCE_ITEMS.filter((item) => item.list === list).map((item) => item.code);
+
+export const allCriteriaPassed = () =>
+  codesOf('admission_criterion').map((code) => ({ code, passed: true, note: 'Meets it.' }));
+
+export const allRulesMet = () =>
+  codesOf('assessment_rule').map((code) => ({
+    code,
+    rating: 'meets' as const,
+    opinion: 'Adequate.',
+  }));
+
+export const RISK_POINT = {
+  description: 'Valuation disputes delay land transfers.',
+  likelihood: 'medium',
+  impact: 'high',
+  controlPlan: 'Independent appraisal before every transfer.',
+} as const;
+
+let projectCounter = 0;
+
+/** A project with `riskPoints` risk points, recorded at `at`. */
+export async function projectWithRiskPoints(
+  db: DB,
+  actorUserId: string,
+  riskPoints = 2,
+  at = new Date('2026-09-01T09:00:00+08:00'),
+): Promise<{ projectId: string; riskPointIds: string[] }> {
+  return inTransaction(db, async (trx) => {
+    projectCounter += 1;
+    const project = await createProject(
+      trx,
+      {
+        name: `Reform project ${process.pid}-${projectCounter}-${crypto.randomUUID().slice(0, 8)}`,
+        ownerDepartment: 'County Reform Office',
+        description: 'A reform project for tests.',
+      },
+      { actorUserId, at },
+    );
+    const riskPointIds: string[] = [];
+    for (let n = 0; n < riskPoints; n++) {
+      riskPointIds.push((await addRiskPoint(trx, project.id, RISK_POINT, { actorUserId, at })).id);
+    }
+    return { projectId: project.id, riskPointIds };
+  });
+}
+
+/** Takes one step of the filing loop with valid content. */
+export function takeStep(
+  trx: Tx,
+  step: FilingTransitionStep,
+  filing: { readonly filingId: string; readonly riskPointIds: readonly string[] },
+  context: { readonly actorUserId: string; readonly at: Date },
+): Promise<void> {
+  const { filingId } = filing;
+  switch (step) {
+    case 'submit':
+      return submitFiling(trx, filingId, { riskPointIds: filing.riskPointIds }, context);
+    case 'pass_preliminary_review':
+      return recordPreliminaryReview(trx, filingId, allCriteriaPassed(), context);
+    case 'fail_preliminary_review': {
+      const [first, ...rest] = allCriteriaPassed();
+      const failed = first ? [{ ...first, passed: false, note: 'Routine work.' }, ...rest] : rest;
+      return recordPreliminaryReview(trx, filingId, failed, context);
+    }
+    case 'record_review':
+      return recordReview(trx, filingId, { assessments: allRulesMet() }, context);
+    case 'give_feedback':
+      return giveFeedback(trx, filingId, 'Admissible; it will be registered.', context);
+    case 'register':
+      return registerFiling(trx, filingId, null, context);
+    case 'return':
+      return returnFiling(trx, filingId, 'Control plan incomplete.', context);
+    case 'reject':
+      return rejectFiling(trx, filingId, 'Not a reform.', context);
+  }
+}
+
+/** The legal steps that lead from a new draft to each status. */
+export const PATH_TO: Readonly<Record<FilingStatus, readonly FilingTransitionStep[]>> = {
+  draft: [],
+  submitted: ['submit'],
+  preliminary_review_passed: ['submit', 'pass_preliminary_review'],
+  preliminary_review_failed: ['submit', 'fail_preliminary_review'],
+  reviewed: ['submit', 'pass_preliminary_review', 'record_review'],
+  feedback_given: ['submit', 'pass_preliminary_review', 'record_review', 'give_feedback'],
+  registered: ['submit', 'pass_preliminary_review', 'record_review', 'give_feedback', 'register'],
+  returned: ['submit', 'return'],
+  rejected: ['submit', 'reject'],
+};
+
+export interface DrivenFiling {
+  readonly projectId: string;
+  readonly filingId: string;
+  readonly riskPointIds: string[];
+}
+
+/**
+ * A new project with a filing driven to `status`: created at `start`, each later step an
+ * hour after the one before.
+ */
+export async function filingIn(
+  db: DB,
+  actorUserId: string,
+  status: FilingStatus,
+  start = new Date('2026-09-30T10:00:00+08:00'),
+): Promise<DrivenFiling> {
+  const { projectId, riskPointIds } = await projectWithRiskPoints(db, actorUserId, 2, start);
+  return inTransaction(db, async (trx) => {
+    const filingId = await createFiling(trx, projectId, { actorUserId, at: start });
+    let at = start.getTime();
+    for (const step of PATH_TO[status]) {
+      at += 60 * 60 * 1000;
+      await takeStep(trx, step, { filingId, riskPointIds }, { actorUserId, at: new Date(at) });
+    }
+    return { projectId, filingId, riskPointIds };
+  });
+}
