@@ -91,7 +91,9 @@ function applyCommand(
   command: LedgerCommand,
   recordedAt: Date,
 ): CommandOutcome {
-  const commandHash = hashCommand(command);
+  // References as the database will store them, so the hash covers what verification reads back.
+  const references = checkedFields(command);
+  const commandHash = hashCommand({ ...command, references });
   if (command.idempotencyKey !== undefined) {
     const earlier = state.keys.get(command.idempotencyKey);
     if (earlier) {
@@ -125,7 +127,7 @@ function applyCommand(
     idempotencyKey: command.idempotencyKey ?? null,
     pendingEntryId,
     reversesEntryId,
-    references: { ...NO_REFERENCES, ...command.references },
+    references,
     postings,
   };
   const hash = chainHash(state.lastHash, entryWithoutHash);
@@ -141,6 +143,45 @@ function applyCommand(
   if (command.idempotencyKey !== undefined)
     state.keys.set(command.idempotencyKey, { entryId: id, commandHash });
   return { status: 'recorded', entry };
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+const EARLIEST_EFFECTIVE = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST_EFFECTIVE = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * Refuses, as invalid_entry, what the database would refuse with an error of its own (and
+ * so fail a whole group-commit batch), and returns the references as the database stores
+ * them: a UUID in lower case. Stored in another spelling, the entry's hash would no longer
+ * match what verification reads back, and a sound entry would look tampered with.
+ */
+function checkedFields(command: LedgerCommand): Required<EntryReferences> {
+  const invalid = (message: string) => new LedgerError('invalid_entry', message);
+  const key = command.idempotencyKey;
+  if (key !== undefined && ([...key].length < 1 || [...key].length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw invalid(`an idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  const time = command.effectiveAt?.getTime();
+  if (time !== undefined && !(time >= EARLIEST_EFFECTIVE && time <= LATEST_EFFECTIVE)) {
+    throw invalid('effectiveAt is not a valid moment between the years 1 and 9999');
+  }
+  const references = { ...NO_REFERENCES, ...command.references };
+  for (const text of [command.description, key, references.category]) {
+    if (text?.includes('\u0000')) throw invalid('text may not contain the NUL character');
+  }
+  const uuid = (name: string, value: string | null | undefined) => {
+    if (value === null || value === undefined) return null;
+    if (!UUID_PATTERN.test(value)) throw invalid(`${name} "${value.slice(0, 40)}" is not a UUID`);
+    return value.toLowerCase();
+  };
+  return {
+    poolId: uuid('poolId', references.poolId),
+    incidentId: uuid('incidentId', references.incidentId),
+    claimId: uuid('claimId', references.claimId),
+    payoutId: uuid('payoutId', references.payoutId),
+    category: references.category ?? null,
+  };
 }
 
 interface PlannedPostings {

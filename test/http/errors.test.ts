@@ -205,8 +205,12 @@ describe('problem bodies', () => {
     );
     const conflict = toProblem(duplicate);
     expect([conflict.status, conflict.code]).toEqual([409, 'conflict']);
-    expect(JSON.stringify(problemBody(conflict, '/x', 'r'))).not.toMatch(/duplicate|app_user|23505|Key \(name\)/);
-    const nul = toProblem(Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' }));
+    expect(JSON.stringify(problemBody(conflict, '/x', 'r'))).not.toMatch(
+      /duplicate|app_user|23505|Key \(name\)/,
+    );
+    const nul = toProblem(
+      Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' }),
+    );
     expect([nul.status, nul.code]).toEqual([422, 'validation_failed']);
     expect(JSON.stringify(problemBody(nul, '/x', 'r'))).not.toMatch(/Unicode escape|22P05/);
   });
