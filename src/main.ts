@@ -1,6 +1,7 @@
 /**
  * @module `npm start`: the embedded default. PGlite in DATA_DIR (default .data/), migrated
- * on boot, the county's pool seeded, demo tokens printed, API on PORT (default 8787).
+ * on boot, the county's pool seeded, demo tokens printed, API on PORT (default 8787), and
+ * payouts paid in-process through the simulated bank.
  * With DATABASE_URL set it runs the same way against PostgreSQL, but never makes tokens.
  */
 import { rotateDemoTokens } from './access/demo-tokens.ts';
@@ -11,6 +12,8 @@ import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { DEFAULT_RETRY, InProcessPayoutRunner } from './payouts/in-process.ts';
+import { SimulatedBank } from './payouts/simulated-bank.ts';
 import { seedDefaults } from './seed.ts';
 
 const logger = createLogger();
@@ -23,7 +26,22 @@ const app = createApp({
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
 });
-serveApp(app, port, logger, () => handle.close());
+// Without Redis the payouts run in this process, through the same settlement code the
+// BullMQ workers use; with REDIS_URL set, start them apart with `npm run worker`.
+const payoutRunner = process.env.REDIS_URL
+  ? undefined
+  : new InProcessPayoutRunner(
+      handle.db,
+      new SimulatedBank(handle.db),
+      DEFAULT_RETRY,
+      500,
+      (error) => logger.warn({ err: String(error) }, 'payout pass failed; will retry'),
+    );
+payoutRunner?.start();
+serveApp(app, port, logger, async () => {
+  await payoutRunner?.stop();
+  await handle.close();
+});
 
 const base = `http://127.0.0.1:${port}`;
 if (config.kind === 'pglite') {

@@ -19,6 +19,7 @@ import { registerClaimRoutes } from './routes/claims.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerMeRoutes } from './routes/me.ts';
+import { registerPayoutRoutes } from './routes/payouts.ts';
 import { registerPoolRoutes } from './routes/pools.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
 
@@ -112,6 +113,7 @@ export function createApp(deps: AppDependencies): App {
   registerRegistryRoutes(app);
   registerCalendarRoutes(app);
   registerClaimRoutes(app);
+  registerPayoutRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

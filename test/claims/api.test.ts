@@ -124,7 +124,17 @@ describe('a claim from contribution to loss run, over the API', () => {
       money: Record<string, string>;
       incidentCoverage: Record<string, string>;
     };
-    expect(detail.status).toBe('partly_approved');
+    expect(detail.status).toBe('payout_pending');
+    const payouts = (await (
+      await call(t.app, 'GET', `/finance/payouts?claimId=${claim.id}`, { token: finance })
+    ).json()) as {
+      payouts: { amount: string; payee: string; status: string }[];
+    };
+    expect(payouts.payouts.map((p) => [p.payee, p.amount, p.status])).toEqual([
+      ['Cooperative', '500000.00', 'pending'],
+    ]);
+    const outbox = await t.database.db.selectFrom('payout_outbox').select('payout_id').execute();
+    expect(outbox).toHaveLength(1);
     expect(detail.money).toEqual({
       claimed: '650000.00',
       approved: '500000.00',

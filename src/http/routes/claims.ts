@@ -15,6 +15,7 @@ import { getIncident, incidentCoverage, reportIncident } from '../../claims/inci
 import { claimSummary, lossRun, lossRunCsv, workQueue } from '../../claims/views.ts';
 import type { ClaimStatus } from '../../db/schema.ts';
 import { Money } from '../../ledger/money.ts';
+import { confirmAndOrder, decideAndOrder } from '../../payouts/orders.ts';
 import { COST_CATEGORIES } from '../../policy/pool-accounts.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
@@ -552,7 +553,7 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
                   })),
                 }
               : body;
-          const decision = await decideClaim(trx, claimId, input, actor.userId);
+          const decision = await decideAndOrder(trx, claimId, input, actor.userId);
           return { status: 201, body: decision, entityId: claimId };
         },
       );
@@ -574,7 +575,7 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
         c,
         { action: 'claim.confirm', entity: 'claim', input: { claimId } },
         async (trx, actor) => {
-          const decision = await confirmDecision(trx, claimId, actor.userId);
+          const decision = await confirmAndOrder(trx, claimId, actor.userId);
           return { status: 200, body: decision, entityId: claimId };
         },
       );

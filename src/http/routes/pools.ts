@@ -5,6 +5,7 @@
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { Money } from '../../ledger/money.ts';
+import { releaseAwaitingFunds } from '../../payouts/settlement.ts';
 import { acknowledgeAlert, listAlerts } from '../../policy/alerts.ts';
 import {
   listContributions,
@@ -462,7 +463,8 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'post',
       path: '/finance/pools/{pool}/remittances',
       tags: ['finance'],
-      summary: "Record the insurer's remittance into the pool's account",
+      summary:
+        "Record the insurer's remittance into the pool's account; payouts waiting for funds are sent again, oldest first",
       request: { params: PoolParams, body: jsonBody(NewRemittanceSchema) },
       responses: { 201: json(RemittanceSchema, 'Recorded') },
     }),
@@ -479,6 +481,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
             { ...body, amount: new Money(body.amount) },
             actor.userId,
           );
+          await releaseAwaitingFunds(trx, remittance.poolId);
           return { status: 201, body: remittance, entityId: remittance.id };
         },
       );

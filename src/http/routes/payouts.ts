@@ -1,0 +1,151 @@
+/**
+ * @module Finance watches payouts: by status and per claim, the shortfall to call from the
+ * insurer, and the parked ones to retry or void.
+ */
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { listPayouts, shortfall } from '../../payouts/orders.ts';
+import { retryPayout, voidPayout } from '../../payouts/settlement.ts';
+import { findPool } from '../../policy/pools.ts';
+import type { AppEnv } from '../env.ts';
+import { mutate } from '../mutation.ts';
+import { roleRoute } from '../route.ts';
+import { AmountSchema, UuidSchema } from '../schemas.ts';
+
+const PAYOUT_STATUSES = ['pending', 'awaiting_funds', 'sending', 'paid', 'failed', 'void'] as const;
+
+const PayoutSchema = z
+  .object({
+    id: UuidSchema,
+    claimId: UuidSchema,
+    claimLineId: UuidSchema,
+    poolId: UuidSchema,
+    category: z.string(),
+    payee: z.string(),
+    amount: AmountSchema,
+    status: z.enum(PAYOUT_STATUSES),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    gatewayReference: z.string().nullable(),
+    settledAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Payout');
+
+const PayoutParams = z.object({ payoutId: UuidSchema });
+const StepSchema = z.object({ payoutId: UuidSchema, status: z.enum(PAYOUT_STATUSES) });
+const VoidSchema = z
+  .object({ reason: z.string().trim().min(1).max(500) })
+  .strict()
+  .openapi('VoidPayout', {
+    example: { reason: 'payee account closed; claimant to resubmit bank details' },
+  });
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(
+    roleRoute(['finance', 'insurer', 'admin'], {
+      method: 'get',
+      path: '/finance/payouts',
+      tags: ['finance'],
+      summary: 'Payouts by status, or of one claim, oldest first',
+      request: {
+        query: z.object({
+          status: z.enum(PAYOUT_STATUSES).optional(),
+          claimId: UuidSchema.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+      responses: { 200: json(z.object({ payouts: z.array(PayoutSchema) }), 'Payouts') },
+    }),
+    async (c) => {
+      const payouts = await listPayouts(c.var.deps.db, c.req.valid('query'));
+      return c.json(
+        {
+          payouts: payouts.map((p) => ({
+            ...p,
+            status: p.status as (typeof PAYOUT_STATUSES)[number],
+          })),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/pools/{pool}/shortfall',
+      tags: ['finance'],
+      summary: 'Payouts waiting for funds and the amount to call from the insurer',
+      request: { params: z.object({ pool: z.string().regex(/^[a-z0-9-]{1,40}$/) }) },
+      responses: {
+        200: json(
+          z.object({
+            poolId: UuidSchema,
+            payoutsAwaitingFunds: z.number().int(),
+            amountAwaitingFunds: AmountSchema,
+            fundAvailable: AmountSchema,
+            toCallFromInsurer: AmountSchema,
+          }),
+          'Shortfall',
+        ),
+      },
+    }),
+    async (c) => {
+      const pool = await findPool(c.var.deps.db, c.req.valid('param').pool);
+      return c.json(await shortfall(c.var.deps.db, pool), 200);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance'], {
+      method: 'post',
+      path: '/finance/payouts/{payoutId}/retry',
+      tags: ['finance'],
+      summary: 'Send a failed payout again',
+      request: { params: PayoutParams },
+      responses: { 200: json(StepSchema, 'Queued again') },
+    }),
+    (c) => {
+      const { payoutId } = c.req.valid('param');
+      return mutate(
+        c,
+        { action: 'payout.retry', entity: 'payout', input: { payoutId } },
+        async (trx, actor) => {
+          const outcome = await retryPayout(trx, payoutId, actor.userId);
+          return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
+        },
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance'], {
+      method: 'post',
+      path: '/finance/payouts/{payoutId}/void',
+      tags: ['finance'],
+      summary: 'Void an unpaid payout: its coverage is released and the payable reversed',
+      request: {
+        params: PayoutParams,
+        body: { content: { 'application/json': { schema: VoidSchema } }, required: true },
+      },
+      responses: { 200: json(StepSchema, 'Voided') },
+    }),
+    (c) => {
+      const { payoutId } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return mutate(
+        c,
+        { action: 'payout.void', entity: 'payout', input: { payoutId, body } },
+        async (trx, actor) => {
+          const outcome = await voidPayout(trx, payoutId, body.reason, actor.userId);
+          return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
+        },
+      );
+    },
+  );
+}

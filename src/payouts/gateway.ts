@@ -1,0 +1,30 @@
+/**
+ * @module The one small interface every way of paying implements. The payout's id is the
+ * idempotency key: a gateway must never pay the same key twice.
+ */
+export interface PaymentOrder {
+  readonly idempotencyKey: string;
+  readonly payee: string;
+  /** Two decimals, e.g. "150000.00". */
+  readonly amount: string;
+}
+
+export interface PaymentReceipt {
+  readonly reference: string;
+}
+
+export interface DisbursementGateway {
+  readonly name: string;
+  pay(order: PaymentOrder): Promise<PaymentReceipt>;
+}
+
+/** A refusal or fault of the gateway; `retryable` says whether trying again may help. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * @module Approval → payout orders, in the approval's own transaction: one payout per
+ * line that is paid anything (payee, amount, category, the line's coverage hold), each with
+ * an outbox row for the relay. The claim moves to payout_pending.
+ */
+
+import { sql } from 'kysely';
+import {
+  confirmDecision,
+  type DecisionInput,
+  type DecisionView,
+  decideClaim,
+} from '../claims/adjudication.ts';
+import { lockClaim, moveClaim } from '../claims/claims.ts';
+import type { DB } from '../db/database.ts';
+import type { Tx } from '../db/transaction.ts';
+import { accountBalance } from '../ledger/balances.ts';
+import { formatAmount, Money } from '../ledger/money.ts';
+import { poolAccountCodes } from '../policy/pool-accounts.ts';
+
+export async function orderPayouts(
+  trx: Tx,
+  decisionId: string,
+  actorId: string,
+): Promise<string[]> {
+  const decision = await trx
+    .selectFrom('claim_decision')
+    .select(['id', 'claim_id', 'state', 'outcome'])
+    .where('id', '=', decisionId)
+    .executeTakeFirstOrThrow();
+  if (decision.state !== 'effective' || decision.outcome === 'denied') return [];
+  const lines = await trx
+    .selectFrom('claim_decision_line')
+    .innerJoin('claim_line', 'claim_line.id', 'claim_decision_line.claim_line_id')
+    .innerJoin('claim', 'claim.id', 'claim_line.claim_id')
+    .innerJoin('incident', 'incident.id', 'claim.incident_id')
+    .select([
+      'claim_line.id as lineId',
+      'claim_line.category',
+      'claim_line.payee',
+      'claim_decision_line.payable',
+      'claim_decision_line.hold_entry_id',
+      'incident.id as incidentId',
+      'incident.pool_id as poolId',
+    ])
+    .where('claim_decision_line.decision_id', '=', decisionId)
+    .where('claim_decision_line.payable', '>', '0')
+    .execute();
+  if (lines.length === 0) return [];
+  const payouts = await trx
+    .insertInto('payout')
+    .values(
+      lines.map((line) => ({
+        claim_id: decision.claim_id,
+        decision_id: decision.id,
+        claim_line_id: line.lineId,
+        pool_id: line.poolId,
+        incident_id: line.incidentId,
+        category: line.category,
+        payee: line.payee,
+        amount: line.payable,
+        coverage_hold_entry_id: line.hold_entry_id,
+        cash_hold_entry_id: null,
+        status: 'pending' as const,
+        last_error: null,
+        gateway: null,
+        gateway_reference: null,
+        settled_at: null,
+        voided_at: null,
+        void_reason: null,
+      })),
+    )
+    .returning('id')
+    .execute();
+  await trx
+    .insertInto('payout_outbox')
+    .values(payouts.map((p) => ({ payout_id: p.id, relayed_at: null })))
+    .execute();
+  const claim = await lockClaim(trx, decision.claim_id);
+  await moveClaim(
+    trx,
+    claim,
+    'request_payout',
+    'payout_pending',
+    `${payouts.length} payout(s) ordered`,
+    actorId,
+  );
+  return payouts.map((p) => p.id);
+}
+
+/** Decide a claim and, when the decision takes effect at once, order its payouts. */
+export async function decideAndOrder(
+  trx: Tx,
+  claimId: string,
+  input: DecisionInput,
+  actorId: string,
+): Promise<DecisionView> {
+  const decision = await decideClaim(trx, claimId, input, actorId);
+  await orderPayouts(trx, decision.id, actorId);
+  return decision;
+}
+
+/** Confirm a four-eyes decision and order its payouts. */
+export async function confirmAndOrder(
+  trx: Tx,
+  claimId: string,
+  checkerId: string,
+): Promise<DecisionView> {
+  const decision = await confirmDecision(trx, claimId, checkerId);
+  await orderPayouts(trx, decision.id, checkerId);
+  return decision;
+}
+
+export interface PayoutView {
+  readonly id: string;
+  readonly claimId: string;
+  readonly claimLineId: string;
+  readonly poolId: string;
+  readonly category: string;
+  readonly payee: string;
+  readonly amount: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly gatewayReference: string | null;
+  readonly settledAt: string | null;
+  readonly createdAt: string;
+}
+
+export async function listPayouts(
+  db: DB | Tx,
+  filter: { status?: string; claimId?: string; limit?: number } = {},
+): Promise<PayoutView[]> {
+  let query = db
+    .selectFrom('payout')
+    .selectAll()
+    .orderBy('created_at')
+    .limit(Math.min(filter.limit ?? 200, 1000));
+  if (filter.status) query = query.where('status', '=', filter.status as 'pending');
+  if (filter.claimId) query = query.where('claim_id', '=', filter.claimId);
+  return (await query.execute()).map((row) => ({
+    id: row.id,
+    claimId: row.claim_id,
+    claimLineId: row.claim_line_id,
+    poolId: row.pool_id,
+    category: row.category,
+    payee: row.payee,
+    amount: row.amount,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    gatewayReference: row.gateway_reference,
+    settledAt: row.settled_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+  }));
+}
+
+export interface Shortfall {
+  readonly poolId: string;
+  readonly payoutsAwaitingFunds: number;
+  readonly amountAwaitingFunds: string;
+  /** What the pool's account can pay now, holds for payouts being sent deducted. */
+  readonly fundAvailable: string;
+  /** What to call from the insurer so that every waiting payout can be paid. */
+  readonly toCallFromInsurer: string;
+}
+
+export async function shortfall(
+  db: DB | Tx,
+  pool: { id: string; code: string },
+): Promise<Shortfall> {
+  const waiting = await db
+    .selectFrom('payout')
+    .select([
+      (eb) => eb.fn.countAll<number>().as('count'),
+      sql<string>`coalesce(sum(amount), 0)::numeric(20,2)::text`.as('amount'),
+    ])
+    .where('pool_id', '=', pool.id)
+    .where('status', '=', 'awaiting_funds')
+    .executeTakeFirstOrThrow();
+  const fund = await accountBalance(db, poolAccountCodes(pool.code).fund);
+  const amount = new Money(waiting.amount);
+  const available = new Money(fund.availableBalance);
+  const gap = amount.minus(available);
+  return {
+    poolId: pool.id,
+    payoutsAwaitingFunds: Number(waiting.count),
+    amountAwaitingFunds: formatAmount(amount),
+    fundAvailable: formatAmount(available),
+    toCallFromInsurer: formatAmount(gap.gt(0) ? gap : new Money(0)),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * @module Production payouts on BullMQ: a relay moves outbox rows into the queue (job id
+ * derived from the payout id and its outbox row, so a relay that crashed after adding adds
+ * nothing twice), and workers run the shared settlement code with exponential backoff and
+ * a bounded number of attempts; the last failure parks the payout as failed.
+ */
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { DB } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
+import type { DisbursementGateway } from './gateway.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './in-process.ts';
+import { type OutboxRow, relayOutbox, requeueStalePayouts } from './outbox.ts';
+import { failPayout, processPayout } from './settlement.ts';
+
+export const PAYOUT_QUEUE = 'payouts';
+
+interface PayoutJob {
+  readonly payoutId: string;
+}
+
+export function redisConnection(url: string): Redis {
+  // BullMQ's blocking commands need maxRetriesPerRequest: null; reconnection is endless so
+  // a Redis restart is ridden out rather than fatal.
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+}
+
+export function createPayoutQueue(
+  connection: Redis,
+  retry: RetryPolicy = DEFAULT_RETRY,
+): Queue<PayoutJob> {
+  return new Queue<PayoutJob>(PAYOUT_QUEUE, {
+    connection,
+    defaultJobOptions: {
+      attempts: retry.attempts,
+      backoff: { type: 'exponential', delay: retry.backoffMs },
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+export function enqueue(queue: Queue<PayoutJob>) {
+  return async (rows: OutboxRow[]) => {
+    await queue.addBulk(
+      rows.map((row) => ({
+        name: 'pay',
+        data: { payoutId: row.payoutId },
+        opts: { jobId: `${row.payoutId}-${row.outboxId}` },
+      })),
+    );
+  };
+}
+
+export function createPayoutWorker(
+  db: DB,
+  gateway: DisbursementGateway,
+  connection: Redis,
+  options: { concurrency: number; retry?: RetryPolicy },
+): Worker<PayoutJob> {
+  const attempts = (options.retry ?? DEFAULT_RETRY).attempts;
+  return new Worker<PayoutJob>(
+    PAYOUT_QUEUE,
+    async (job: Job<PayoutJob>) => {
+      const result = await processPayout(db, gateway, job.data.payoutId);
+      if (result.kind === 'done') return result.status;
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? attempts)) {
+        await inTransaction(db, (trx) =>
+          failPayout(
+            trx,
+            job.data.payoutId,
+            `gave up after ${job.attemptsMade + 1} attempts: ${result.error}`,
+          ),
+        );
+        return 'failed';
+      }
+      throw new Error(result.error);
+    },
+    { connection, concurrency: options.concurrency, autorun: true },
+  );
+}
+
+/** The relay and the stale-payout sweep, polling until stopped. Several may run at once. */
+export class PayoutRelay {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: DB,
+    private readonly queue: Queue<PayoutJob>,
+    private readonly options: {
+      pollMs: number;
+      staleMs: number;
+      onError: (error: unknown) => void;
+    },
+  ) {}
+
+  start(): void {
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.inFlight;
+  }
+
+  async runOnce(): Promise<number> {
+    await requeueStalePayouts(this.db, this.options.staleMs);
+    let relayed = 0;
+    for (let pass = 0; pass < 20; pass++) {
+      const moved = await relayOutbox(this.db, enqueue(this.queue), 500);
+      relayed += moved;
+      if (moved < 500) break;
+    }
+    return relayed;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.inFlight = this.runOnce()
+      .then(() => undefined)
+      .catch(this.options.onError)
+      .finally(() => {
+        if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.options.pollMs);
+      });
+  }
+}
