@@ -1,9 +1,4 @@
-/**
- * @module Claims and their lines: submitted against an incident, with evidence; a line
- * naming an invoice number or document hash already claimed is flagged as a possible
- * duplicate. Status changes go through the life-cycle table and are recorded as events.
- */
-import { sql } from 'kysely';
+import { anyText } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { ClaimStatus, DuplicateRow, EvidenceRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -154,16 +149,8 @@ async function findDuplicates(trx: Tx, evidence: readonly EvidenceRow[]): Promis
     ])
     .where((eb) =>
       eb.or([
-        eb(
-          'claim_evidence.document_number',
-          'in',
-          sql<string>`(SELECT jsonb_array_elements_text(${JSON.stringify(numbers)}::jsonb))`,
-        ),
-        eb(
-          'claim_evidence.sha256',
-          'in',
-          sql<string>`(SELECT jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`,
-        ),
+        eb('claim_evidence.document_number', '=', anyText(numbers)),
+        eb('claim_evidence.sha256', '=', anyText(hashes)),
       ]),
     )
     .limit(50)

@@ -4,6 +4,7 @@
  * work queue by status and age, and the loss run as of a date.
  */
 import { sql } from 'kysely';
+import { anyUuid } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { ClaimStatus } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -35,7 +36,7 @@ async function payableByClaim(db: DB | Tx, claimIds: readonly string[], asOf?: D
     FROM journal_entry e
     JOIN posting p ON p.entry_id = e.id AND p.phase = 'posted'
     JOIN ledger_account a ON a.id = p.account_id AND a.code LIKE '%:cash:claims-payable'
-    WHERE e.claim_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(claimIds)}::jsonb)::uuid)
+    WHERE e.claim_id = ${anyUuid(claimIds)}
       AND (${asOf?.toISOString() ?? null}::timestamptz IS NULL OR e.effective_at <= ${asOf?.toISOString() ?? null}::timestamptz)
     GROUP BY e.claim_id
   `.execute(db);

@@ -4,6 +4,7 @@
  * trial balance per unit, and an account's entries page by page.
  */
 import { sql } from 'kysely';
+import { anyText } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { LedgerError } from './errors.ts';
@@ -85,7 +86,7 @@ export async function accountBalances(
   asOf?: Date,
 ): Promise<Map<string, AccountBalance>> {
   if (codes.length === 0) return new Map();
-  const codeList = sql`(SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(codes)])}::jsonb))`;
+  const codeList = anyText(codes);
   const rows = asOf
     ? await sql<RawTotals>`
         SELECT a.code, a.unit, a.normal_side,
@@ -104,7 +105,7 @@ export async function accountBalances(
               FILTER (WHERE p.direction = 'credit') AS pending_credits
           FROM posting p WHERE p.account_id = a.id AND p.effective_at <= ${asOf.toISOString()}::timestamptz
         ) t ON true
-        WHERE a.code IN ${codeList}
+        WHERE a.code = ${codeList}
       `
         .execute(db)
         .then((r) => r.rows)
@@ -119,7 +120,7 @@ export async function accountBalances(
           'pending_debits',
           'pending_credits',
         ])
-        .where('code', 'in', sql<string>`${codeList}`)
+        .where('code', '=', codeList)
         .execute();
   return new Map(rows.map((row) => [row.code, toAccountBalance(row)]));
 }

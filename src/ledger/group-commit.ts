@@ -59,6 +59,9 @@ export class LedgerGroupCommit {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
+        // Let the callers just answered submit their next command first; otherwise every
+        // batch would hold only half of the waiting clients.
+        await new Promise((resolve) => setImmediate(resolve));
         const batch = this.queue.splice(0, this.maxBatch);
         await this.recordBatch(batch);
       }

@@ -12,8 +12,9 @@ export interface HashedEntry {
   readonly id: number;
   readonly kind: EntryKind;
   readonly description: string;
-  readonly effectiveAt: Date;
-  readonly recordedAt: Date;
+  /** A Date, or its ISO form with milliseconds as toISOString writes it. */
+  readonly effectiveAt: Date | string;
+  readonly recordedAt: Date | string;
   readonly idempotencyKey: string | null;
   readonly pendingEntryId: number | null;
   readonly reversesEntryId: number | null;
@@ -26,14 +27,17 @@ export interface HashedEntry {
   }[];
 }
 
+const isoMoment = (moment: Date | string) =>
+  typeof moment === 'string' ? moment : moment.toISOString();
+
 export function canonicalEntry(entry: HashedEntry): string {
   const r = entry.references;
   return JSON.stringify([
     entry.id,
     entry.kind,
     entry.description,
-    entry.effectiveAt.toISOString(),
-    entry.recordedAt.toISOString(),
+    isoMoment(entry.effectiveAt),
+    isoMoment(entry.recordedAt),
     entry.idempotencyKey,
     entry.pendingEntryId,
     entry.reversesEntryId,

@@ -1,16 +1,13 @@
-/**
- * @module Reads recorded journal entries with their postings, in id order.
- */
-import { sql } from 'kysely';
+import { anyBigint } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import type { JournalEntry, Posting } from './types.ts';
 
 export async function loadEntries(db: DB | Tx, ids: readonly number[]): Promise<JournalEntry[]> {
   if (ids.length === 0) return [];
-  const idList = sql<number>`(SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(ids)])}::jsonb)::bigint)`;
+  const idList = anyBigint(ids);
   const [entries, postings] = await Promise.all([
-    db.selectFrom('journal_entry').selectAll().where('id', 'in', idList).orderBy('id').execute(),
+    db.selectFrom('journal_entry').selectAll().where('id', '=', idList).orderBy('id').execute(),
     db
       .selectFrom('posting')
       .innerJoin('ledger_account', 'ledger_account.id', 'posting.account_id')
@@ -23,7 +20,7 @@ export async function loadEntries(db: DB | Tx, ids: readonly number[]): Promise<
         'posting.phase',
         'posting.amount',
       ])
-      .where('posting.entry_id', 'in', idList)
+      .where('posting.entry_id', '=', idList)
       .orderBy('posting.entry_id')
       .orderBy('posting.seq')
       .execute(),

@@ -8,6 +8,7 @@
  * when the postings' foreign keys are checked, so no MultiXact is made on a hot account.
  */
 import { sql } from 'kysely';
+import { anyBigint, anyText } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
 import {
@@ -74,7 +75,7 @@ async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Pro
   }>`
     SELECT last_entry_id, last_hash,
       (SELECT jsonb_agg(jsonb_build_object('key', idempotency_key, 'entryId', id, 'commandHash', command_hash))
-         FROM journal_entry WHERE idempotency_key IN (SELECT jsonb_array_elements_text(${json(keys)}))) AS used_keys
+         FROM journal_entry WHERE idempotency_key = ${anyText(keys)}) AS used_keys
     FROM ledger_chain FOR UPDATE
   `.execute(trx);
   const head = chain.rows[0];
@@ -122,7 +123,7 @@ async function loadReferencedEntries(trx: Tx, ids: readonly number[]): Promise<R
     SELECT e.id,
       EXISTS (SELECT 1 FROM journal_entry r WHERE r.pending_entry_id = e.id) AS resolved,
       EXISTS (SELECT 1 FROM journal_entry r WHERE r.reverses_entry_id = e.id) AS reversed
-    FROM journal_entry e WHERE e.id IN (SELECT jsonb_array_elements_text(${json(ids)})::bigint)
+    FROM journal_entry e WHERE e.id = ${anyBigint(ids)}
   `.execute(trx);
   const flagsById = new Map(flags.rows.map((row) => [row.id, row]));
   return entries.map((entry) => ({
@@ -154,20 +155,7 @@ async function lockAccounts(
       'pending_debits',
       'pending_credits',
     ])
-    .where((eb) =>
-      eb.or([
-        eb(
-          'code',
-          'in',
-          sql<string>`(SELECT jsonb_array_elements_text(${json([...new Set(codes)])}))`,
-        ),
-        eb(
-          'id',
-          'in',
-          sql<number>`(SELECT jsonb_array_elements_text(${json([...new Set(ids)])})::bigint)`,
-        ),
-      ]),
-    )
+    .where((eb) => eb.or([eb('code', '=', anyText(codes)), eb('id', '=', anyBigint(ids))]))
     .orderBy('id')
     .forUpdate()
     .execute();

@@ -57,33 +57,18 @@ export async function verifyLedger(db: DB): Promise<VerificationReport> {
   let expectedId = 1;
   let entriesChecked = 0;
   let postingsChecked = 0;
+  // The next page is read while this one is hashed: reading and hashing take about as long.
+  let nextPage = loadPage(db, expectedId);
   for (;;) {
-    const entries = await db
-      .selectFrom('journal_entry')
-      .selectAll()
-      .where('id', '>=', expectedId)
-      .orderBy('id')
-      .limit(PAGE_SIZE)
-      .execute();
+    const { entries, postings } = await nextPage;
     if (entries.length === 0) break;
-    const lastId = entries[entries.length - 1]?.id ?? expectedId;
-    const postings = await sql<{
-      entry_id: number;
-      account_id: number;
-      direction: Direction;
-      phase: Phase;
-      amount: string;
-      effective_at: Date;
-    }>`
-      SELECT entry_id, account_id, direction, phase, amount::text AS amount, effective_at FROM posting
-      WHERE entry_id BETWEEN ${expectedId} AND ${lastId} ORDER BY entry_id, seq
-    `.execute(db);
+    nextPage = loadPage(db, (entries[entries.length - 1]?.id ?? expectedId) + 1);
     let cursor = 0;
     for (const entry of entries) {
       const own: HashedEntry['postings'][number][] = [];
       const net = new Map<string, bigint>();
-      while (cursor < postings.rows.length && (postings.rows[cursor]?.entry_id ?? 0) <= entry.id) {
-        const p = postings.rows[cursor++];
+      while (cursor < postings.length && (postings[cursor]?.entry_id ?? 0) <= entry.id) {
+        const p = postings[cursor++];
         if (!p || p.entry_id !== entry.id) continue;
         own.push({
           accountId: p.account_id,
@@ -108,7 +93,7 @@ export async function verifyLedger(db: DB): Promise<VerificationReport> {
           if (p.direction === 'debit') t.pendingDebits += held;
           else t.pendingCredits += held;
         }
-        if (p.effective_at.getTime() !== entry.effective_at.getTime()) {
+        if (p.effective_at !== entry.effective_at) {
           flag(entry.id, `entry ${entry.id}: a posting's effective time differs from the entry's`);
         }
       }
@@ -128,7 +113,7 @@ export async function verifyLedger(db: DB): Promise<VerificationReport> {
         flag(entry.id, `entry ${entry.id} does not link to the hash before it`);
       const recomputed = chainHash(entry.prev_hash, {
         id: entry.id,
-        kind: entry.kind as EntryKind,
+        kind: entry.kind,
         description: entry.description,
         effectiveAt: entry.effective_at,
         recordedAt: entry.recorded_at,
@@ -174,4 +159,55 @@ export async function verifyLedger(db: DB): Promise<VerificationReport> {
       );
   }
   return { ok: problems.length === 0, entriesChecked, postingsChecked, firstBadEntryId, problems };
+}
+
+interface PageEntry {
+  id: number;
+  kind: EntryKind;
+  description: string;
+  effective_at: string;
+  recorded_at: string;
+  idempotency_key: string | null;
+  pending_entry_id: number | null;
+  reverses_entry_id: number | null;
+  pool_id: string | null;
+  incident_id: string | null;
+  claim_id: string | null;
+  payout_id: string | null;
+  category: string | null;
+  posting_count: number;
+  prev_hash: string;
+  hash: string;
+}
+
+interface PagePosting {
+  entry_id: number;
+  account_id: number;
+  direction: Direction;
+  phase: Phase;
+  amount: string;
+  effective_at: string;
+}
+
+/** Moments as the ISO text toISOString writes, made by the server: no Date parsing here. */
+const ISO = (column: string) =>
+  sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+async function loadPage(
+  db: DB,
+  fromId: number,
+): Promise<{ entries: PageEntry[]; postings: PagePosting[] }> {
+  const entries = await sql<PageEntry>`
+    SELECT id, kind, description, ${ISO('effective_at')} AS effective_at, ${ISO('recorded_at')} AS recorded_at,
+      idempotency_key, pending_entry_id, reverses_entry_id, pool_id, incident_id, claim_id, payout_id,
+      category, posting_count, prev_hash, hash
+    FROM journal_entry WHERE id >= ${fromId} ORDER BY id LIMIT ${PAGE_SIZE}
+  `.execute(db);
+  const last = entries.rows[entries.rows.length - 1];
+  if (!last) return { entries: [], postings: [] };
+  const postings = await sql<PagePosting>`
+    SELECT entry_id, account_id, direction, phase, amount::text AS amount, ${ISO('effective_at')} AS effective_at
+    FROM posting WHERE entry_id BETWEEN ${fromId} AND ${last.id} ORDER BY entry_id, seq
+  `.execute(db);
+  return { entries: entries.rows, postings: postings.rows };
 }

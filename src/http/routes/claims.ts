@@ -3,12 +3,7 @@
  * queue and the loss run.
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import {
-  claimDecisions,
-  confirmDecision,
-  decideClaim,
-  rejectDecision,
-} from '../../claims/adjudication.ts';
+import { claimDecisions, rejectDecision } from '../../claims/adjudication.ts';
 import { addClaimLines, changeClaimStatus, claimEvents, submitClaim } from '../../claims/claims.ts';
 import { ATTESTED_FINDINGS, DENIAL_REASONS } from '../../claims/eligibility.ts';
 import { getIncident, incidentCoverage, reportIncident } from '../../claims/incidents.ts';
