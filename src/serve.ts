@@ -9,7 +9,9 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
+import { mountQueueDashboard } from './node/queue-dashboard.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { createPayoutQueue, redisConnection } from './payouts/queue.ts';
 
 const logger = createLogger();
 const config = databaseConfigFromEnv();
@@ -27,5 +29,14 @@ const app = createApp({
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
 });
-serveApp(app, port, logger, () => handle.close());
+// With Redis configured, admins get the payout queue's dashboard at /admin/queues.
+const redisUrl = process.env.REDIS_URL;
+const queueConnection = redisUrl ? redisConnection(redisUrl) : undefined;
+const payoutQueue = queueConnection ? createPayoutQueue(queueConnection) : undefined;
+if (payoutQueue) mountQueueDashboard(app, handle.db, payoutQueue);
+serveApp(app, port, logger, async () => {
+  await payoutQueue?.close();
+  queueConnection?.disconnect();
+  await handle.close();
+});
 logger.info({ port }, 'listening');
