@@ -12,6 +12,7 @@ import { formatAmount, Money, ZERO } from '../ledger/money.ts';
 import { poolCoverage } from '../policy/coverage.ts';
 import { endOfLocalDay } from '../policy/local-date.ts';
 import { findPool } from '../policy/pools.ts';
+import { type CsvColumn, type CsvHeaders, toCsv } from '../reports/csv.ts';
 import { getClaim } from './claims.ts';
 import { getIncident, incidentCoverage } from './incidents.ts';
 
@@ -217,7 +218,7 @@ export async function lossRun(
   });
 }
 
-const LOSS_RUN_COLUMNS: readonly { key: keyof LossRunRow; english: string; chinese: string }[] = [
+const LOSS_RUN_COLUMNS: readonly CsvColumn<LossRunRow>[] = [
   { key: 'project', english: 'Project', chinese: '改革项目' },
   { key: 'riskPointNumber', english: 'Risk point', chinese: '风险点' },
   { key: 'incidentId', english: 'Incident', chinese: '事故编号' },
@@ -233,16 +234,7 @@ const LOSS_RUN_COLUMNS: readonly { key: keyof LossRunRow; english: string; chine
   { key: 'poolRemaining', english: 'Pool coverage left', chinese: '累计剩余限额' },
 ];
 
-function csvCell(value: string | number): string {
-  const text = String(value);
-  // A leading = + - @ would be run as a formula by Excel/WPS.
-  const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
 /** CSV for Excel/WPS: UTF-8 with BOM, CRLF line ends, optional Chinese headers. */
-export function lossRunCsv(rows: readonly LossRunRow[], headers: 'english' | 'chinese'): string {
-  const header = LOSS_RUN_COLUMNS.map((c) => csvCell(c[headers])).join(',');
-  const body = rows.map((row) => LOSS_RUN_COLUMNS.map((c) => csvCell(row[c.key])).join(','));
-  return `\uFEFF${[header, ...body].join('\r\n')}\r\n`;
+export function lossRunCsv(rows: readonly LossRunRow[], headers: CsvHeaders): string {
+  return toCsv(LOSS_RUN_COLUMNS, rows, headers);
 }

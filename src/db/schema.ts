@@ -357,6 +357,24 @@ export interface BankTransferTable {
   created_at: Generated<Date>;
 }
 
+export interface LedgerClosedPeriodTable {
+  month: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  closed_at: Generated<Date>;
+  closed_by: string;
+}
+
+export interface PeriodEventTable {
+  id: Generated<number>;
+  month: string;
+  action: 'close' | 'reopen';
+  forced: Generated<boolean>;
+  reason: Generated<string>;
+  actor_user_id: string;
+  recorded_at: Generated<Date>;
+}
+
 export interface Database extends RegistryTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
@@ -382,4 +400,6 @@ export interface Database extends RegistryTables {
   payout: PayoutTable;
   payout_outbox: PayoutOutboxTable;
   bank_transfer: BankTransferTable;
+  ledger_closed_period: LedgerClosedPeriodTable;
+  period_event: PeriodEventTable;
 }

@@ -16,6 +16,7 @@ import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCalendarRoutes } from './routes/calendar.ts';
 import { registerClaimRoutes } from './routes/claims.ts';
+import { registerFinanceRoutes } from './routes/finance.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
 import { registerMeRoutes } from './routes/me.ts';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDependencies): App {
   registerCalendarRoutes(app);
   registerClaimRoutes(app);
   registerPayoutRoutes(app);
+  registerFinanceRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

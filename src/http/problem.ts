@@ -95,6 +95,7 @@ const LEDGER_STATUS: Record<LedgerErrorCode, [number, ProblemCode | LedgerErrorC
   already_reversed: [409, 'illegal_transition'],
   account_conflict: [409, 'conflict'],
   contention: [503, 'busy'],
+  period_closed: [409, 'period_closed'],
 };
 
 const POLICY_STATUS: Record<PolicyErrorCode, number> = {

@@ -51,6 +51,14 @@ export interface LedgerState {
   readonly keys: Map<string, { readonly entryId: number; readonly commandHash: string }>;
   lastEntryId: number;
   lastHash: string;
+  /** Closed accounting periods as [startsAt, endsAt) instants: no entry may fall inside. */
+  readonly closedPeriods: readonly ClosedPeriod[];
+}
+
+export interface ClosedPeriod {
+  readonly month: string;
+  readonly startsAt: Date;
+  readonly endsAt: Date;
 }
 
 export type NewEntry = JournalEntry & { readonly commandHash: string };
@@ -114,6 +122,18 @@ function applyCommand(
     );
   }
 
+  const effectiveAt = command.effectiveAt ?? recordedAt;
+  const closed = state.closedPeriods.find(
+    (p) => effectiveAt >= p.startsAt && effectiveAt < p.endsAt,
+  );
+  if (closed) {
+    throw new LedgerError(
+      'period_closed',
+      `${closed.month} is closed: record the correction in the open period, naming the original entry`,
+      { month: closed.month },
+    );
+  }
+
   const { kind, postings, pendingEntryId, reversesEntryId } = planPostings(state, command);
   const touched = applyToAccounts(state, postings);
 
@@ -122,7 +142,7 @@ function applyCommand(
     id,
     kind,
     description: command.description,
-    effectiveAt: command.effectiveAt ?? recordedAt,
+    effectiveAt,
     recordedAt,
     idempotencyKey: command.idempotencyKey ?? null,
     pendingEntryId,

@@ -14,6 +14,7 @@ export type LedgerErrorCode =
   | 'not_reversible'
   | 'already_reversed'
   | 'account_conflict'
+  | 'period_closed'
   | 'contention';
 
 export class LedgerError extends Error {

@@ -68,14 +68,20 @@ export async function recordCommandInTransaction(
 
 async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Promise<LedgerState> {
   const keys = commands.flatMap((c) => (c.idempotencyKey === undefined ? [] : [c.idempotencyKey]));
+  // Entries take "now" unless told otherwise, and a month closes only after it ends: only
+  // an explicit effective time can fall in a closed period.
+  const backDated = commands.some((c) => c.effectiveAt !== undefined);
   const chain = await sql<{
     last_entry_id: number;
     last_hash: string;
     used_keys: UsedKey[] | null;
+    closed_periods: { month: string; startsAt: string; endsAt: string }[] | null;
   }>`
     SELECT last_entry_id, last_hash,
       (SELECT jsonb_agg(jsonb_build_object('key', idempotency_key, 'entryId', id, 'commandHash', command_hash))
-         FROM journal_entry WHERE idempotency_key = ${anyText(keys)}) AS used_keys
+         FROM journal_entry WHERE idempotency_key = ${anyText(keys)}) AS used_keys,
+      (SELECT jsonb_agg(jsonb_build_object('month', month, 'startsAt', starts_at, 'endsAt', ends_at))
+         FROM ledger_closed_period WHERE ${backDated}) AS closed_periods
     FROM ledger_chain FOR UPDATE
   `.execute(trx);
   const head = chain.rows[0];
@@ -107,6 +113,11 @@ async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Pro
     ),
     lastEntryId: head.last_entry_id,
     lastHash: head.last_hash,
+    closedPeriods: (head.closed_periods ?? []).map((p) => ({
+      month: p.month,
+      startsAt: new Date(p.startsAt),
+      endsAt: new Date(p.endsAt),
+    })),
   };
 }
 

@@ -3,8 +3,14 @@
  * as of a moment) and its entries.
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { accountBalance, accountEntries, trialBalance } from '../../ledger/balances.ts';
+import {
+  accountBalance,
+  accountEntries,
+  type TrialBalanceLine,
+  trialBalance,
+} from '../../ledger/balances.ts';
 import type { JournalEntry } from '../../ledger/types.ts';
+import { type CsvColumn, toCsv } from '../../reports/csv.ts';
 import type { AppEnv } from '../env.ts';
 import { roleRoute } from '../route.ts';
 import { AmountSchema, IsoDateTimeSchema, PageLimitSchema } from '../schemas.ts';
@@ -55,6 +61,14 @@ const EntrySchema = z
   })
   .openapi('JournalEntry');
 
+const TRIAL_BALANCE_COLUMNS: readonly CsvColumn<TrialBalanceLine>[] = [
+  { key: 'accountCode', english: 'Account', chinese: '科目代码' },
+  { key: 'accountName', english: 'Name', chinese: '科目名称' },
+  { key: 'unit', english: 'Unit', chinese: '单位' },
+  { key: 'debit', english: 'Debit', chinese: '借方余额' },
+  { key: 'credit', english: 'Credit', chinese: '贷方余额' },
+];
+
 const asOfQuery = z.object({ asOf: IsoDateTimeSchema.optional() });
 
 export const entryBody = (entry: JournalEntry) => ({
@@ -82,11 +96,18 @@ export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/finance/ledger/trial-balance',
       tags: ['finance'],
       summary: 'Trial balance per unit, now or as of a moment',
-      request: { query: asOfQuery.extend({ unit: UnitSchema.optional() }) },
+      request: {
+        query: asOfQuery.extend({
+          unit: UnitSchema.optional(),
+          format: z.enum(['json', 'csv']).default('json'),
+          headers: z.enum(['english', 'chinese']).default('english'),
+        }),
+      },
       responses: {
         200: {
           description: 'Trial balance',
           content: {
+            'text/csv': { schema: z.string() },
             'application/json': {
               schema: z.object({
                 asOf: z.string().nullable(),
@@ -111,11 +132,17 @@ export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      const { asOf, unit } = c.req.valid('query');
+      const { asOf, unit, format, headers } = c.req.valid('query');
       const report = await trialBalance(c.var.deps.db, {
         asOf: asOf ? new Date(asOf) : undefined,
         unit,
       });
+      if (format === 'csv') {
+        return c.body(toCsv(TRIAL_BALANCE_COLUMNS, report.lines, headers), 200, {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': 'attachment; filename="trial-balance.csv"',
+        });
+      }
       return c.json({ ...report, lines: [...report.lines] }, 200);
     },
   );

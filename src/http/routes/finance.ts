@@ -1,0 +1,373 @@
+/**
+ * @module Finance bureau reports and month-end close: account statements and the pool
+ * statement for a period (JSON, or CSV with a BOM for Excel/WPS), and closing, forcing and
+ * reopening months.
+ */
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { closeMonth, periodState, reopenMonth } from '../../finance/period-close.ts';
+import { accountStatement, poolStatement } from '../../finance/reports.ts';
+import { findPool } from '../../policy/pools.ts';
+import { type CsvColumn, toCsv } from '../../reports/csv.ts';
+import type { AppEnv } from '../env.ts';
+import { mutate } from '../mutation.ts';
+import { roleRoute } from '../route.ts';
+import { AmountSchema, LocalDateSchema } from '../schemas.ts';
+
+const PeriodQuery = z.object({
+  from: LocalDateSchema,
+  to: LocalDateSchema,
+  format: z.enum(['json', 'csv']).default('json'),
+  headers: z.enum(['english', 'chinese']).default('english'),
+});
+
+const MonthParams = z.object({
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month written YYYY-MM')
+    .openapi({ example: '2026-10' }),
+});
+
+const ReasonSchema = z
+  .object({ reason: z.string().trim().min(1).max(1000) })
+  .strict()
+  .openapi('PeriodReason', {
+    example: { reason: 'bank statement for October arrives late; closing for the audit' },
+  });
+
+const PeriodStateSchema = z
+  .object({
+    month: z.string(),
+    closed: z.boolean(),
+    closedAt: z.string().nullable(),
+    closedBy: z.string().nullable(),
+    history: z.array(
+      z.object({
+        action: z.string(),
+        forced: z.boolean(),
+        reason: z.string(),
+        actorUserId: z.string(),
+        recordedAt: z.string(),
+      }),
+    ),
+  })
+  .openapi('PeriodState');
+
+const StatementLineSchema = z.object({
+  entryId: z.number().int(),
+  effectiveAt: z.string(),
+  description: z.string(),
+  debit: AmountSchema,
+  credit: AmountSchema,
+  balance: z.string(),
+});
+
+const CoverageFiguresSchema = z.object({
+  poolId: z.string(),
+  asOf: z.string().nullable(),
+  cumulativeCap: AmountSchema,
+  capacity: AmountSchema,
+  reserved: AmountSchema,
+  consumed: AmountSchema,
+  committed: AmountSchema,
+  available: AmountSchema,
+  surplus: AmountSchema,
+  contributionsReceived: AmountSchema,
+  remittancesReceived: AmountSchema,
+  fundBalance: AmountSchema,
+  utilisationPercent: z.string(),
+  capacityUtilisationPercent: z.string(),
+});
+
+const PoolStatementSchema = z
+  .object({
+    poolId: z.string(),
+    period: z.object({ from: z.string(), to: z.string() }),
+    cash: z.object({
+      openingBalance: AmountSchema,
+      contributions: AmountSchema,
+      contributionRefunds: AmountSchema,
+      remittances: AmountSchema,
+      payoutsByCategory: z.record(z.string(), AmountSchema),
+      payouts: AmountSchema,
+      closingBalance: AmountSchema,
+      heldForPayouts: AmountSchema,
+    }),
+    coverage: z.object({ opening: CoverageFiguresSchema, closing: CoverageFiguresSchema }),
+  })
+  .openapi('PoolStatement');
+
+const csvResponse = (c: Context<AppEnv>, filename: string, text: string) =>
+  c.body(text, 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${filename}"`,
+  });
+
+const STATEMENT_COLUMNS: readonly CsvColumn<z.infer<typeof StatementLineSchema>>[] = [
+  { key: 'effectiveAt', english: 'Date', chinese: '记账日期' },
+  { key: 'entryId', english: 'Entry', chinese: '凭证号' },
+  { key: 'description', english: 'Description', chinese: '摘要' },
+  { key: 'debit', english: 'Debit', chinese: '借方' },
+  { key: 'credit', english: 'Credit', chinese: '贷方' },
+  { key: 'balance', english: 'Balance', chinese: '余额' },
+];
+
+const POOL_STATEMENT_COLUMNS: readonly CsvColumn<{
+  item: string;
+  chinese: string;
+  amount: string;
+}>[] = [
+  { key: 'item', english: 'Item', chinese: '项目' },
+  { key: 'chinese', english: 'Item (中文)', chinese: '项目说明' },
+  { key: 'amount', english: 'Amount', chinese: '金额' },
+];
+
+export function registerFinanceRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/ledger/accounts/{code}/statement',
+      tags: ['finance'],
+      summary:
+        "An account's statement for a period: opening balance, each entry with the running balance, closing balance",
+      request: {
+        params: z.object({
+          code: z
+            .string()
+            .min(1)
+            .max(200)
+            .regex(/^[A-Za-z0-9:._-]+$/)
+            .openapi({ example: 'pool:county:cash:fund' }),
+        }),
+        query: PeriodQuery,
+      },
+      responses: {
+        200: {
+          description: 'Statement',
+          content: {
+            'application/json': {
+              schema: z.object({
+                accountCode: z.string(),
+                unit: z.string(),
+                period: z.object({ from: z.string(), to: z.string() }),
+                openingBalance: z.string(),
+                lines: z.array(StatementLineSchema),
+                totalDebits: AmountSchema,
+                totalCredits: AmountSchema,
+                closingBalance: z.string(),
+              }),
+            },
+            'text/csv': { schema: z.string() },
+          },
+        },
+      },
+    }),
+    async (c) => {
+      const { code } = c.req.valid('param');
+      const { from, to, format, headers } = c.req.valid('query');
+      const statement = await accountStatement(c.var.deps.db, code, { from, to });
+      if (format === 'csv')
+        return csvResponse(
+          c,
+          `statement-${code}-${from}-${to}.csv`,
+          toCsv(STATEMENT_COLUMNS, statement.lines, headers),
+        );
+      return c.json(
+        { ...statement, period: { ...statement.period }, lines: [...statement.lines] },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/pools/{pool}/statement',
+      tags: ['finance'],
+      summary:
+        "Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement",
+      request: {
+        params: z.object({ pool: z.string().regex(/^[a-z0-9-]{1,40}$/) }),
+        query: PeriodQuery,
+      },
+      responses: {
+        200: {
+          description: 'Pool statement',
+          content: {
+            'application/json': { schema: PoolStatementSchema },
+            'text/csv': { schema: z.string() },
+          },
+        },
+      },
+    }),
+    async (c) => {
+      const { from, to, format, headers } = c.req.valid('query');
+      const pool = await findPool(c.var.deps.db, c.req.valid('param').pool);
+      const statement = await poolStatement(c.var.deps.db, pool, { from, to });
+      if (format === 'csv') {
+        const cash = statement.cash;
+        const rows = [
+          { item: 'Opening balance', chinese: '期初余额', amount: cash.openingBalance },
+          { item: 'Contributions', chinese: '风险池出资', amount: cash.contributions },
+          { item: 'Contribution refunds', chinese: '出资退回', amount: cash.contributionRefunds },
+          { item: 'Insurer remittances', chinese: '保险公司拨付', amount: cash.remittances },
+          ...Object.entries(cash.payoutsByCategory).map(([category, amount]) => ({
+            item: `Payouts: ${category}`,
+            chinese: '赔付',
+            amount,
+          })),
+          { item: 'Payouts', chinese: '赔付合计', amount: cash.payouts },
+          { item: 'Closing balance', chinese: '期末余额', amount: cash.closingBalance },
+          {
+            item: 'Coverage capacity at end',
+            chinese: '期末保障额度',
+            amount: statement.coverage.closing.capacity,
+          },
+          {
+            item: 'Coverage reserved at end',
+            chinese: '期末已预留',
+            amount: statement.coverage.closing.reserved,
+          },
+          {
+            item: 'Coverage consumed at end',
+            chinese: '期末已使用',
+            amount: statement.coverage.closing.consumed,
+          },
+          {
+            item: 'Coverage remaining at end',
+            chinese: '期末剩余额度',
+            amount: statement.coverage.closing.available,
+          },
+        ];
+        return csvResponse(
+          c,
+          `pool-statement-${pool.code}-${from}-${to}.csv`,
+          toCsv(POOL_STATEMENT_COLUMNS, rows, headers),
+        );
+      }
+      return c.json(
+        {
+          ...statement,
+          period: { ...statement.period },
+          cash: { ...statement.cash, payoutsByCategory: { ...statement.cash.payoutsByCategory } },
+          coverage: {
+            opening: { ...statement.coverage.opening },
+            closing: { ...statement.coverage.closing },
+          },
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/periods/{month}',
+      tags: ['finance'],
+      summary: 'Whether a month is closed, and its close/reopen history',
+      request: { params: MonthParams },
+      responses: {
+        200: {
+          description: 'Period',
+          content: { 'application/json': { schema: PeriodStateSchema } },
+        },
+      },
+    }),
+    async (c) => {
+      const state = await periodState(c.var.deps.db, c.req.valid('param').month);
+      return c.json({ ...state, history: [...state.history] }, 200);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance'], {
+      method: 'post',
+      path: '/finance/periods/{month}/close',
+      tags: ['finance'],
+      summary:
+        'Close a month: no posting may be effective inside it afterwards. Refused while payouts are in flight or statement lines unmatched',
+      request: { params: MonthParams },
+      responses: {
+        200: {
+          description: 'Closed',
+          content: { 'application/json': { schema: PeriodStateSchema } },
+        },
+      },
+    }),
+    (c) => {
+      const { month } = c.req.valid('param');
+      return mutate(
+        c,
+        { action: 'period.close', entity: 'period', input: { month } },
+        async (trx, actor) => {
+          const state = await closeMonth(trx, month, actor.userId, null);
+          return { status: 200, body: state, entityId: month };
+        },
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['admin'], {
+      method: 'post',
+      path: '/admin/periods/{month}/force-close',
+      tags: ['admin'],
+      summary:
+        'Close a month although payouts are in flight or statement lines unmatched, with a reason',
+      request: {
+        params: MonthParams,
+        body: { content: { 'application/json': { schema: ReasonSchema } }, required: true },
+      },
+      responses: {
+        200: {
+          description: 'Closed',
+          content: { 'application/json': { schema: PeriodStateSchema } },
+        },
+      },
+    }),
+    (c) => {
+      const { month } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return mutate(
+        c,
+        { action: 'period.force_close', entity: 'period', input: { month, body } },
+        async (trx, actor) => {
+          const state = await closeMonth(trx, month, actor.userId, { reason: body.reason });
+          return { status: 200, body: state, entityId: month };
+        },
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['admin'], {
+      method: 'post',
+      path: '/admin/periods/{month}/reopen',
+      tags: ['admin'],
+      summary: 'Reopen a closed month, with a reason',
+      request: {
+        params: MonthParams,
+        body: { content: { 'application/json': { schema: ReasonSchema } }, required: true },
+      },
+      responses: {
+        200: {
+          description: 'Reopened',
+          content: { 'application/json': { schema: PeriodStateSchema } },
+        },
+      },
+    }),
+    (c) => {
+      const { month } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return mutate(
+        c,
+        { action: 'period.reopen', entity: 'period', input: { month, body } },
+        async (trx, actor) => {
+          const state = await reopenMonth(trx, month, actor.userId, body.reason);
+          return { status: 200, body: state, entityId: month };
+        },
+      );
+    },
+  );
+}
