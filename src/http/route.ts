@@ -3,7 +3,7 @@
  * enforced by middleware and published in the document as `x-roles`, so the role matrix
  * test is generated from the app's own route table. Changes also demand an Idempotency-Key.
  */
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { Role } from '../db/schema.ts';
 import { allowRoles } from './auth.ts';
 import { requireIdempotencyKey } from './mutation.ts';
@@ -44,3 +44,15 @@ export function roleRoute<const R extends RoleRouteConfig>(roles: readonly Role[
   } as unknown as R;
   return createRoute(route);
 }
+
+/** A JSON response of a route, for its `responses`. */
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A required JSON request body, for a route's `request.body`. */
+export const jsonBody = <S extends z.ZodType>(schema: S) => ({
+  content: { 'application/json': { schema } },
+  required: true,
+});

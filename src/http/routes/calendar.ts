@@ -18,7 +18,7 @@ import {
 import { localDateOf } from '../../policy/local-date.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
-import { roleRoute } from '../route.ts';
+import { json, roleRoute } from '../route.ts';
 import { LocalDateSchema } from '../schemas.ts';
 
 const CalendarDayKindSchema = z.enum(['holiday', 'workday']).openapi({
@@ -53,11 +53,6 @@ const DayParams = z.object({ day: LocalDateSchema });
 const calendarDayBody = (day: CalendarDay) => ({
   ...day,
   recordedAt: day.recordedAt.toISOString(),
-});
-
-const json = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
 });
 
 const today = () => localDateOf(new Date());

@@ -14,7 +14,7 @@ import { confirmAndOrder, decideAndOrder } from '../../payouts/orders.ts';
 import { COST_CATEGORIES } from '../../policy/pool-accounts.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
-import { roleRoute } from '../route.ts';
+import { json, jsonBody, roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../schemas.ts';
 
 const CLAIM_STATUSES = [
@@ -269,15 +269,6 @@ const ClaimDetailSchema = ClaimSchema.extend({
 const ClaimParams = z.object({ claimId: UuidSchema });
 const STAFF = ['insurer'] as const;
 const READERS = ['insurer', 'finance', 'reform_office', 'admin'] as const;
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  content: { 'application/json': { schema } },
-  required: true,
-});
 
 export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(

@@ -13,6 +13,7 @@ import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema } from '../schemas.ts';
+import { CoverageSchema } from './pools.ts';
 
 const PeriodQuery = z.object({
   from: LocalDateSchema,
@@ -62,23 +63,6 @@ const StatementLineSchema = z.object({
   balance: z.string(),
 });
 
-const CoverageFiguresSchema = z.object({
-  poolId: z.string(),
-  asOf: z.string().nullable(),
-  cumulativeCap: AmountSchema,
-  capacity: AmountSchema,
-  reserved: AmountSchema,
-  consumed: AmountSchema,
-  committed: AmountSchema,
-  available: AmountSchema,
-  surplus: AmountSchema,
-  contributionsReceived: AmountSchema,
-  remittancesReceived: AmountSchema,
-  fundBalance: AmountSchema,
-  utilisationPercent: z.string(),
-  capacityUtilisationPercent: z.string(),
-});
-
 const PoolStatementSchema = z
   .object({
     poolId: z.string(),
@@ -93,7 +77,7 @@ const PoolStatementSchema = z
       closingBalance: AmountSchema,
       heldForPayouts: AmountSchema,
     }),
-    coverage: z.object({ opening: CoverageFiguresSchema, closing: CoverageFiguresSchema }),
+    coverage: z.object({ opening: CoverageSchema, closing: CoverageSchema }),
   })
   .openapi('PoolStatement');
 

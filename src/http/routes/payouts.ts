@@ -8,7 +8,7 @@ import { retryPayout, voidPayout } from '../../payouts/settlement.ts';
 import { findPool } from '../../policy/pools.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
-import { roleRoute } from '../route.ts';
+import { json, roleRoute } from '../route.ts';
 import { AmountSchema, UuidSchema } from '../schemas.ts';
 
 const PAYOUT_STATUSES = ['pending', 'awaiting_funds', 'sending', 'paid', 'failed', 'void'] as const;
@@ -39,11 +39,6 @@ const VoidSchema = z
   .openapi('VoidPayout', {
     example: { reason: 'payee account closed; claimant to resubmit bank details' },
   });
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(

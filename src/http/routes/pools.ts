@@ -20,7 +20,7 @@ import { changeTerms, createPool, findPool, listPools } from '../../policy/pools
 import { type TermsInput, termsBody, termsHistory, termsInForce } from '../../policy/terms.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
-import { roleRoute } from '../route.ts';
+import { json, jsonBody, roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../schemas.ts';
 
 const PoolRefSchema = z
@@ -141,7 +141,7 @@ const NewPoolSchema = z
     },
   });
 
-const CoverageSchema = z
+export const CoverageSchema = z
   .object({
     poolId: UuidSchema,
     asOf: z.string().nullable(),
@@ -264,15 +264,6 @@ const AlertSchema = z
     acknowledgedBy: z.string().nullable(),
   })
   .openapi('CoverageAlert');
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  content: { 'application/json': { schema } },
-  required: true,
-});
 
 export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(

@@ -36,7 +36,7 @@ import {
 } from '../../policy/risk-points.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
-import { roleRoute } from '../route.ts';
+import { json, jsonBody, roleRoute } from '../route.ts';
 import { PageLimitSchema } from '../schemas.ts';
 import {
   AsOfQuery,
@@ -75,15 +75,6 @@ type App = OpenAPIHono<AppEnv>;
 
 const OFFICE = ['reform_office'] as const;
 const OFFICE_AND_INSURER = ['reform_office', 'insurer'] as const;
-
-const json = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const jsonBody = <S extends z.ZodType>(schema: S) => ({
-  content: { 'application/json': { schema } },
-  required: true,
-});
 
 /** The versions in force at the end of `asOf` (a local date), or the latest. */
 const inForceBefore = (asOf: string | undefined) => (asOf ? endOfLocalDay(asOf) : undefined);
