@@ -6,6 +6,7 @@
  * compares these names with the migrated database.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { FinanceTables } from './schema-finance.ts';
 import type { RegistryTables } from './schema-registry.ts';
 
 /** NUMERIC(20,2) as read from and written to the database. */
@@ -375,7 +376,27 @@ export interface PeriodEventTable {
   recorded_at: Generated<Date>;
 }
 
-export interface Database extends RegistryTables {
+export interface PaymentFileTable {
+  id: Generated<string>;
+  line_count: number;
+  control_total: Numeric;
+  checksum: string;
+  content: string;
+  created_at: Generated<Date>;
+  created_by: string;
+  confirmed_at: Date | null;
+  confirmed_by: string | null;
+}
+
+export interface PaymentInstructionTable {
+  payout_id: string;
+  payee: string;
+  amount: Numeric;
+  payment_file_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface Database extends RegistryTables, FinanceTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   journal_entry: JournalEntryTable;
@@ -402,4 +423,6 @@ export interface Database extends RegistryTables {
   bank_transfer: BankTransferTable;
   ledger_closed_period: LedgerClosedPeriodTable;
   period_event: PeriodEventTable;
+  payment_file: PaymentFileTable;
+  payment_instruction: PaymentInstructionTable;
 }

@@ -9,6 +9,7 @@ import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { startOfLocalDay } from '../policy/local-date.ts';
+import { countOpenStatementLines } from './matching.ts';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
@@ -55,13 +56,8 @@ async function blockers(trx: Tx, endsAt: Date): Promise<CloseBlockers> {
     .executeTakeFirstOrThrow();
   return {
     payoutsInFlight: Number(payouts.count),
-    unmatchedStatementLines: await unmatchedStatementLines(trx, endsAt),
+    unmatchedStatementLines: await countOpenStatementLines(trx, endsAt),
   };
-}
-
-/** Statement lines dated before the month's end that are neither matched nor explained. */
-async function unmatchedStatementLines(_trx: Tx, _endsAt: Date): Promise<number> {
-  return 0;
 }
 
 export async function closeMonth(

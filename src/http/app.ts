@@ -23,6 +23,7 @@ import { registerMeRoutes } from './routes/me.ts';
 import { registerPayoutRoutes } from './routes/payouts.ts';
 import { registerPoolRoutes } from './routes/pools.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
+import { registerStatementRoutes } from './routes/statements.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -115,6 +116,7 @@ export function createApp(deps: AppDependencies): App {
   registerCalendarRoutes(app);
   registerClaimRoutes(app);
   registerPayoutRoutes(app);
+  registerStatementRoutes(app);
   registerFinanceRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

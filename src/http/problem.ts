@@ -6,6 +6,7 @@
 
 import { ClaimError, type ClaimErrorCode } from '../claims/errors.ts';
 import { databaseErrorCode, RetriesExhaustedError } from '../db/transaction.ts';
+import { StatementFileError } from '../finance/errors.ts';
 import { LedgerError, type LedgerErrorCode } from '../ledger/errors.ts';
 import { AmountError } from '../ledger/money.ts';
 import { PolicyError, type PolicyErrorCode } from '../policy/errors.ts';
@@ -134,6 +135,15 @@ export function toProblem(error: unknown): ProblemError {
       error.message,
       Object.keys(error.details).length ? { facts: error.details } : {},
     );
+  }
+  if (error instanceof StatementFileError) {
+    // Each bad row of a statement file, as a field of the body's csv and as rows to fix.
+    const rows = error.reportedRows;
+    return new ProblemError(422, 'validation_failed', error.message, {
+      errors: rows.map((r) => ({ field: `json.csv.row.${r.row}`, reason: r.reason })),
+      rows,
+      rowErrorCount: error.rows.length,
+    });
   }
   if (error instanceof AmountError)
     return validationProblem([{ field: 'amount', reason: error.message }], error.message);

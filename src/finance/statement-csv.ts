@@ -1,0 +1,547 @@
+/**
+ * @module Bank and insurer statements as CSV, parsed into lines — a pure function, no I/O.
+ *
+ * A statement is the pool account's side of the money: every amount comes out signed,
+ * + money into the pool's account, − money out of it. The parser accepts the layouts
+ * Chinese and English bank exports actually use (README "Settlement matching (对账)"):
+ * a signed amount column, separate debit/credit columns (借方 = out, 贷方 = in, as on a
+ * customer's bank statement), or an unsigned amount with a direction column (借贷标志).
+ *
+ * It never half-accepts a file: the result is either every line or every bad row, each
+ * with its line number in the file and the reason. Failures are values, not exceptions.
+ */
+import { Money } from '../ledger/money.ts';
+import { isLocalDate, type LocalDate } from '../policy/local-date.ts';
+
+/** Lines one statement may hold; a request body is limited to 64 KB anyway. */
+export const MAX_STATEMENT_LINES = 5000;
+/** A header is searched for among the first rows: exports put account details above it. */
+const HEADER_SEARCH_ROWS = 20;
+/** References and counterparties longer than this are not what a bank prints. */
+export const MAX_CELL_TEXT = 200;
+/** 15 integer digits, as everywhere else (src/ledger/money.ts). */
+const MAX_INTEGER_DIGITS = 15;
+
+export const STATEMENT_LAYOUTS = ['signed_amount', 'debit_credit', 'amount_and_direction'] as const;
+export type StatementLayout = (typeof STATEMENT_LAYOUTS)[number];
+
+export interface StatementRow {
+  /** The file's line number (1-based) where the row starts, as a text editor shows it. */
+  readonly rowNumber: number;
+  readonly valueDate: LocalDate;
+  /** Signed as the pool's account sees it: + money in, − money out; never zero. */
+  readonly amount: Money;
+  /** The first non-empty reference cell, by the priority of its column (may be empty). */
+  readonly reference: string;
+  /** The row's other non-empty reference cells; matching tries them too. */
+  readonly otherReferences: readonly string[];
+  readonly counterparty: string;
+}
+
+export interface RowError {
+  /** The file's line number (1-based); the header's for a problem with the columns. */
+  readonly row: number;
+  readonly reason: string;
+}
+
+export type StatementParse =
+  | {
+      readonly ok: true;
+      readonly layout: StatementLayout;
+      readonly headerRow: number;
+      readonly rows: readonly StatementRow[];
+    }
+  | { readonly ok: false; readonly errors: readonly RowError[] };
+
+/**
+ * The text whose SHA-256 identifies a file: without a byte-order mark, with LF line ends and
+ * without trailing blank lines — so the same file sent again through another tool (which
+ * may add or drop those) is still recognised as the same file.
+ */
+export function normaliseStatementText(text: string): string {
+  return text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/(\n[ \t]*)+$/, '');
+}
+
+// --- Header names -------------------------------------------------------------------------
+// Keys are header cells after `headerKey`: NFKC (full-width to ASCII), lower case, no spaces
+// or underscores, a trailing unit such as "(元)" or "(CNY)" and a trailing colon removed.
+// Within a role, earlier groups win when a file has several such columns.
+
+type Role = 'date' | 'amount' | 'debit' | 'credit' | 'direction' | 'reference' | 'counterparty';
+
+const HEADER_NAMES: Readonly<Record<Role, readonly (readonly string[])[]>> = {
+  date: [
+    ['起息日', '起息日期', 'valuedate'],
+    ['记账日期', '记账日', '入账日期', 'bookingdate', 'postingdate', 'bookeddate'],
+    [
+      '交易日期',
+      '日期',
+      '交易时间',
+      '记账时间',
+      '入账时间',
+      'transactiondate',
+      'date',
+      'tradedate',
+    ],
+  ],
+  amount: [['金额', '交易金额', '发生额', '收支金额', 'amount', 'transactionamount']],
+  debit: [
+    ['借方金额', '借方发生额', '借方', '支出', '支出金额', '付款金额', '转出金额'],
+    ['debit', 'debitamount', 'debits', 'withdrawal', 'withdrawals', 'moneyout', 'paidout'],
+  ],
+  credit: [
+    ['贷方金额', '贷方发生额', '贷方', '收入', '收入金额', '收款金额', '转入金额'],
+    ['credit', 'creditamount', 'credits', 'deposit', 'deposits', 'moneyin', 'paidin'],
+  ],
+  direction: [
+    ['借贷标志', '借贷方向', '借贷', '收支方向', '收支标志', '交易方向', '方向'],
+    ['direction', 'dr/cr', 'debit/credit', 'drcr'],
+  ],
+  reference: [
+    ['交易参考号', '参考号', '业务参考号', '客户参考号', '业务编号'],
+    ['reference', 'ref', 'ref.', 'referencenumber', 'referenceno', 'ref.no', 'ourreference'],
+    ['附言', '汇款附言', '交易附言', '用途', 'remark', 'remarks', 'memo', 'purpose'],
+    ['摘要', 'description', 'narrative', 'details', 'particulars'],
+    ['备注', 'note', 'notes'],
+    ['流水号', '交易流水号', '银行流水号', '凭证号', 'transactionid', 'serialnumber', 'serialno'],
+  ],
+  counterparty: [
+    ['对方户名', '对方账户名称', '对方账户名', '对方名称', '对方单位', '对方单位名称', '交易对方'],
+    ['对手方户名', '对手方名称', '收(付)款人', '收付款人'],
+    ['counterparty', 'counterpartyname', 'payer/payee', 'payee/payer', 'beneficiary', 'name'],
+  ],
+};
+
+function headerKey(cell: string): string {
+  return cell
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_]/g, '')
+    .replace(/:$/, '')
+    .replace(/\((元|人民币|rmb|cny)\)$/, '');
+}
+
+/** Column indexes per role, best first (priority group, then position in the file). */
+type ColumnMap = Readonly<Record<Role, readonly number[]>>;
+
+function mapColumns(cells: readonly string[]): ColumnMap {
+  const keys = cells.map(headerKey);
+  const map = {} as Record<Role, number[]>;
+  for (const role of Object.keys(HEADER_NAMES) as Role[]) {
+    map[role] = HEADER_NAMES[role].flatMap((group) =>
+      keys.flatMap((key, index) => (group.includes(key) ? [index] : [])),
+    );
+  }
+  return map;
+}
+
+const hasDateAndMoney = (map: ColumnMap) =>
+  map.date.length > 0 && (map.amount.length > 0 || map.debit.length + map.credit.length > 0);
+
+// --- Records ------------------------------------------------------------------------------
+
+interface RawRecord {
+  readonly line: number;
+  readonly cells: readonly string[];
+}
+
+/**
+ * Splits text into records (RFC 4180 quoting: "" inside quotes, line breaks inside quotes).
+ * Also reads Excel's ="…" (exports use it to keep long digit strings as text). A quote that
+ * is never closed makes the record an error: everything after it would be guesswork.
+ */
+function splitRecords(
+  text: string,
+  delimiter: string,
+): { records: RawRecord[]; errors: RowError[] } {
+  const records: RawRecord[] = [];
+  const errors: RowError[] = [];
+  let line = 1;
+  let recordLine = 1;
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let afterQuote = false;
+  let atCellStart = true;
+  let badRecord: string | undefined;
+  const endCell = () => {
+    cells.push(cell);
+    cell = '';
+    atCellStart = true;
+    afterQuote = false;
+  };
+  const endRecord = () => {
+    endCell();
+    if (badRecord !== undefined) errors.push({ row: recordLine, reason: badRecord });
+    else records.push({ line: recordLine, cells });
+    cells = [];
+    badRecord = undefined;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] ?? '';
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (char === '"') {
+        quoted = false;
+        afterQuote = true;
+      } else {
+        if (char === '\n') line++;
+        cell += char;
+      }
+      continue;
+    }
+    if (char === delimiter) {
+      endCell();
+    } else if (char === '\n') {
+      endRecord();
+      line++;
+      recordLine = line;
+    } else if (atCellStart && char === '"') {
+      quoted = true;
+      atCellStart = false;
+    } else if (atCellStart && char === '=' && text[i + 1] === '"') {
+      quoted = true;
+      atCellStart = false;
+      i++;
+    } else if (afterQuote) {
+      if (char !== ' ' && char !== '\t') badRecord ??= 'text follows a closing quote in a field';
+    } else {
+      cell += char;
+      atCellStart = false;
+    }
+  }
+  if (quoted) {
+    errors.push({ row: recordLine, reason: 'a quoted field is never closed' });
+  } else if (cell !== '' || cells.length > 0 || text.length > 0) {
+    endRecord();
+  }
+  return { records, errors };
+}
+
+const isBlank = (record: RawRecord) => record.cells.every((cell) => cell.trim() === '');
+
+/** Rows a bank prints between or after its lines: totals, balances, "blank below". */
+const SUMMARY_LABELS = [
+  '合计',
+  '总计',
+  '小计',
+  '本页合计',
+  '本期合计',
+  '本月合计',
+  '累计',
+  '期初余额',
+  '期末余额',
+  '上期余额',
+  '以下空白',
+  '以下无数据',
+  'total',
+  'totals',
+  'subtotal',
+  'openingbalance',
+  'closingbalance',
+  'balancebroughtforward',
+  'balancecarriedforward',
+];
+
+function isSummary(record: RawRecord): boolean {
+  const first = record.cells.find((cell) => cell.trim() !== '');
+  if (first === undefined) return false;
+  const key = headerKey(first);
+  return SUMMARY_LABELS.some((label) => key.startsWith(label));
+}
+
+// --- Cells --------------------------------------------------------------------------------
+
+type Parsed<T> = { readonly value: T } | { readonly reason: string };
+
+const YEAR_FIRST =
+  /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
+const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:[ T]?\d{2}:?\d{2}(?::?\d{2})?)?$/;
+
+export function parseValueDate(cell: string): Parsed<LocalDate> {
+  const text = cell.normalize('NFKC').trim();
+  if (text === '') return { reason: 'the value date is empty' };
+  const parts = YEAR_FIRST.exec(text) ?? COMPACT.exec(text);
+  if (!parts) {
+    return {
+      reason: `value date "${clip(text)}" is not a date written year first (2026-03-01, 2026/3/1, 20260301 or 2026年3月1日)`,
+    };
+  }
+  const date = `${parts[1]}-${(parts[2] ?? '').padStart(2, '0')}-${(parts[3] ?? '').padStart(2, '0')}`;
+  if (!isLocalDate(date)) return { reason: `value date "${clip(text)}" is not a calendar date` };
+  return { value: date };
+}
+
+const SEPARATED = /^[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/;
+const PLAIN = /^(0|[1-9]\d*)(\.\d+)?$/;
+const EMPTY_AMOUNT = new Set(['', '-', '--', '—', '/']);
+
+/**
+ * A money cell: optional sign (+, -, −) or accounting parentheses, optional ¥/￥/CNY/RMB/元,
+ * thousands separators only where they belong ("1,234.50", never "12,34.50"), at most two
+ * decimals. `unsigned` refuses a sign (debit/credit columns say the direction themselves).
+ * Returns null for an empty cell ("", "-", "—").
+ */
+export function parseStatementAmount(
+  cell: string,
+  options: { readonly unsigned?: boolean } = {},
+): Parsed<Money | null> {
+  let text = cell
+    .normalize('NFKC')
+    .trim()
+    .replace(/\u2212/g, '-');
+  if (EMPTY_AMOUNT.has(text)) return { value: null };
+  let negative = false;
+  let signed = false;
+  const parenthesised = /^\((.*)\)$/.exec(text);
+  if (parenthesised) {
+    text = (parenthesised[1] ?? '').trim();
+    negative = true;
+    signed = true;
+  }
+  if (/^[+-]/.test(text)) {
+    negative = text.startsWith('-');
+    signed = true;
+    text = text.slice(1).trim();
+  }
+  text = text
+    .replace(/^(¥|cny|rmb)\s*/i, '')
+    .replace(/\s*(元|cny|rmb)$/i, '')
+    .trim();
+  const shown = clip(cell.trim());
+  if (!SEPARATED.test(text) && !PLAIN.test(text)) {
+    return {
+      reason: `amount "${shown}" is not a decimal amount such as 1234.50 or "1,234.50"`,
+    };
+  }
+  const [integer = '', decimals = ''] = text.replaceAll(',', '').split('.');
+  if (decimals.length > 2) return { reason: `amount "${shown}" has more than two decimals` };
+  if (integer.length > MAX_INTEGER_DIGITS) {
+    return { reason: `amount "${shown}" has more than ${MAX_INTEGER_DIGITS} integer digits` };
+  }
+  if (signed && options.unsigned) {
+    return { reason: `amount "${shown}" has a sign, but its column already says the direction` };
+  }
+  const amount = new Money(`${integer}.${decimals || '0'}`);
+  return { value: negative ? amount.negated() : amount };
+}
+
+const MONEY_IN = new Set([
+  '贷',
+  '贷方',
+  '收',
+  '收入',
+  '入',
+  '存入',
+  '转入',
+  '来账',
+  'c',
+  'cr',
+  'credit',
+  'in',
+  '+',
+]);
+const MONEY_OUT = new Set([
+  '借',
+  '借方',
+  '支',
+  '支出',
+  '出',
+  '付',
+  '付出',
+  '转出',
+  '往账',
+  'd',
+  'dr',
+  'debit',
+  'out',
+  '-',
+]);
+
+function parseDirection(cell: string): Parsed<1 | -1> {
+  const key = headerKey(cell);
+  if (MONEY_IN.has(key)) return { value: 1 };
+  if (MONEY_OUT.has(key)) return { value: -1 };
+  return {
+    reason: `direction "${clip(cell.trim())}" is neither money in (贷/收入/Credit/C) nor money out (借/支出/Debit/D)`,
+  };
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** Control characters (NUL above all) cannot be stored and are never part of a statement. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+// --- Rows ---------------------------------------------------------------------------------
+
+function layoutOf(map: ColumnMap): Parsed<StatementLayout> {
+  if (map.debit.length > 0 && map.credit.length > 0) return { value: 'debit_credit' };
+  if (map.debit.length > 0 || map.credit.length > 0) {
+    return {
+      reason:
+        'the header has a debit (借方/支出) or a credit (贷方/收入) column but not both; give both, or one signed amount column (金额/Amount)',
+    };
+  }
+  if (map.direction.length > 0) return { value: 'amount_and_direction' };
+  return { value: 'signed_amount' };
+}
+
+function amountOf(
+  cells: readonly string[],
+  layout: StatementLayout,
+  map: ColumnMap,
+): Parsed<Money> {
+  const at = (index: number | undefined) => (index === undefined ? '' : (cells[index] ?? ''));
+  if (layout === 'debit_credit') {
+    const debit = parseStatementAmount(at(map.debit[0]), { unsigned: true });
+    if ('reason' in debit) return debit;
+    const credit = parseStatementAmount(at(map.credit[0]), { unsigned: true });
+    if ('reason' in credit) return credit;
+    const out = debit.value?.isZero() ? null : debit.value;
+    const into = credit.value?.isZero() ? null : credit.value;
+    if (out && into) return { reason: 'both the debit and the credit column hold an amount' };
+    if (!out && !into) return { reason: 'neither the debit nor the credit column holds an amount' };
+    return { value: out ? out.negated() : (into as Money) };
+  }
+  const amount = parseStatementAmount(at(map.amount[0]), {
+    unsigned: layout === 'amount_and_direction',
+  });
+  if ('reason' in amount) return amount;
+  if (amount.value === null) return { reason: 'the amount is empty' };
+  if (amount.value.isZero()) return { reason: 'the amount is zero' };
+  if (layout === 'signed_amount') return { value: amount.value };
+  const direction = parseDirection(at(map.direction[0]));
+  if ('reason' in direction) return direction;
+  return { value: direction.value === 1 ? amount.value : amount.value.negated() };
+}
+
+function textCells(cells: readonly string[], indexes: readonly number[]): string[] {
+  const found: string[] = [];
+  for (const index of indexes) {
+    const text = (cells[index] ?? '').normalize('NFKC').trim();
+    if (text !== '' && !found.includes(text)) found.push(text);
+  }
+  return found;
+}
+
+function parseRow(
+  record: RawRecord,
+  layout: StatementLayout,
+  map: ColumnMap,
+  width: number,
+): Parsed<StatementRow> {
+  const { cells } = record;
+  if (cells.some((cell) => CONTROL.test(cell))) {
+    return { reason: 'the row holds a control character (such as NUL)' };
+  }
+  // Exports drop trailing empty cells, so a short row is fine; a long one usually means an
+  // amount with a thousands separator that was not quoted.
+  if (cells.slice(width).some((cell) => cell.trim() !== '')) {
+    return {
+      reason: `the row has ${cells.length} fields but the header has ${width} (quote amounts that contain commas: "1,234.50")`,
+    };
+  }
+  const date = parseValueDate(cells[map.date[0] ?? -1] ?? '');
+  if ('reason' in date) return date;
+  const amount = amountOf(cells, layout, map);
+  if ('reason' in amount) return amount;
+  const [reference = '', ...otherReferences] = textCells(cells, map.reference);
+  const [counterparty = ''] = textCells(cells, map.counterparty);
+  const long = [reference, ...otherReferences, counterparty].find((t) => t.length > MAX_CELL_TEXT);
+  if (long !== undefined) {
+    return { reason: `"${clip(long)}" is longer than ${MAX_CELL_TEXT} characters` };
+  }
+  return {
+    value: {
+      rowNumber: record.line,
+      valueDate: date.value,
+      amount: amount.value,
+      reference,
+      otherReferences,
+      counterparty,
+    },
+  };
+}
+
+const NO_HEADER =
+  'no header row found in the first 20 rows: it needs a date column (日期, 交易日期, 记账日期, Date, Value date), ' +
+  'an amount column (金额, 交易金额, Amount) or debit and credit columns (借方金额 and 贷方金额, 支出 and 收入, Debit and Credit), ' +
+  'and a reference column (摘要, 附言, 备注, 交易参考号, 流水号, Reference)';
+
+function findHeader(records: readonly RawRecord[]): number {
+  return records
+    .slice(0, HEADER_SEARCH_ROWS)
+    .findIndex((record) => hasDateAndMoney(mapColumns(record.cells)));
+}
+
+/** Parses a statement's text (the file decoded to a string; see normaliseStatementText). */
+export function parseStatementCsv(text: string): StatementParse {
+  const normalised = normaliseStatementText(text);
+  // Comma first; a tab-separated export is recognised by finding its header with tabs.
+  let split = splitRecords(normalised, ',');
+  let records = split.records.filter((record) => !isBlank(record));
+  let headerIndex = findHeader(records);
+  if (headerIndex < 0) {
+    const tabbed = splitRecords(normalised, '\t');
+    const tabRecords = tabbed.records.filter((record) => !isBlank(record));
+    const tabHeader = findHeader(tabRecords);
+    if (tabHeader >= 0) {
+      split = tabbed;
+      records = tabRecords;
+      headerIndex = tabHeader;
+    }
+  }
+  const header = records[headerIndex];
+  if (header === undefined) {
+    return { ok: false, errors: [...split.errors, { row: 1, reason: NO_HEADER }] };
+  }
+  const map = mapColumns(header.cells);
+  const layout = layoutOf(map);
+  if ('reason' in layout)
+    return { ok: false, errors: [{ row: header.line, reason: layout.reason }] };
+  if (map.reference.length === 0) {
+    return {
+      ok: false,
+      errors: [
+        {
+          row: header.line,
+          reason:
+            'the header has no reference column (交易参考号, 附言, 摘要, 备注, 流水号, Reference, Memo, Description)',
+        },
+      ],
+    };
+  }
+  const errors = split.errors.filter((error) => error.row > header.line);
+  const rows: StatementRow[] = [];
+  for (const record of records.slice(headerIndex + 1)) {
+    if (isSummary(record)) continue;
+    if (rows.length + errors.length >= MAX_STATEMENT_LINES) {
+      errors.push({
+        row: record.line,
+        reason: `a statement holds at most ${MAX_STATEMENT_LINES} lines; split the file by period`,
+      });
+      break;
+    }
+    const row = parseRow(record, layout.value, map, header.cells.length);
+    if ('reason' in row) errors.push({ row: record.line, reason: row.reason });
+    else rows.push(row.value);
+  }
+  if (errors.length > 0) {
+    return { ok: false, errors: errors.sort((a, b) => a.row - b.row) };
+  }
+  if (rows.length === 0) {
+    return {
+      ok: false,
+      errors: [{ row: header.line, reason: 'the statement has no lines below its header' }],
+    };
+  }
+  return { ok: true, layout: layout.value, headerRow: header.line, rows };
+}
