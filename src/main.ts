@@ -1,7 +1,7 @@
 /**
  * @module `npm start`: the embedded default. PGlite in DATA_DIR (default .data/), migrated
  * on boot, the county's pool seeded, demo tokens printed, API on PORT (default 8787), and
- * payouts paid in-process through the simulated bank.
+ * payouts paid in-process (through the simulated bank unless PAYOUT_GATEWAY says otherwise).
  * With DATABASE_URL set it runs the same way against PostgreSQL, but never makes tokens.
  */
 import { rotateDemoTokens } from './access/demo-tokens.ts';
@@ -12,8 +12,8 @@ import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import { DEFAULT_RETRY, InProcessPayoutRunner } from './payouts/in-process.ts';
-import { SimulatedBank } from './payouts/simulated-bank.ts';
 import { seedDefaults } from './seed.ts';
 
 const logger = createLogger();
@@ -30,12 +30,8 @@ const app = createApp({
 // BullMQ workers use; with REDIS_URL set, start them apart with `npm run worker`.
 const payoutRunner = process.env.REDIS_URL
   ? undefined
-  : new InProcessPayoutRunner(
-      handle.db,
-      new SimulatedBank(handle.db),
-      DEFAULT_RETRY,
-      500,
-      (error) => logger.warn({ err: String(error) }, 'payout pass failed; will retry'),
+  : new InProcessPayoutRunner(handle.db, gatewayFromEnv(handle.db), DEFAULT_RETRY, 500, (error) =>
+      logger.warn({ err: String(error) }, 'payout pass failed; will retry'),
     );
 payoutRunner?.start();
 serveApp(app, port, logger, async () => {

@@ -8,13 +8,14 @@ import { databaseConfigFromEnv } from './db/config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger } from './node/logger.ts';
+import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import {
   createPayoutQueue,
   createPayoutWorker,
+  PAYOUT_QUEUE,
   PayoutRelay,
   redisConnection,
 } from './payouts/queue.ts';
-import { SimulatedBank } from './payouts/simulated-bank.ts';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
 const logger = createLogger();
@@ -27,28 +28,29 @@ if (config.kind !== 'postgres' || !redisUrl) {
   process.exit(2);
 }
 const concurrency = Number.parseInt(process.env.PAYOUT_CONCURRENCY ?? '4', 10);
+// Workers and relays that should share jobs must name the same queue.
+const queueName = process.env.PAYOUT_QUEUE_NAME?.trim() || PAYOUT_QUEUE;
 const handle = await openDatabase(config);
 await migrateToLatest(handle.db);
-const gateway = new SimulatedBank(handle.db, {
-  latencyMs: Number.parseInt(process.env.SIMULATED_BANK_LATENCY_MS ?? '0', 10),
-  failureRate: Number.parseFloat(process.env.SIMULATED_BANK_FAILURE_RATE ?? '0'),
-  timeoutAfterPayRate: Number.parseFloat(process.env.SIMULATED_BANK_TIMEOUT_AFTER_PAY_RATE ?? '0'),
-});
+const gateway = gatewayFromEnv(handle.db);
 const queueConnection = redisConnection(redisUrl);
 const workerConnection = redisConnection(redisUrl);
-const queue = createPayoutQueue(queueConnection);
+const queue = createPayoutQueue(queueConnection, undefined, queueName);
 const relay = new PayoutRelay(handle.db, queue, {
   pollMs: Number.parseInt(process.env.RELAY_POLL_MS ?? '200', 10),
   staleMs: Number.parseInt(process.env.PAYOUT_STALE_MS ?? '60000', 10),
   onError: (error) => logger.warn({ err: String(error) }, 'relay pass failed; will retry'),
 });
-const worker = createPayoutWorker(handle.db, gateway, workerConnection, { concurrency });
+const worker = createPayoutWorker(handle.db, gateway, workerConnection, {
+  concurrency,
+  queueName,
+});
 worker.on('error', (error) => logger.warn({ err: String(error) }, 'worker connection error'));
 worker.on('failed', (job, error) =>
   logger.warn({ payoutId: job?.data.payoutId, err: error.message }, 'payout attempt failed'),
 );
 relay.start();
-logger.info({ concurrency, gateway: gateway.name }, 'payout worker started');
+logger.info({ concurrency, queue: queueName, gateway: gateway.name }, 'payout worker started');
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

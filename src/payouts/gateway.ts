@@ -9,13 +9,19 @@ export interface PaymentOrder {
   readonly amount: string;
 }
 
+/** Paid: settle now with the gateway's reference. */
 export interface PaymentReceipt {
   readonly reference: string;
 }
 
+/** Accepted but not yet paid (a payment file awaiting the treasury): settled later, elsewhere. */
+export interface DeferredPayment {
+  readonly deferred: true;
+}
+
 export interface DisbursementGateway {
   readonly name: string;
-  pay(order: PaymentOrder): Promise<PaymentReceipt>;
+  pay(order: PaymentOrder): Promise<PaymentReceipt | DeferredPayment>;
 }
 
 /** A refusal or fault of the gateway; `retryable` says whether trying again may help. */

@@ -53,7 +53,13 @@ export class InProcessPayoutRunner {
       .limit(100)
       .execute();
     for (const payout of due) {
-      const result = await processPayout(this.db, this.gateway, payout.id);
+      // One payout that keeps throwing must not starve the ones behind it.
+      const result = await processPayout(this.db, this.gateway, payout.id).catch(
+        (error: unknown) => ({
+          kind: 'retry' as const,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
       if (result.kind === 'retry') await this.scheduleRetry(payout.id, result.error);
     }
     return due.length;

@@ -28,11 +28,13 @@ export function redisConnection(url: string): Redis {
   });
 }
 
+/** `queueName` lets several deployments (or test runs) share one Redis without sharing jobs. */
 export function createPayoutQueue(
   connection: Redis,
   retry: RetryPolicy = DEFAULT_RETRY,
+  queueName: string = PAYOUT_QUEUE,
 ): Queue<PayoutJob> {
-  return new Queue<PayoutJob>(PAYOUT_QUEUE, {
+  return new Queue<PayoutJob>(queueName, {
     connection,
     defaultJobOptions: {
       attempts: retry.attempts,
@@ -59,11 +61,11 @@ export function createPayoutWorker(
   db: DB,
   gateway: DisbursementGateway,
   connection: Redis,
-  options: { concurrency: number; retry?: RetryPolicy },
+  options: { concurrency: number; retry?: RetryPolicy; queueName?: string },
 ): Worker<PayoutJob> {
   const attempts = (options.retry ?? DEFAULT_RETRY).attempts;
   return new Worker<PayoutJob>(
-    PAYOUT_QUEUE,
+    options.queueName ?? PAYOUT_QUEUE,
     async (job: Job<PayoutJob>) => {
       const result = await processPayout(db, gateway, job.data.payoutId);
       if (result.kind === 'done') return result.status;

@@ -153,13 +153,15 @@ export async function settlePayout(
     })
     .where('id', '=', payoutId)
     .execute();
+  // Lock the claim before asking whether this was its last open payout: two of its payouts
+  // settling at once then queue here, and the second sees the first one's commit.
+  const claim = await lockClaim(trx, payout.claim_id);
   const open = await trx
     .selectFrom('payout')
     .select('id')
     .where('claim_id', '=', payout.claim_id)
     .where('status', 'not in', ['paid', 'void'])
     .executeTakeFirst();
-  const claim = await lockClaim(trx, payout.claim_id);
   if (!open && claim.status === 'payout_pending') {
     await moveClaim(
       trx,
@@ -362,6 +364,9 @@ async function systemActor(trx: Tx, claimId: string): Promise<string> {
   return decision.confirmed_by ?? decision.decided_by;
 }
 
+/** A payout handed to a deferred gateway is looked at again only after this long. */
+const DEFERRED_RECHECK_MS = 7 * 24 * 3600 * 1000;
+
 export type PayoutStepResult =
   | { readonly kind: 'done'; readonly status: PayoutStatus }
   | { readonly kind: 'retry'; readonly error: string };
@@ -382,11 +387,13 @@ export async function processPayout(
     .select(['payee', 'amount'])
     .where('id', '=', payoutId)
     .executeTakeFirstOrThrow();
-  let reference: string;
+  let receipt: Awaited<ReturnType<DisbursementGateway['pay']>>;
   try {
-    reference = (
-      await gateway.pay({ idempotencyKey: payoutId, payee: payout.payee, amount: payout.amount })
-    ).reference;
+    receipt = await gateway.pay({
+      idempotencyKey: payoutId,
+      payee: payout.payee,
+      amount: payout.amount,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof GatewayError && !error.retryable) {
@@ -400,6 +407,21 @@ export async function processPayout(
       .execute();
     return { kind: 'retry', error: message };
   }
+  if ('deferred' in receipt) {
+    // Accepted for a later settlement (a payment file): nothing to retry until then, so no
+    // runner or sweep should pick it up again.
+    await db
+      .updateTable('payout')
+      .set({
+        gateway: gateway.name,
+        next_attempt_at: new Date(Date.now() + DEFERRED_RECHECK_MS),
+        updated_at: new Date(),
+      })
+      .where('id', '=', payoutId)
+      .execute();
+    return { kind: 'done', status: 'sending' };
+  }
+  const reference = receipt.reference;
   const settled = await inTransaction(db, (trx) =>
     settlePayout(trx, payoutId, gateway.name, reference),
   );

@@ -4,6 +4,11 @@
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { listPayouts, shortfall } from '../../payouts/orders.ts';
+import {
+  confirmPaymentFile,
+  createPaymentFile,
+  getPaymentFile,
+} from '../../payouts/payment-file.ts';
 import { retryPayout, voidPayout } from '../../payouts/settlement.ts';
 import { findPool } from '../../policy/pools.ts';
 import type { AppEnv } from '../env.ts';
@@ -139,6 +144,96 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
         async (trx, actor) => {
           const outcome = await voidPayout(trx, payoutId, body.reason, actor.userId);
           return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
+        },
+      );
+    },
+  );
+
+  const PaymentFileSchema = z
+    .object({
+      id: UuidSchema,
+      lineCount: z.number().int(),
+      controlTotal: AmountSchema,
+      checksum: z.string(),
+      content: z.string().openapi({
+        description: 'The CSV for the treasury: one line per payout, control total, checksum',
+      }),
+      confirmedAt: z.string().nullable(),
+    })
+    .openapi('PaymentFile');
+  const FileParams = z.object({ fileId: UuidSchema });
+
+  app.openapi(
+    roleRoute(['finance'], {
+      method: 'post',
+      path: '/finance/pools/{pool}/payment-files',
+      tags: ['finance'],
+      summary: "Gather the pool's open payment instructions into a file for the county treasury",
+      request: { params: z.object({ pool: z.string().regex(/^[a-z0-9-]{1,40}$/) }) },
+      responses: { 201: json(PaymentFileSchema, 'Created') },
+    }),
+    (c) => {
+      const { pool } = c.req.valid('param');
+      return mutate(
+        c,
+        { action: 'payment_file.create', entity: 'payment_file', input: { pool } },
+        async (trx, actor) => {
+          const file = await createPaymentFile(trx, pool, actor.userId);
+          return { status: 201, body: file, entityId: file.id };
+        },
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/payment-files/{fileId}',
+      tags: ['finance'],
+      summary: 'A payment file; ?format=csv downloads the file itself',
+      request: {
+        params: FileParams,
+        query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+      },
+      responses: {
+        200: {
+          description: 'Payment file',
+          content: {
+            'application/json': { schema: PaymentFileSchema },
+            'text/csv': { schema: z.string() },
+          },
+        },
+      },
+    }),
+    async (c) => {
+      const file = await getPaymentFile(c.var.deps.db, c.req.valid('param').fileId);
+      if (c.req.valid('query').format === 'csv') {
+        return c.body(`\uFEFF${file.content}`, 200, {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': `attachment; filename="payment-file-${file.id}.csv"`,
+        });
+      }
+      return c.json(file, 200);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance'], {
+      method: 'post',
+      path: '/finance/payment-files/{fileId}/confirm',
+      tags: ['finance'],
+      summary: 'The treasury has paid the file: settle each of its payouts',
+      request: { params: FileParams },
+      responses: { 200: json(PaymentFileSchema, 'Confirmed') },
+    }),
+    (c) => {
+      const { fileId } = c.req.valid('param');
+      return mutate(
+        c,
+        { action: 'payment_file.confirm', entity: 'payment_file', input: { fileId } },
+        async (trx, actor) => {
+          const file = await confirmPaymentFile(trx, fileId, actor.userId);
+          return { status: 200, body: file, entityId: file.id };
         },
       );
     },

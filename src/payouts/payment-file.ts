@@ -1,0 +1,164 @@
+/**
+ * @module The payment-file gateway for the county treasury. Paying a payout records a
+ * payment instruction (once per payout id); finance gathers the open instructions into a
+ * CSV file — one line per payout, a control total and a SHA-256 checksum of the lines —
+ * and confirms the file once the treasury has paid it, which settles every payout in it.
+ */
+import type { DB } from '../db/database.ts';
+import type { Tx } from '../db/transaction.ts';
+import { sha256Hex } from '../ledger/hash.ts';
+import { formatAmount, Money, parseAmount, sumAmounts } from '../ledger/money.ts';
+import { PolicyError } from '../policy/errors.ts';
+import { findPool } from '../policy/pools.ts';
+import type { DeferredPayment, DisbursementGateway, PaymentOrder } from './gateway.ts';
+import { settlePayout } from './settlement.ts';
+
+export const MAX_FILE_LINES = 5000;
+
+export class PaymentFileGateway implements DisbursementGateway {
+  readonly name = 'payment-file';
+
+  constructor(private readonly db: DB) {}
+
+  async pay(order: PaymentOrder): Promise<DeferredPayment> {
+    await this.db
+      .insertInto('payment_instruction')
+      .values({
+        payout_id: order.idempotencyKey,
+        payee: order.payee,
+        amount: formatAmount(parseAmount(order.amount)),
+        payment_file_id: null,
+      })
+      .onConflict((oc) => oc.column('payout_id').doNothing())
+      .execute();
+    return { deferred: true };
+  }
+}
+
+export interface PaymentFile {
+  readonly id: string;
+  readonly lineCount: number;
+  readonly controlTotal: string;
+  readonly checksum: string;
+  readonly content: string;
+  readonly confirmedAt: string | null;
+}
+
+const csvText = (text: string) =>
+  /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+
+/** Gathers a pool's open instructions into a new file; refuses when there is none. */
+export async function createPaymentFile(
+  trx: Tx,
+  poolRef: string,
+  actorId: string,
+): Promise<PaymentFile> {
+  const pool = await findPool(trx, poolRef);
+  const open = await trx
+    .selectFrom('payment_instruction')
+    .innerJoin('payout', 'payout.id', 'payment_instruction.payout_id')
+    .select([
+      'payment_instruction.payout_id',
+      'payment_instruction.payee',
+      'payment_instruction.amount',
+    ])
+    .where('payment_instruction.payment_file_id', 'is', null)
+    .where('payout.pool_id', '=', pool.id)
+    .orderBy('payment_instruction.created_at')
+    .orderBy('payment_instruction.payout_id')
+    .limit(MAX_FILE_LINES)
+    .forUpdate()
+    .execute();
+  if (open.length === 0)
+    throw new PolicyError('conflict', 'no payment instructions are waiting for a file');
+  const lines = open.map((i, n) => [n + 1, i.payout_id, csvText(i.payee), i.amount].join(','));
+  const total = sumAmounts(open.map((i) => new Money(i.amount)));
+  const checksum = sha256Hex(lines.join('\r\n'));
+  const content = [
+    'line,payout_id,payee,amount_cny',
+    ...lines,
+    `control_total,${open.length},,${formatAmount(total)}`,
+    `sha256,${checksum},,`,
+  ].join('\r\n');
+  const file = await trx
+    .insertInto('payment_file')
+    .values({
+      line_count: open.length,
+      control_total: formatAmount(total),
+      checksum,
+      content: `${content}\r\n`,
+      created_by: actorId,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx
+    .updateTable('payment_instruction')
+    .set({ payment_file_id: file.id })
+    .where(
+      'payout_id',
+      'in',
+      open.map((i) => i.payout_id),
+    )
+    .execute();
+  return toPaymentFile(file);
+}
+
+/** The treasury has paid the file: settle each of its payouts, once. */
+export async function confirmPaymentFile(
+  trx: Tx,
+  fileId: string,
+  actorId: string,
+): Promise<PaymentFile> {
+  const file = await trx
+    .selectFrom('payment_file')
+    .selectAll()
+    .where('id', '=', fileId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!file) throw new PolicyError('not_found', `payment file ${fileId} does not exist`);
+  if (file.confirmed_at)
+    throw new PolicyError('illegal_transition', `payment file ${fileId} is already confirmed`);
+  const instructions = await trx
+    .selectFrom('payment_instruction')
+    .select('payout_id')
+    .where('payment_file_id', '=', fileId)
+    .execute();
+  for (const instruction of instructions) {
+    await settlePayout(trx, instruction.payout_id, 'payment-file', `file ${fileId}`);
+  }
+  const confirmed = await trx
+    .updateTable('payment_file')
+    .set({ confirmed_at: new Date(), confirmed_by: actorId })
+    .where('id', '=', fileId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toPaymentFile(confirmed);
+}
+
+export async function getPaymentFile(db: DB | Tx, fileId: string): Promise<PaymentFile> {
+  const file = await db
+    .selectFrom('payment_file')
+    .selectAll()
+    .where('id', '=', fileId)
+    .executeTakeFirst();
+  if (!file) throw new PolicyError('not_found', `payment file ${fileId} does not exist`);
+  return toPaymentFile(file);
+}
+
+function toPaymentFile(row: {
+  id: string;
+  line_count: number;
+  control_total: string;
+  checksum: string;
+  content: string;
+  confirmed_at: Date | null;
+}): PaymentFile {
+  return {
+    id: row.id,
+    lineCount: row.line_count,
+    controlTotal: row.control_total,
+    checksum: row.checksum,
+    content: row.content,
+    confirmedAt: row.confirmed_at?.toISOString() ?? null,
+  };
+}
