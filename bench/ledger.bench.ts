@@ -22,27 +22,17 @@ import { LedgerGroupCommit } from '../src/ledger/group-commit.ts';
 import { recordCommand } from '../src/ledger/record.ts';
 import type { LedgerCommand } from '../src/ledger/types.ts';
 import { verifyLedger } from '../src/ledger/verify.ts';
+import { admin, benchDatabaseName, databaseUrl, numberFromEnv } from './support.ts';
 
 // ---------------------------------------------------------------- configuration
 
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BENCH_DATABASE = process.env.BENCH_DATABASE ?? 'riskpool_bench';
-const SECONDS = intFromEnv('BENCH_SECONDS', 5, 0.2, 600);
+const BENCH_DATABASE = benchDatabaseName('riskpool_bench');
+const SECONDS = numberFromEnv('BENCH_SECONDS', 5, 0.2, 600);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '1,8,32')
   .split(',')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n >= 1 && n <= 64);
-const ACCOUNTS = intFromEnv('BENCH_ACCOUNTS', 1000, 2, 100_000);
+const ACCOUNTS = numberFromEnv('BENCH_ACCOUNTS', 1000, 2, 100_000);
 const MAX_CLIENTS = Math.max(1, ...CLIENTS);
 
 /** Hard bounds, whatever the timing: operations per cell, errors per cell, samples. */
@@ -56,16 +46,7 @@ const WAIT_SAMPLE_MS = 50;
 const ACCOUNT_FUNDING = '10000000.00';
 const HOT_FUNDING = '100000000000.00';
 
-if (!/^[a-z_][a-z0-9_]*$/.test(BENCH_DATABASE)) {
-  throw new Error(`BENCH_DATABASE must be a plain lower-case identifier, got "${BENCH_DATABASE}"`);
-}
 if (CLIENTS.length === 0) throw new Error('BENCH_CLIENTS names no client count from 1 to 64');
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 // ---------------------------------------------------------------- small helpers
 
@@ -115,16 +96,6 @@ function machineTimes(): { busy: number; total: number } {
     busy += all - t.idle;
   }
   return { busy, total };
-}
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 // ---------------------------------------------------------------- wait-event sampling

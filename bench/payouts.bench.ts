@@ -22,7 +22,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Worker } from 'bullmq';
-import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openAccount } from '../src/ledger/accounts.ts';
@@ -44,22 +43,12 @@ import {
   notPaidExactlyOnce,
   payoutTrails,
 } from '../test/payouts/support.ts';
+import { admin, benchDatabaseName, databaseUrl, numberFromEnv } from './support.ts';
 
 // ---------------------------------------------------------------- configuration
 
-function numberFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BENCH_DATABASE = process.env.BENCH_DATABASE ?? 'riskpool_payouts_bench';
+const BENCH_DATABASE = benchDatabaseName('riskpool_payouts_bench');
 const PAYOUTS_PER_CELL = numberFromEnv('BENCH_PAYOUTS', 500, 10, 20_000);
 const LATENCY_SECONDS = numberFromEnv('BENCH_LATENCY_SECONDS', 10, 1, 300);
 const BANK_LATENCY_MS = numberFromEnv('BENCH_BANK_LATENCY_MS', 0, 0, 10_000);
@@ -72,16 +61,6 @@ const CELL_TIMEOUT_MS = 600_000;
 const MAX_LEDGER_OPS = 1_000_000;
 const MAX_LEDGER_ERRORS = 1_000;
 
-if (!/^[a-z_][a-z0-9_]*$/.test(BENCH_DATABASE)) {
-  throw new Error(`BENCH_DATABASE must be a plain lower-case identifier, got "${BENCH_DATABASE}"`);
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 // ---------------------------------------------------------------- small helpers
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -93,16 +72,6 @@ function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
   return sorted[index] ?? Number.NaN;
-}
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

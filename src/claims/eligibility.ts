@@ -22,7 +22,7 @@ export const ATTESTED_FINDINGS = [
 
 export type AttestedFindingCode = (typeof ATTESTED_FINDINGS)[number];
 
-/** Coded reasons a denial may give: any finding, or these. */
+/** Coded reasons a denial may give: every finding code, and these three. */
 export const DENIAL_REASONS = [
   ...AUTOMATIC_FINDINGS,
   ...ATTESTED_FINDINGS,

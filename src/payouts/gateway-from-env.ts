@@ -9,7 +9,7 @@ import { PaymentFileGateway } from './payment-file.ts';
 import { SimulatedBank } from './simulated-bank.ts';
 
 function rate(name: string, env: NodeJS.ProcessEnv): number {
-  const value = Number.parseFloat(env[name] ?? '0');
+  const value = Number(env[name] ?? '0');
   if (!(value >= 0 && value <= 1)) throw new Error(`${name} must be a number from 0 to 1`);
   return value;
 }
