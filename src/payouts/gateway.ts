@@ -22,6 +22,12 @@ export interface DeferredPayment {
 export interface DisbursementGateway {
   readonly name: string;
   pay(order: PaymentOrder): Promise<PaymentReceipt | DeferredPayment>;
+  /**
+   * What the gateway knows of a key, when it can say: asked before a payout is given up, so
+   * one whose every answer was lost ("paid, then timed out") is settled, not parked as
+   * failed and perhaps voided although the money left.
+   */
+  lookup?(idempotencyKey: string): Promise<PaymentReceipt | null>;
 }
 
 /** A refusal or fault of the gateway; `retryable` says whether trying again may help. */

@@ -4,10 +4,9 @@
  * bounded number of attempts; then the payout is parked as failed for finance.
  */
 import type { DB } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
 import type { DisbursementGateway } from './gateway.ts';
 import { relayOutbox } from './outbox.ts';
-import { failPayout, processPayout } from './settlement.ts';
+import { giveUpPayout, processPayout } from './settlement.ts';
 
 export interface RetryPolicy {
   readonly attempts: number;
@@ -72,8 +71,11 @@ export class InProcessPayoutRunner {
       .where('id', '=', payoutId)
       .executeTakeFirstOrThrow();
     if (attempts >= this.retry.attempts) {
-      await inTransaction(this.db, (trx) =>
-        failPayout(trx, payoutId, `gave up after ${attempts} attempts: ${error}`),
+      await giveUpPayout(
+        this.db,
+        this.gateway,
+        payoutId,
+        `gave up after ${attempts} attempts: ${error}`,
       );
       return;
     }

@@ -7,11 +7,10 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DB } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
 import type { DisbursementGateway } from './gateway.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './in-process.ts';
 import { type OutboxRow, relayOutbox, requeueStalePayouts } from './outbox.ts';
-import { failPayout, processPayout } from './settlement.ts';
+import { giveUpPayout, processPayout } from './settlement.ts';
 
 export const PAYOUT_QUEUE = 'payouts';
 
@@ -70,14 +69,12 @@ export function createPayoutWorker(
       const result = await processPayout(db, gateway, job.data.payoutId);
       if (result.kind === 'done') return result.status;
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? attempts)) {
-        await inTransaction(db, (trx) =>
-          failPayout(
-            trx,
-            job.data.payoutId,
-            `gave up after ${job.attemptsMade + 1} attempts: ${result.error}`,
-          ),
+        return giveUpPayout(
+          db,
+          gateway,
+          job.data.payoutId,
+          `gave up after ${job.attemptsMade + 1} attempts: ${result.error}`,
         );
-        return 'failed';
       }
       throw new Error(result.error);
     },

@@ -427,3 +427,31 @@ export async function processPayout(
   );
   return { kind: 'done', status: settled.status };
 }
+
+/**
+ * The last attempt failed: before parking the payout as failed, ask the gateway whether the
+ * money in fact left (every answer may have been lost); if so, settle it instead.
+ */
+export async function giveUpPayout(
+  db: DB,
+  gateway: DisbursementGateway,
+  payoutId: string,
+  reason: string,
+): Promise<PayoutStatus> {
+  const receipt = await gateway.lookup?.(payoutId).catch(() => null);
+  if (receipt) {
+    const sending = await db
+      .selectFrom('payout')
+      .select('status')
+      .where('id', '=', payoutId)
+      .executeTakeFirstOrThrow();
+    if (sending.status === 'sending') {
+      const settled = await inTransaction(db, (trx) =>
+        settlePayout(trx, payoutId, gateway.name, receipt.reference),
+      );
+      return settled.status;
+    }
+  }
+  const failed = await inTransaction(db, (trx) => failPayout(trx, payoutId, reason));
+  return failed.status;
+}

@@ -40,6 +40,15 @@ export class SimulatedBank implements DisbursementGateway {
     };
   }
 
+  async lookup(idempotencyKey: string): Promise<PaymentReceipt | null> {
+    const transfer = await this.db
+      .selectFrom('bank_transfer')
+      .select('id')
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
+    return transfer ? { reference: `SIM-${transfer.id}` } : null;
+  }
+
   async pay(order: PaymentOrder): Promise<PaymentReceipt> {
     if (this.behaviour.latencyMs > 0)
       await new Promise((resolve) => setTimeout(resolve, this.behaviour.latencyMs));
