@@ -18,13 +18,12 @@ import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { REDIS_URL } from '../support/env.ts';
+import { expectEveryPayoutPaidOnce } from './assertions.ts';
 import {
   approveClaims,
   claimLine,
   eventually,
   incidentOn,
-  notPaidExactlyOnce,
-  payoutTrails,
   poolFigures,
   waitUntilAllPaid,
 } from './support.ts';
@@ -139,16 +138,7 @@ describe('payouts through BullMQ', () => {
     const counts = await waitUntilAllPaid(database.db, pool, payoutCount, 90_000);
     expect(counts).toEqual({ paid: payoutCount });
 
-    const trails = await payoutTrails(database.db, pool);
-    expect(trails).toHaveLength(payoutCount);
-    expect(notPaidExactlyOnce(trails)).toEqual([]);
-    // Each payout's ledger trail is its cash hold, its cash post and its coverage post.
-    expect(trails.filter((t) => t.entries !== 3)).toEqual([]);
-    const bankTransfers = await database.db
-      .selectFrom('bank_transfer')
-      .select((eb) => eb.fn.countAll<string>().as('count'))
-      .executeTakeFirstOrThrow();
-    expect(Number(bankTransfers.count)).toBe(payoutCount);
+    await expectEveryPayoutPaidOnce(database.db, pool, payoutCount);
     const retried = await database.db
       .selectFrom('payout')
       .select((eb) => eb.fn.countAll<string>().as('count'))

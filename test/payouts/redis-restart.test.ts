@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLedger } from '../../src/ledger/verify.ts';
 import {
   createPayoutQueue,
   createPayoutWorker,
@@ -17,6 +16,7 @@ import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import type { Pool } from '../../src/policy/pools.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
+import { expectEveryPayoutPaidOnce, expectRunSettled } from './assertions.ts';
 import {
   type Child,
   sparePort,
@@ -29,10 +29,7 @@ import {
   claimLine,
   eventually,
   incidentOn,
-  notPaidExactlyOnce,
   payoutStatusCounts,
-  payoutTrails,
-  poolFigures,
   sleep,
 } from './support.ts';
 
@@ -155,40 +152,18 @@ describe('a Redis restart that loses every job', () => {
     await relay.stop();
     await worker.close();
 
-    expect(await payoutStatusCounts(database.db, pool)).toEqual({ paid: payoutCount });
-    const trails = await payoutTrails(database.db, pool);
-    expect(notPaidExactlyOnce(trails)).toEqual([]);
-    expect(trails.filter((t) => t.entries !== 3)).toEqual([]);
-    const transfers = await database.db
-      .selectFrom('bank_transfer')
-      .select((eb) => eb.fn.countAll<string>().as('count'))
-      .executeTakeFirstOrThrow();
-    expect(Number(transfers.count)).toBe(payoutCount);
+    await expectEveryPayoutPaidOnce(database.db, pool, payoutCount);
     // The sweep, not the lost queue, finished the run: the outbox was written to again.
     const handOffs = await database.db
       .selectFrom('payout_outbox')
       .select((eb) => eb.fn.countAll<string>().as('count'))
       .executeTakeFirstOrThrow();
     expect(Number(handOffs.count)).toBeGreaterThan(payoutCount);
-    const unpaidClaims = await database.db
-      .selectFrom('claim')
-      .select(['id', 'status'])
-      .where(
-        'id',
-        'in',
-        claims.map((c) => c.claimId),
-      )
-      .where('status', '!=', 'paid')
-      .execute();
-    expect(unpaidClaims).toEqual([]);
-    expect(await poolFigures(database.db, pool)).toMatchObject({
-      coverageReserved: '0.00',
-      coverageConsumed: total.toFixed(2),
-      fundBalance: (100_000 - total).toFixed(2),
-      claimsPayable: '0.00',
-    });
-    const verification = await verifyLedger(database.db);
-    expect(verification.problems).toEqual([]);
-    expect(verification.ok).toBe(true);
+    await expectRunSettled(
+      database.db,
+      pool,
+      claims.map((c) => c.claimId),
+      total,
+    );
   }, 90_000);
 });

@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLedger } from '../../src/ledger/verify.ts';
 import { redisConnection } from '../../src/payouts/queue.ts';
 import type { Pool } from '../../src/policy/pools.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { REDIS_URL } from '../support/env.ts';
+import { expectEveryPayoutPaidOnce, expectRunSettled } from './assertions.ts';
 import {
   type Child,
   running,
@@ -20,16 +20,7 @@ import {
   stopChild,
   type WorkerSettings,
 } from './processes.ts';
-import {
-  approveClaims,
-  claimLine,
-  eventually,
-  incidentOn,
-  notPaidExactlyOnce,
-  payoutStatusCounts,
-  payoutTrails,
-  poolFigures,
-} from './support.ts';
+import { approveClaims, claimLine, eventually, incidentOn, payoutStatusCounts } from './support.ts';
 
 let database: TestDatabase;
 let staff: Staff;
@@ -106,35 +97,12 @@ describe('a payout worker killed mid-run', () => {
     // A graceful stop lets the second worker finish whatever duplicate hand-off it still holds.
     await stopChild(second, 'SIGTERM');
 
-    expect(await payoutStatusCounts(database.db, pool)).toEqual({ paid: payoutCount });
-    const trails = await payoutTrails(database.db, pool);
-    expect(trails).toHaveLength(payoutCount);
-    expect(notPaidExactlyOnce(trails)).toEqual([]);
-    expect(trails.filter((t) => t.entries !== 3)).toEqual([]);
-    const transfers = await database.db
-      .selectFrom('bank_transfer')
-      .select((eb) => eb.fn.countAll<string>().as('count'))
-      .executeTakeFirstOrThrow();
-    expect(Number(transfers.count)).toBe(payoutCount);
-    const unpaidClaims = await database.db
-      .selectFrom('claim')
-      .select(['id', 'status'])
-      .where(
-        'id',
-        'in',
-        claims.map((c) => c.claimId),
-      )
-      .where('status', '!=', 'paid')
-      .execute();
-    expect(unpaidClaims).toEqual([]);
-    expect(await poolFigures(database.db, pool)).toMatchObject({
-      coverageReserved: '0.00',
-      coverageConsumed: total.toFixed(2),
-      fundBalance: (100_000 - total).toFixed(2),
-      claimsPayable: '0.00',
-    });
-    const verification = await verifyLedger(database.db);
-    expect(verification.problems).toEqual([]);
-    expect(verification.ok).toBe(true);
+    await expectEveryPayoutPaidOnce(database.db, pool, payoutCount);
+    await expectRunSettled(
+      database.db,
+      pool,
+      claims.map((c) => c.claimId),
+      total,
+    );
   }, 90_000);
 });
