@@ -6,7 +6,14 @@ import type { DB } from '../db/database.ts';
 import type { Role } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 
-export const ROLES: readonly Role[] = ['reform_office', 'insurer', 'finance', 'admin'];
+export const ROLES: readonly Role[] = [
+  'reform_office',
+  'insurer',
+  'finance',
+  'admin',
+  'department',
+  'special_group',
+];
 
 export interface Actor {
   readonly userId: string;

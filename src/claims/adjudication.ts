@@ -29,6 +29,7 @@ import {
   automaticFindings,
   type DenialReason,
 } from './eligibility.ts';
+import { exemptionEligibility } from '../exemption/claim-link.ts';
 import { ClaimError } from './errors.ts';
 import { incidentAccountCodes } from './incident-accounts.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';
@@ -154,6 +155,8 @@ export async function decideClaim(
   ];
   const attested = attestedFindings(input.attestations);
   findings.push(...attested.findings);
+  const fromCase = await exemptionEligibility(trx, incident.id);
+  if (fromCase) findings.push(fromCase);
 
   let payable: Payable;
   let outcome: DecisionView['outcome'];

@@ -13,12 +13,14 @@ export const AUTOMATIC_FINDINGS = [
   'NO_DUPLICATE',
 ] as const;
 
-export const ATTESTED_FINDINGS = [
-  'RISK_CONTROL_AS_FILED',
-  'NON_SUBJECTIVE_OR_FORCE_MAJEURE',
-  'NO_NEGATIVE_LIST_SITUATION',
-  'MEETS_CLAIM_STANDARDS',
-] as const;
+/**
+ * The insurer attests only its own claim standards. Whether the officials acted as filed,
+ * the cause and the lists are the special group's findings in the investigation; where the
+ * terms require them, eligibility reads them from the case (EXEMPTION_CONDITIONS_MET).
+ */
+export const ATTESTED_FINDINGS = ['MEETS_CLAIM_STANDARDS'] as const;
+
+export const CASE_FINDING = 'EXEMPTION_CONDITIONS_MET';
 
 export type AttestedFindingCode = (typeof ATTESTED_FINDINGS)[number];
 
@@ -26,6 +28,7 @@ export type AttestedFindingCode = (typeof ATTESTED_FINDINGS)[number];
 export const DENIAL_REASONS = [
   ...AUTOMATIC_FINDINGS,
   ...ATTESTED_FINDINGS,
+  CASE_FINDING,
   'NOT_AN_ECONOMIC_LOSS',
   'INSUFFICIENT_EVIDENCE',
   'OTHER',
@@ -104,7 +107,7 @@ export interface Attestation {
   readonly note: string;
 }
 
-/** The handler's attestations, checked to be exactly the four, each once. */
+/** The handler's attestations, checked to be exactly the attested findings, each once. */
 export function attestedFindings(attestations: readonly Attestation[]): {
   findings: Finding[];
   missing: string[];

@@ -6,6 +6,7 @@
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { openInvestigation } from '../exemption/investigations.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
@@ -128,6 +129,12 @@ export async function reportIncident(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  // Nobody applies for it (免申请): the error-tolerance case opens with the incident.
+  await openInvestigation(
+    trx,
+    { id: row.id, poolId: pool.id, riskPointId: riskPoint.id, occurredOn: input.occurredOn },
+    row.reported_at,
+  );
   if (row.covered) {
     for (const spec of incidentAccountSpecs(row.id)) await openAccount(trx, spec);
     const codes = incidentAccountCodes(row.id);

@@ -73,6 +73,7 @@ export type FilingStatus =
   | 'preliminary_review_failed'
   | 'reviewed'
   | 'feedback_given'
+  | 'awaiting_answers'
   | 'registered'
   | 'returned'
   | 'rejected';
@@ -84,9 +85,13 @@ export type FilingStep =
   | 'fail_preliminary_review'
   | 'record_review'
   | 'give_feedback'
+  | 'give_conditional_feedback'
+  | 'answer_conditions'
   | 'register'
   | 'return'
   | 'reject';
+
+export type ReviewOutcome = 'pass' | 'conditional_pass' | 'fail';
 
 export interface FilingTable {
   id: Generated<string>;
@@ -98,6 +103,7 @@ export interface FilingTable {
   answered_at: ColumnType<Date | null, never, Date | null>;
   filed_at: ColumnType<Date | null, never, Date>;
   filed_on: ColumnType<unknown, never, string>;
+  review_outcome: ColumnType<ReviewOutcome | null, never, ReviewOutcome | null>;
   created_at: CreatedAt;
   created_by: string;
   updated_at: ColumnType<Date, Date | undefined, Date>;
@@ -143,7 +149,18 @@ export interface ReferenceListItemTable {
   recorded_by: string | null;
 }
 
+export interface AssessmentThresholdTable {
+  indicator: AssessmentIndicator;
+  version: number;
+  pass_min: number;
+  conditional_min: number;
+  note: string;
+  recorded_at: ColumnType<Date, Date | undefined, never>;
+  recorded_by: string | null;
+}
+
 export interface RegistryTables {
+  assessment_threshold: AssessmentThresholdTable;
   working_calendar_day: WorkingCalendarDayTable;
   working_calendar_year: WorkingCalendarYearTable;
   reform_project: ReformProjectTable;

@@ -7,6 +7,7 @@
  */
 import type { ColumnType, Generated } from 'kysely';
 import type { FinanceTables } from './schema-finance.ts';
+import type { ExemptionTables } from './schema-exemption.ts';
 import type { RegistryTables } from './schema-registry.ts';
 
 /** NUMERIC(20,2) as read from and written to the database. */
@@ -66,7 +67,13 @@ export interface PostingTable {
   effective_at: Timestamp;
 }
 
-export type Role = 'reform_office' | 'insurer' | 'finance' | 'admin';
+export type Role =
+  | 'reform_office'
+  | 'insurer'
+  | 'finance'
+  | 'admin'
+  | 'department'
+  | 'special_group';
 
 export interface AppUserTable {
   id: Generated<string>;
@@ -396,7 +403,7 @@ export interface PaymentInstructionTable {
   created_at: Generated<Date>;
 }
 
-export interface Database extends RegistryTables, FinanceTables {
+export interface Database extends RegistryTables, FinanceTables, ExemptionTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   journal_entry: JournalEntryTable;

@@ -105,6 +105,8 @@ const POLICY_STATUS: Record<PolicyErrorCode, number> = {
   limit_exceeded: 409,
   not_found: 404,
   validation_failed: 422,
+  calendar_year_unknown: 422,
+  separation_of_duties: 403,
 };
 
 const CLAIM_STATUS: Record<ClaimErrorCode, number> = {

@@ -7,6 +7,10 @@
  * when it is a working day; `addWorkingDays(c, d, n)` is the n-th working day after d, and
  * `workingDaysBetween(c, a, b)` counts the working days in (a, b]. So the two agree:
  * workingDaysBetween(c, d, addWorkingDays(c, d, n)) = n.
+ *
+ * A day in a year whose official schedule is not loaded is refused
+ * (`calendar_year_unknown`), never guessed as a plain weekday: 2027-01-01 is a holiday,
+ * whatever a Monday-to-Friday count says.
  */
 import type { DB } from '../db/database.ts';
 import type { CalendarDayKind, CalendarDaySource } from '../db/schema-registry.ts';
@@ -26,6 +30,8 @@ export interface WorkingCalendar {
   readonly holidays: ReadonlySet<LocalDate>;
   /** Weekend days that the schedule makes working days. */
   readonly makeUpWorkdays: ReadonlySet<LocalDate>;
+  /** The years whose official schedule is loaded; only their days can be counted. */
+  readonly knownYears: ReadonlySet<number>;
 }
 
 export interface CalendarDay {
@@ -41,14 +47,27 @@ export interface CalendarDay {
 export const MAX_WORKING_DAYS = 1000;
 /** The longest span `workingDaysBetween` will walk, in calendar days (about ten years). */
 export const MAX_SPAN_DAYS = 3700;
-/** The years seeded from the official schedule at start-up. */
-export const SEEDED_CALENDAR_YEARS: readonly number[] = [2025, 2026];
+/** The years a published schedule may cover (the calendar table's own bounds). */
+const FIRST_SCHEDULE_YEAR = 2000;
+const LAST_SCHEDULE_YEAR = 2100;
 /** Days of the calendar a read returns at most (a year has about 40 special days). */
 const MAX_CALENDAR_ROWS = 20_000;
 
-export const EMPTY_CALENDAR: WorkingCalendar = { holidays: new Set(), makeUpWorkdays: new Set() };
+export const yearOf = (day: LocalDate): number => Number(day.slice(0, 4));
+
+export function calendarYearUnknown(day: LocalDate, calendar: WorkingCalendar): PolicyError {
+  const known = [...calendar.knownYears].sort((a, b) => a - b);
+  return new PolicyError(
+    'calendar_year_unknown',
+    `${day} is in ${yearOf(day)}, for which no official holiday schedule is loaded (known: ${
+      known.length > 0 ? `${known[0]}–${known[known.length - 1]}` : 'none'
+    }); working days there cannot be counted`,
+    { day, year: String(yearOf(day)) },
+  );
+}
 
 export function isWorkingDay(calendar: WorkingCalendar, day: LocalDate): boolean {
+  if (!calendar.knownYears.has(yearOf(day))) throw calendarYearUnknown(day, calendar);
   if (calendar.makeUpWorkdays.has(day)) return true;
   if (calendar.holidays.has(day)) return false;
   const weekday = dayOfWeek(day);
@@ -106,10 +125,12 @@ export function workingDaysBetween(
 
 export function calendarFromDays(
   days: readonly Pick<CalendarDay, 'day' | 'kind'>[],
+  knownYears: readonly number[],
 ): WorkingCalendar {
   return {
     holidays: new Set(days.filter((d) => d.kind === 'holiday').map((d) => d.day)),
     makeUpWorkdays: new Set(days.filter((d) => d.kind === 'workday').map((d) => d.day)),
+    knownYears: new Set(knownYears),
   };
 }
 
@@ -119,7 +140,7 @@ export async function loadWorkingCalendar(db: DB | Tx): Promise<WorkingCalendar>
     .select([localDateText('day').as('day'), 'kind'])
     .limit(MAX_CALENDAR_ROWS)
     .execute();
-  return calendarFromDays(rows);
+  return calendarFromDays(rows, await scheduledYears(db));
 }
 
 export async function listCalendarDays(db: DB | Tx, year?: number): Promise<CalendarDay[]> {
@@ -221,61 +242,77 @@ export async function removeCalendarDay(
   return removed;
 }
 
-interface OfficialScheduleFile {
-  readonly holidays?: Readonly<Record<string, string>>;
-  readonly workdays?: Readonly<Record<string, string>>;
-}
-
 /** "National Day,国庆节,3" → "国庆节 National Day". */
 function holidayName(label: string): string {
   const [english = '', chinese = ''] = label.split(',');
   return `${chinese} ${english}`.trim().slice(0, 200) || 'holiday';
 }
 
-/** The special days of one year from a chinese-days year file, checked as it is read. */
-export function officialScheduleDays(file: OfficialScheduleFile, year: number): NewCalendarDay[] {
-  const days: NewCalendarDay[] = [];
-  const groups = [
-    ['holiday', file.holidays ?? {}],
-    ['workday', file.workdays ?? {}],
-  ] as const;
-  for (const [kind, entries] of groups) {
-    for (const [day, label] of Object.entries(entries)) {
-      if (!isLocalDate(day) || !day.startsWith(`${year}-`)) {
-        throw new Error(`the ${year} schedule lists "${day}", which is not a date in ${year}`);
-      }
-      if (kind === 'workday' && dayOfWeek(day) !== 0 && dayOfWeek(day) !== 6) {
-        throw new Error(
-          `the ${year} schedule makes ${day} a make-up working day, but it is a weekday`,
-        );
-      }
-      days.push({
-        day,
-        kind,
-        name: `${holidayName(label)}${kind === 'workday' ? ' (调休上班)' : ''}`,
-      });
+/** What the schedule package's public API answers, as far as the calendar needs it. */
+export interface OfficialSchedule {
+  /** The days off listed for a year (weekends only when the schedule names them). */
+  holidaysIn(year: number): readonly string[];
+  /** Every working day of a year, make-up weekend days included. */
+  workdaysIn(year: number): readonly string[];
+  /** The schedule's label of a day, e.g. "National Day,国庆节,3". */
+  labelOf(day: string): string;
+  readonly source: string;
+}
+
+/** The special days of one year from the official schedule, checked as they are read. */
+export function officialScheduleDays(schedule: OfficialSchedule, year: number): NewCalendarDay[] {
+  const inYear = (day: string) => {
+    if (!isLocalDate(day) || !day.startsWith(`${year}-`)) {
+      throw new Error(`the ${year} schedule lists "${day}", which is not a date in ${year}`);
     }
+    return day;
+  };
+  const holidays = schedule.holidaysIn(year).map(inYear);
+  const makeUp = schedule
+    .workdaysIn(year)
+    .map(inYear)
+    .filter((day) => dayOfWeek(day) === 0 || dayOfWeek(day) === 6);
+  return [
+    ...holidays.map((day) => ({
+      day,
+      kind: 'holiday' as const,
+      name: holidayName(schedule.labelOf(day)),
+    })),
+    ...makeUp.map((day) => ({
+      day,
+      kind: 'workday' as const,
+      name: `${holidayName(schedule.labelOf(day))} (调休上班)`,
+    })),
+  ];
+}
+
+/** The years the schedule publishes: those that list at least one holiday. */
+export function publishedYears(schedule: OfficialSchedule): number[] {
+  const years: number[] = [];
+  for (let year = FIRST_SCHEDULE_YEAR; year <= LAST_SCHEDULE_YEAR; year++) {
+    if (schedule.holidaysIn(year).length > 0) years.push(year);
   }
-  return days;
+  return years;
 }
 
 const SCHEDULE_PACKAGE = 'chinese-days';
+/** The version pinned in package.json, named as the source of every seeded year. */
+const SCHEDULE_VERSION = '1.5.7';
 
 /**
- * Node only. Imported lazily so this module stays loadable where there is no file system
- * (the Workers build), which only ever reads the calendar.
+ * The official schedule through the package's public exports only. Imported lazily so this
+ * module stays light where it only reads the calendar (the Workers build).
  */
-async function readOfficialSchedule(
-  year: number,
-): Promise<{ file: OfficialScheduleFile; source: string }> {
-  const { readFile } = await import('node:fs/promises');
-  const { createRequire } = await import('node:module');
-  const path = await import('node:path');
-  const manifestPath = createRequire(import.meta.url).resolve(`${SCHEDULE_PACKAGE}/package.json`);
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { version?: string };
-  const yearFile = path.join(path.dirname(manifestPath), 'dist', 'years', `${year}.json`);
-  const file = JSON.parse(await readFile(yearFile, 'utf8')) as OfficialScheduleFile;
-  return { file, source: `${SCHEDULE_PACKAGE}@${manifest.version ?? 'unknown'}` };
+export async function officialSchedule(): Promise<OfficialSchedule> {
+  const days = await import('chinese-days');
+  const api = days.default ?? days;
+  const range = (year: number) => [`${year}-01-01`, `${year}-12-31`] as const;
+  return {
+    holidaysIn: (year) => api.getHolidaysInRange(...range(year), false),
+    workdaysIn: (year) => api.getWorkdaysInRange(...range(year), true),
+    labelOf: (day) => api.getDayDetail(day).name,
+    source: `${SCHEDULE_PACKAGE}@${SCHEDULE_VERSION}`,
+  };
 }
 
 /**
@@ -285,12 +322,17 @@ async function readOfficialSchedule(
  */
 export async function seedWorkingCalendar(
   db: DB,
-  years: readonly number[] = SEEDED_CALENDAR_YEARS,
+  years?: readonly number[],
 ): Promise<{ readonly seededYears: number[] }> {
+  const schedule = await officialSchedule();
+  const published = publishedYears(schedule);
   const seededYears: number[] = [];
-  for (const year of years) {
-    const { file, source } = await readOfficialSchedule(year);
-    const days = officialScheduleDays(file, year);
+  for (const year of years ?? published) {
+    if (!published.includes(year)) {
+      throw new Error(`${SCHEDULE_PACKAGE} publishes no schedule for ${year}`);
+    }
+    const source = schedule.source;
+    const days = officialScheduleDays(schedule, year);
     const seeded = await inTransaction(db, async (trx) => {
       // Claim the year first: a concurrent seeder waits on this key, then finds it taken.
       const claimed = await trx
@@ -314,7 +356,7 @@ export async function seedWorkingCalendar(
   return { seededYears };
 }
 
-/** The years whose official schedule is loaded; deadlines in other years count weekends only. */
+/** The years whose official schedule is loaded; days in other years cannot be counted. */
 export async function scheduledYears(db: DB | Tx): Promise<number[]> {
   const rows = await db
     .selectFrom('working_calendar_year')

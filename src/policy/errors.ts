@@ -7,7 +7,11 @@ export type PolicyErrorCode =
   | 'not_found'
   | 'conflict'
   | 'validation_failed'
-  | 'limit_exceeded';
+  | 'limit_exceeded'
+  /** A working day asked about in a year the calendar holds no official schedule for. */
+  | 'calendar_year_unknown'
+  /** The same person may not take both of two steps the scheme gives to different hands. */
+  | 'separation_of_duties';
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

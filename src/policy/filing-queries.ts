@@ -11,7 +11,8 @@ import type { FilingStatus, FilingStep } from '../db/schema-registry.ts';
 import type { Tx } from '../db/transaction.ts';
 import type { WorkingCalendar } from './calendar.ts';
 import {
-  AWAITING_ANSWER,
+  CLOCK_RUNS,
+  type ClockEvent,
   type FilingDeadline,
   type FilingTransitionStep,
   filingDeadline,
@@ -92,12 +93,39 @@ function filingQuery(db: DB | Tx) {
 
 type FilingRow = Awaited<ReturnType<ReturnType<typeof filingQuery>['executeTakeFirstOrThrow']>>;
 
-function toSummary(row: FilingRow, calendar: WorkingCalendar, today: LocalDate): FilingSummary {
-  return {
+/** Each filing's moves, oldest first: the clock is replayed from them. */
+async function clockEvents(
+  db: DB | Tx,
+  filingIds: readonly string[],
+): Promise<Map<string, ClockEvent[]>> {
+  const events = new Map<string, ClockEvent[]>(filingIds.map((id) => [id, []]));
+  if (filingIds.length === 0) return events;
+  const rows = await db
+    .selectFrom('filing_step')
+    .select(['filing_id as filingId', 'to_status as toStatus', 'recorded_at as at'])
+    .where('filing_id', 'in', [...filingIds])
+    .orderBy('id')
+    .limit(MAX_STEPS_PER_FILING * filingIds.length)
+    .execute();
+  for (const row of rows) events.get(row.filingId)?.push(row);
+  return events;
+}
+
+async function toSummaries(
+  db: DB | Tx,
+  rows: readonly FilingRow[],
+  calendar: WorkingCalendar,
+  today: LocalDate,
+): Promise<FilingSummary[]> {
+  const events = await clockEvents(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({
     ...row,
-    deadline: filingDeadline(calendar, row, today),
+    deadline: filingDeadline(calendar, events.get(row.id) ?? [], today),
     nextSteps: legalSteps(row.status),
-  };
+  }));
 }
 
 export async function listFilings(
@@ -113,7 +141,7 @@ export async function listFilings(
   if (filter.status) query = query.where('f.status', '=', filter.status);
   if (filter.projectId) query = query.where('f.project_id', '=', filter.projectId);
   const rows = await query.execute();
-  return rows.map((row) => toSummary(row, calendar, today));
+  return toSummaries(db, rows, calendar, today);
 }
 
 export async function getFiling(
@@ -146,11 +174,13 @@ export async function getFiling(
     .orderBy('id')
     .limit(MAX_STEPS_PER_FILING)
     .execute();
-  return { ...toSummary(row, calendar, today), riskPoints, steps };
+  const [summary] = await toSummaries(db, [row], calendar, today);
+  if (!summary) throw filingNotFound(filingId);
+  return { ...summary, riskPoints, steps };
 }
 
 /**
- * Filings still awaiting an answer that are past their deadline or within
+ * Filings the reform office holds (clock running) that are past their deadline or within
  * NEAR_DEADLINE_WORKING_DAYS working days of it on `today`, the most urgent first.
  */
 export async function filingsNearDeadline(
@@ -159,12 +189,11 @@ export async function filingsNearDeadline(
   today: LocalDate,
 ): Promise<FilingSummary[]> {
   const rows = await filingQuery(db)
-    .where('f.status', 'in', [...AWAITING_ANSWER])
+    .where('f.status', 'in', [...CLOCK_RUNS])
     .orderBy('f.submitted_at')
     .limit(MAX_OPEN_FILINGS)
     .execute();
-  return rows
-    .map((row) => toSummary(row, calendar, today))
+  return (await toSummaries(db, rows, calendar, today))
     .filter((filing) => filing.deadline?.state === 'near' || filing.deadline?.state === 'overdue')
     .sort((a, b) => (a.deadline?.dueOn ?? '').localeCompare(b.deadline?.dueOn ?? ''));
 }

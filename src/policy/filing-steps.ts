@@ -7,10 +7,21 @@
  * transaction. A refused step writes nothing.
  */
 import type { Updateable } from 'kysely';
-import type { FilingStatus, FilingStep, FilingTable } from '../db/schema-registry.ts';
+import type {
+  FilingStatus,
+  FilingStep,
+  FilingTable,
+  ReviewOutcome,
+} from '../db/schema-registry.ts';
 import type { Tx } from '../db/transaction.ts';
 import { PolicyError } from './errors.ts';
-import { type FilingTransitionStep, isAdmitted, nextFilingStatus } from './filing.ts';
+import { scoreReview, thresholdsInForce } from './assessment.ts';
+import {
+  DEPARTMENT_STEPS,
+  type FilingTransitionStep,
+  isAdmitted,
+  nextFilingStatus,
+} from './filing.ts';
 import { localDateOf } from './local-date.ts';
 import { projectNotFound } from './projects.ts';
 import { type ReferenceItem, referenceItemsInForce } from './reference-lists.ts';
@@ -44,12 +55,22 @@ export interface RuleAssessment {
 export interface ExpertOpinion {
   readonly expert: string;
   readonly opinion: string;
+  readonly verdict: 'supports' | 'supports_with_conditions' | 'opposes';
 }
 
 export interface Review {
   readonly assessments: readonly RuleAssessment[];
+  /** A special project (重大专项) needs expert opinions (论证意见). */
+  readonly specialProject?: boolean;
   readonly expertOpinions?: readonly ExpertOpinion[];
+  /** What the department must answer when the review passes on conditions. */
+  readonly conditions?: readonly string[];
   readonly summary?: string;
+}
+
+export interface ConditionAnswer {
+  readonly condition: number;
+  readonly answer: string;
 }
 
 /** A filing covers at most this many risk points per submission. */
@@ -60,6 +81,8 @@ interface LockedFiling {
   readonly projectId: string;
   readonly status: FilingStatus;
   readonly submissionCount: number;
+  readonly reviewOutcome: ReviewOutcome | null;
+  readonly createdBy: string;
   readonly updatedAt: Date;
 }
 
@@ -75,6 +98,8 @@ async function lockFiling(trx: Tx, filingId: string): Promise<LockedFiling> {
       'project_id as projectId',
       'status',
       'submission_count as submissionCount',
+      'review_outcome as reviewOutcome',
+      'created_by as createdBy',
       'updated_at as updatedAt',
     ])
     .where('id', '=', filingId)
@@ -119,6 +144,7 @@ async function moveFiling(
   changes: FilingChanges = {},
 ): Promise<void> {
   const to = nextFilingStatus(filing.status, step);
+  if (!DEPARTMENT_STEPS.includes(step)) await assertNotTheApplicant(trx, filing, context);
   // The deadline is judged from these moments, so a step never predates the one before.
   if (context.at < filing.updatedAt) {
     throw new PolicyError(
@@ -133,6 +159,31 @@ async function moveFiling(
     .where('id', '=', filing.id)
     .execute();
   await recordStep(trx, filing.id, step, { from: filing.status, to }, content, context);
+}
+
+/**
+ * The reform office reviews what a department files, never its own: whoever created,
+ * submitted or answered a filing takes none of the office's steps on it.
+ */
+async function assertNotTheApplicant(
+  trx: Tx,
+  filing: LockedFiling,
+  context: StepContext,
+): Promise<void> {
+  const applied = await trx
+    .selectFrom('filing_step')
+    .select('id')
+    .where('filing_id', '=', filing.id)
+    .where('step', 'in', ['create', ...DEPARTMENT_STEPS])
+    .where('actor_user_id', '=', context.actorUserId)
+    .executeTakeFirst();
+  if (applied || filing.createdBy === context.actorUserId) {
+    throw new PolicyError(
+      'separation_of_duties',
+      `you applied for filing ${filing.id}; its review and registration are for someone else`,
+      { filingId: filing.id },
+    );
+  }
 }
 
 export async function createFiling(
@@ -305,7 +356,10 @@ export async function recordPreliminaryReview(
   await moveFiling(trx, filing, step, content, context);
 }
 
-/** Records the review: a rating and opinion for each of the assessment rules in force. */
+/**
+ * Records the review: a rating and opinion for each assessment rule in force, scored per
+ * indicator against the thresholds in force, which decide pass, conditional pass or fail.
+ */
 export async function recordReview(
   trx: Tx,
   filingId: string,
@@ -316,6 +370,30 @@ export async function recordReview(
   nextFilingStatus(filing.status, 'record_review');
   const inForce = await referenceItemsInForce(trx, { list: 'assessment_rule' });
   const answered = answerEveryItem(inForce, review.assessments, 'assessment rules');
+  const expertOpinions = review.expertOpinions ?? [];
+  if (review.specialProject === true && expertOpinions.length === 0) {
+    throw new PolicyError(
+      'validation_failed',
+      'a special project is reviewed with at least one expert opinion (论证意见)',
+    );
+  }
+  const scored = scoreReview(
+    answered.map(({ finding, item }) => {
+      if (!item.indicator) throw new Error(`assessment rule ${item.code} has no indicator`);
+      return { indicator: item.indicator, rating: finding.rating };
+    }),
+    await thresholdsInForce(trx),
+  );
+  const conditions = review.conditions ?? [];
+  if ((scored.outcome === 'conditional_pass') !== conditions.length > 0) {
+    throw new PolicyError(
+      'validation_failed',
+      scored.outcome === 'conditional_pass'
+        ? 'the scores pass on conditions: state the conditions the department must answer'
+        : `the scores give ${scored.outcome}: conditions belong only to a conditional pass`,
+      { outcome: scored.outcome },
+    );
+  }
   const content = {
     assessments: answered.map(({ finding, item }) => ({
       code: item.code,
@@ -325,13 +403,62 @@ export async function recordReview(
       rating: finding.rating,
       opinion: finding.opinion,
     })),
-    expertOpinions: review.expertOpinions ?? [],
+    indicators: scored.indicators,
+    outcome: scored.outcome,
+    conditions,
+    specialProject: review.specialProject ?? false,
+    expertOpinions,
     summary: review.summary ?? null,
   };
-  await moveFiling(trx, filing, 'record_review', content, context);
+  await moveFiling(trx, filing, 'record_review', content, context, {
+    review_outcome: scored.outcome,
+  });
 }
 
-/** Tells the applicant the result; this answers the submission and stops the clock. */
+/** The conditions the latest review set, in order. */
+async function conditionsSet(trx: Tx, filingId: string): Promise<string[]> {
+  const step = await trx
+    .selectFrom('filing_step')
+    .select('content')
+    .where('filing_id', '=', filingId)
+    .where('step', '=', 'record_review')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  const content = (step?.content ?? {}) as { conditions?: string[] };
+  return content.conditions ?? [];
+}
+
+/**
+ * Answers every condition of a conditional pass, one answer each; the clock, paused while
+ * the department answered, runs again.
+ */
+export async function answerConditions(
+  trx: Tx,
+  filingId: string,
+  answers: readonly ConditionAnswer[],
+  context: StepContext,
+): Promise<void> {
+  const filing = await lockFiling(trx, filingId);
+  nextFilingStatus(filing.status, 'answer_conditions');
+  const conditions = await conditionsSet(trx, filingId);
+  const numbers = answers.map((a) => a.condition).sort((a, b) => a - b);
+  if (numbers.length !== conditions.length || numbers.some((n, i) => n !== i + 1)) {
+    throw new PolicyError(
+      'validation_failed',
+      `answer each of the ${conditions.length} conditions (numbered from 1) exactly once`,
+    );
+  }
+  const content = {
+    answers: answers.map((a) => ({ ...a, conditionText: conditions[a.condition - 1] })),
+  };
+  await moveFiling(trx, filing, 'answer_conditions', content, context);
+}
+
+/**
+ * Tells the department the review's result. A pass goes on to registration; a conditional
+ * pass waits (the clock paused) for the department's answers; a fail is not fed back but
+ * returned or rejected.
+ */
 export async function giveFeedback(
   trx: Tx,
   filingId: string,
@@ -339,7 +466,19 @@ export async function giveFeedback(
   context: StepContext,
 ): Promise<void> {
   const filing = await lockFiling(trx, filingId);
-  await moveFiling(trx, filing, 'give_feedback', { message }, context, { answered_at: context.at });
+  if (filing.status === 'reviewed' && filing.reviewOutcome === 'fail') {
+    throw new PolicyError(
+      'illegal_transition',
+      'the review failed: return the filing for amendment or reject it',
+      { filingId },
+    );
+  }
+  const step =
+    filing.reviewOutcome === 'conditional_pass' ? 'give_conditional_feedback' : 'give_feedback';
+  const conditions = step === 'give_conditional_feedback' ? await conditionsSet(trx, filingId) : [];
+  await moveFiling(trx, filing, step, { message, conditions }, context, {
+    answered_at: context.at,
+  });
 }
 
 /**
@@ -383,7 +522,10 @@ export async function returnFiling(
   context: StepContext,
 ): Promise<void> {
   const filing = await lockFiling(trx, filingId);
-  await moveFiling(trx, filing, 'return', { reason }, context, { answered_at: context.at });
+  await moveFiling(trx, filing, 'return', { reason }, context, {
+    answered_at: context.at,
+    review_outcome: null,
+  });
 }
 
 /** Rejects the filing for good. */

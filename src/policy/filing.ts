@@ -1,18 +1,24 @@
 /**
- * @module The filing loop (备案) as rules: which step may follow which status, and the
- * 7-working-day deadline from submission to result feedback. Pure: no database here.
+ * @module The filing loop (备案) as rules: which step may follow which status, who takes
+ * it, the review's outcome from its scores, and the 7-working-day clock from application to
+ * registration. Pure: no database here.
  *
  *   draft ─submit→ submitted ─pass_preliminary_review→ preliminary_review_passed
  *                            ─fail_preliminary_review→ preliminary_review_failed
- *   preliminary_review_passed ─record_review→ reviewed ─give_feedback→ feedback_given
+ *   preliminary_review_passed ─record_review→ reviewed
+ *   reviewed ─give_feedback→ feedback_given                 (the review passed)
+ *            ─give_conditional_feedback→ awaiting_answers   (passed on conditions)
+ *   awaiting_answers ─answer_conditions→ feedback_given     (the department answers)
  *   feedback_given ─register→ registered                                   (terminal)
- *   submitted | preliminary_review_passed | preliminary_review_failed | reviewed
- *                 ─return→ returned ─submit→ submitted (a resubmission)
- *                 ─reject→ rejected                                        (terminal)
+ *   any open status but draft and returned ─return→ returned ─submit→ submitted
+ *                                          ─reject→ rejected                (terminal)
  *
- * A failed preliminary review can only be returned or rejected: an inadmissible project
- * is never reviewed. Giving feedback, returning and rejecting each answer the applicant,
- * which stops the deadline clock; a resubmission starts a new clock.
+ * A failed preliminary review or a failed review can only be returned or rejected. The
+ * department submits and answers; the reform office takes every other step.
+ *
+ * The clock runs while the reform office holds the filing and pauses while the department
+ * does (returned for amendment, or answering conditions); working days used before a pause
+ * carry over when it resumes, and it stops at registration (or rejection).
  */
 import type { FilingStatus, FilingStep } from '../db/schema-registry.ts';
 import { addWorkingDays, type WorkingCalendar, workingDaysBetween } from './calendar.ts';
@@ -29,18 +35,25 @@ export const FILING_STATUSES: readonly FilingStatus[] = [
   'preliminary_review_failed',
   'reviewed',
   'feedback_given',
+  'awaiting_answers',
   'registered',
   'returned',
   'rejected',
 ];
 
-/** Statuses in which the office owes the applicant an answer: the deadline clock runs. */
+/** Statuses in which the office owes the applicant an answer. */
 export const AWAITING_ANSWER: readonly FilingStatus[] = [
   'submitted',
   'preliminary_review_passed',
   'preliminary_review_failed',
   'reviewed',
 ];
+
+/** Statuses in which the reform office holds the filing: the clock runs. */
+export const CLOCK_RUNS: readonly FilingStatus[] = [...AWAITING_ANSWER, 'feedback_given'];
+
+/** Open statuses a filing can be returned or rejected from. */
+const RETURNABLE: readonly FilingStatus[] = [...CLOCK_RUNS, 'awaiting_answers'];
 
 export const FILING_TRANSITIONS: Readonly<
   Record<
@@ -53,10 +66,15 @@ export const FILING_TRANSITIONS: Readonly<
   fail_preliminary_review: { from: ['submitted'], to: 'preliminary_review_failed' },
   record_review: { from: ['preliminary_review_passed'], to: 'reviewed' },
   give_feedback: { from: ['reviewed'], to: 'feedback_given' },
+  give_conditional_feedback: { from: ['reviewed'], to: 'awaiting_answers' },
+  answer_conditions: { from: ['awaiting_answers'], to: 'feedback_given' },
   register: { from: ['feedback_given'], to: 'registered' },
-  return: { from: AWAITING_ANSWER, to: 'returned' },
-  reject: { from: AWAITING_ANSWER, to: 'rejected' },
+  return: { from: RETURNABLE, to: 'returned' },
+  reject: { from: RETURNABLE, to: 'rejected' },
 };
+
+/** The steps the filing department takes; the reform office takes all the others. */
+export const DEPARTMENT_STEPS: readonly FilingTransitionStep[] = ['submit', 'answer_conditions'];
 
 export const FILING_TRANSITION_STEPS = Object.keys(FILING_TRANSITIONS) as FilingTransitionStep[];
 
@@ -94,53 +112,140 @@ export const FILING_DEADLINE_WORKING_DAYS = 7;
 /** A filing with this many working days left, or fewer, is listed as near its deadline. */
 export const NEAR_DEADLINE_WORKING_DAYS = 2;
 
-export type DeadlineState = 'on_track' | 'near' | 'overdue' | 'met' | 'missed';
+export type DeadlineState =
+  | 'on_track'
+  | 'near'
+  | 'overdue'
+  | 'paused'
+  | 'met'
+  | 'missed'
+  | 'calendar_unknown';
 
 export interface FilingDeadline {
+  /** The first application: the clock starts here. */
   readonly submittedOn: LocalDate;
-  /** Result feedback is due by the end of this day. */
-  readonly dueOn: LocalDate;
+  /** Registration is due by the end of this day, while the clock runs; else null. */
+  readonly dueOn: LocalDate | null;
   readonly state: DeadlineState;
+  /** Working days the clock has run so far (up to today while it runs). */
+  readonly workingDaysUsed: number | null;
   /** Working days after today up to and including dueOn, while the clock runs; else null. */
   readonly workingDaysLeft: number | null;
-  /** The local date the office answered (feedback, return or rejection), once it has. */
-  readonly answeredOn: LocalDate | null;
+  /** The local date the clock stopped (registration or rejection), once it has. */
+  readonly closedOn: LocalDate | null;
 }
 
-export interface DeadlineFacts {
-  readonly status: FilingStatus;
-  readonly submittedOn: LocalDate | null;
-  readonly answeredAt: Date | null;
+/** One move of the filing, as its step history records it. */
+export interface ClockEvent {
+  readonly toStatus: FilingStatus;
+  readonly at: Date;
+}
+
+interface ClockRun {
+  readonly firstSubmittedOn: LocalDate | null;
+  /** Working days in the running segments that have ended. */
+  readonly used: number;
+  /** The local date the current running segment started, while the clock runs. */
+  readonly runningSince: LocalDate | null;
+  readonly closedOn: LocalDate | null;
 }
 
 /**
- * The deadline rule: due on the 7th working day after the (latest) submission date; the
- * submission date never counts, whatever the hour (a filing submitted on Wednesday
- * 2026-09-30 is due Thursday 2026-10-15: Oct 8, 9, 10 (make-up Saturday), 12, 13, 14, 15).
+ * Replays the history: each running segment counts the working days in (start, end], so
+ * the day of an application or resubmission never counts, as the submission day never did.
  */
-export function filingDueOn(calendar: WorkingCalendar, submittedOn: LocalDate): LocalDate {
-  return addWorkingDays(calendar, submittedOn, FILING_DEADLINE_WORKING_DAYS);
+function replayClock(calendar: WorkingCalendar, events: readonly ClockEvent[]): ClockRun {
+  let firstSubmittedOn: LocalDate | null = null;
+  let used = 0;
+  let runningSince: LocalDate | null = null;
+  let closedOn: LocalDate | null = null;
+  for (const event of events) {
+    const day = localDateOf(event.at);
+    const runs = CLOCK_RUNS.includes(event.toStatus);
+    if (event.toStatus === 'submitted' && firstSubmittedOn === null) firstSubmittedOn = day;
+    if (runningSince !== null && !runs) {
+      used += workingDaysBetween(calendar, runningSince, day);
+      runningSince = null;
+    } else if (runningSince === null && runs) {
+      runningSince = day;
+    }
+    if (event.toStatus === 'registered' || event.toStatus === 'rejected') closedOn = day;
+  }
+  return { firstSubmittedOn, used, runningSince, closedOn };
 }
 
-/** Where a filing stands against its deadline on `today`; null before its first submission. */
+/** Where a filing stands against its clock on `today`; null before its first application. */
 export function filingDeadline(
   calendar: WorkingCalendar,
-  facts: DeadlineFacts,
+  events: readonly ClockEvent[],
   today: LocalDate,
 ): FilingDeadline | null {
-  if (facts.submittedOn === null) return null;
-  const dueOn = filingDueOn(calendar, facts.submittedOn);
-  const submittedOn = facts.submittedOn;
-  if (facts.answeredAt !== null) {
-    const answeredOn = localDateOf(facts.answeredAt);
-    const state = answeredOn <= dueOn ? 'met' : 'missed';
-    return { submittedOn, dueOn, state, workingDaysLeft: null, answeredOn };
+  let run: ClockRun;
+  try {
+    run = replayClock(calendar, events);
+  } catch (error) {
+    if (!(error instanceof PolicyError) || error.code !== 'calendar_year_unknown') throw error;
+    const first = events.find((event) => event.toStatus === 'submitted');
+    if (!first) return null;
+    return {
+      submittedOn: localDateOf(first.at),
+      dueOn: null,
+      state: 'calendar_unknown',
+      workingDaysUsed: null,
+      workingDaysLeft: null,
+      closedOn: null,
+    };
   }
-  if (!AWAITING_ANSWER.includes(facts.status)) {
-    throw new Error(`a submitted ${facts.status} filing must be awaiting an answer or answered`);
+  if (run.firstSubmittedOn === null) return null;
+  const submittedOn = run.firstSubmittedOn;
+  const limit = FILING_DEADLINE_WORKING_DAYS;
+  if (run.closedOn !== null) {
+    const state = run.used <= limit ? 'met' : 'missed';
+    const closedOn = run.closedOn;
+    return { submittedOn, dueOn: null, state, workingDaysUsed: run.used, workingDaysLeft: null, closedOn };
   }
-  const workingDaysLeft = workingDaysBetween(calendar, today, dueOn);
-  const state =
-    today > dueOn ? 'overdue' : workingDaysLeft <= NEAR_DEADLINE_WORKING_DAYS ? 'near' : 'on_track';
-  return { submittedOn, dueOn, state, workingDaysLeft, answeredOn: null };
+  if (run.runningSince === null) {
+    return {
+      submittedOn,
+      dueOn: null,
+      state: 'paused',
+      workingDaysUsed: run.used,
+      workingDaysLeft: limit - run.used,
+      closedOn: null,
+    };
+  }
+  return runningDeadline(calendar, { ...run, runningSince: run.runningSince, submittedOn }, today);
+}
+
+function runningDeadline(
+  calendar: WorkingCalendar,
+  run: ClockRun & { readonly runningSince: LocalDate; readonly submittedOn: LocalDate },
+  today: LocalDate,
+): FilingDeadline {
+  try {
+    const limit = FILING_DEADLINE_WORKING_DAYS;
+    const dueOn = addWorkingDays(calendar, run.runningSince, Math.max(0, limit - run.used));
+    const sinceResumed = today > run.runningSince ? workingDaysBetween(calendar, run.runningSince, today) : 0;
+    const workingDaysLeft = workingDaysBetween(calendar, today, dueOn);
+    const state =
+      today > dueOn ? 'overdue' : workingDaysLeft <= NEAR_DEADLINE_WORKING_DAYS ? 'near' : 'on_track';
+    return {
+      submittedOn: run.submittedOn,
+      dueOn,
+      state,
+      workingDaysUsed: run.used + sinceResumed,
+      workingDaysLeft,
+      closedOn: null,
+    };
+  } catch (error) {
+    if (!(error instanceof PolicyError) || error.code !== 'calendar_year_unknown') throw error;
+    return {
+      submittedOn: run.submittedOn,
+      dueOn: null,
+      state: 'calendar_unknown',
+      workingDaysUsed: null,
+      workingDaysLeft: null,
+      closedOn: null,
+    };
+  }
 }

@@ -118,3 +118,40 @@ export async function listProjects(db: DB | Tx, limit = MAX_PROJECTS_PER_PAGE): 
     .execute();
   return rows.map(toProject);
 }
+
+/**
+ * A department files only for the projects it registered: the project, the filing or the
+ * risk point named must belong to a project `userId` created.
+ */
+export async function assertApplicantOf(
+  db: DB | Tx,
+  userId: string,
+  target:
+    | { readonly projectId: string }
+    | { readonly filingId: string }
+    | { readonly riskPointId: string },
+): Promise<void> {
+  let query = db.selectFrom('reform_project as p').select(['p.id', 'p.created_by as createdBy']);
+  if ('projectId' in target) query = query.where('p.id', '=', target.projectId);
+  else if ('filingId' in target) {
+    query = query
+      .innerJoin('filing as f', 'f.project_id', 'p.id')
+      .where('f.id', '=', target.filingId);
+  } else {
+    query = query
+      .innerJoin('risk_point as r', 'r.project_id', 'p.id')
+      .where('r.id', '=', target.riskPointId);
+  }
+  const project = await query.executeTakeFirst();
+  if (!project) {
+    const [kind, id] = Object.entries(target)[0] ?? ['target', ''];
+    throw new PolicyError('not_found', `${kind.replace('Id', '')} ${id} does not exist`);
+  }
+  if (project.createdBy !== userId) {
+    throw new PolicyError(
+      'separation_of_duties',
+      `project ${project.id} was registered by another unit: a department files its own projects`,
+      { projectId: project.id },
+    );
+  }
+}

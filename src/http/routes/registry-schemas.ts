@@ -220,10 +220,24 @@ export const ReviewSchema = z
       )
       .min(1)
       .max(100),
+    specialProject: z.boolean().optional().openapi({
+      description: 'A special project (重大专项): at least one expert opinion is required',
+    }),
     expertOpinions: z
-      .array(z.object({ expert: text(200), opinion: text(5000) }).strict())
+      .array(
+        z
+          .object({
+            expert: text(200),
+            opinion: text(5000),
+            verdict: z.enum(['supports', 'supports_with_conditions', 'opposes']),
+          })
+          .strict(),
+      )
       .max(50)
       .optional(),
+    conditions: z.array(text(2000)).max(20).optional().openapi({
+      description: 'Required exactly when the scores give a conditional pass',
+    }),
     summary: text(5000).optional(),
   })
   .strict()
@@ -244,6 +258,18 @@ export const FeedbackSchema = z
   .strict()
   .openapi('FilingFeedback', {
     example: { message: 'The review found the plan admissible; it will be registered.' },
+  });
+
+export const ConditionAnswersSchema = z
+  .object({
+    answers: z
+      .array(z.object({ condition: z.number().int().min(1).max(20), answer: text(5000) }).strict())
+      .min(1)
+      .max(20),
+  })
+  .strict()
+  .openapi('FilingConditionAnswers', {
+    example: { answers: [{ condition: 1, answer: 'The control plan now names the audit bureau.' }] },
   });
 
 export const RegistrationSchema = z
@@ -267,13 +293,16 @@ export const RejectionSchema = z
 
 const DeadlineSchema = z
   .object({
-    submittedOn: z.string(),
-    dueOn: z.string().openapi({ description: 'Result feedback is due by the end of this day' }),
-    state: z.enum(['on_track', 'near', 'overdue', 'met', 'missed']),
-    workingDaysLeft: z.number().int().nullable().openapi({
-      description: 'Working days after today up to and including dueOn, while awaiting an answer',
+    submittedOn: z.string().openapi({ description: 'The first application: the clock starts' }),
+    dueOn: z.string().nullable().openapi({
+      description: 'Registration is due by the end of this day, while the clock runs',
     }),
-    answeredOn: z.string().nullable(),
+    state: z.enum(['on_track', 'near', 'overdue', 'paused', 'met', 'missed', 'calendar_unknown']),
+    workingDaysUsed: z.number().int().nullable(),
+    workingDaysLeft: z.number().int().nullable().openapi({
+      description: 'Working days left: up to dueOn while running, of the 7 while paused',
+    }),
+    closedOn: z.string().nullable().openapi({ description: 'Registered or rejected on' }),
   })
   .openapi('FilingDeadline');
 

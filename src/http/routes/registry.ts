@@ -10,6 +10,7 @@ import type { Tx } from '../../db/transaction.ts';
 import { loadWorkingCalendar } from '../../policy/calendar.ts';
 import { filingsNearDeadline, getFiling, listFilings } from '../../policy/filing-queries.ts';
 import {
+  answerConditions,
   createFiling,
   giveFeedback,
   recordPreliminaryReview,
@@ -21,7 +22,12 @@ import {
   submitFiling,
 } from '../../policy/filing-steps.ts';
 import { endOfLocalDay, localDateOf } from '../../policy/local-date.ts';
-import { createProject, getProject, listProjects } from '../../policy/projects.ts';
+import {
+  assertApplicantOf,
+  createProject,
+  getProject,
+  listProjects,
+} from '../../policy/projects.ts';
 import {
   referenceItemHistory,
   referenceItemsInForce,
@@ -40,6 +46,7 @@ import { json, jsonBody, roleRoute } from '../route.ts';
 import { PageLimitSchema } from '../schemas.ts';
 import {
   AsOfQuery,
+  ConditionAnswersSchema,
   FeedbackSchema,
   FilingDetailSchema,
   FilingListQuery,
@@ -74,7 +81,11 @@ import {
 type App = OpenAPIHono<AppEnv>;
 
 const OFFICE = ['reform_office'] as const;
-const OFFICE_AND_INSURER = ['reform_office', 'insurer'] as const;
+/** The unit that runs a reform files it: projects, risk points, applications, answers. */
+const DEPARTMENT = ['department'] as const;
+const APPLICANTS = ['department', 'reform_office'] as const;
+const READERS = ['reform_office', 'department', 'insurer', 'special_group'] as const;
+const OFFICE_AND_INSURER = READERS;
 
 /** The versions in force at the end of `asOf` (a local date), or the latest. */
 const inForceBefore = (asOf: string | undefined) => (asOf ? endOfLocalDay(asOf) : undefined);
@@ -83,7 +94,7 @@ const stepContext = (actorUserId: string): StepContext => ({ actorUserId, at: ne
 
 function registerProjectRoutes(app: App): void {
   app.openapi(
-    roleRoute(OFFICE, {
+    roleRoute(APPLICANTS, {
       method: 'post',
       path: '/projects',
       tags: ['registry'],
@@ -138,7 +149,7 @@ function registerProjectRoutes(app: App): void {
 
 function registerRiskPointRoutes(app: App): void {
   app.openapi(
-    roleRoute(OFFICE, {
+    roleRoute(DEPARTMENT, {
       method: 'post',
       path: '/projects/{projectId}/risk-points',
       tags: ['registry'],
@@ -153,6 +164,7 @@ function registerRiskPointRoutes(app: App): void {
         c,
         { action: 'risk_point.add', entity: 'risk_point', input: { projectId, ...input } },
         async (trx, actor) => {
+          await assertApplicantOf(trx, actor.userId, { projectId });
           const point = await addRiskPoint(trx, projectId, input, stepContext(actor.userId));
           return { status: 201, body: riskPointBody(point), entityId: point.id };
         },
@@ -161,11 +173,12 @@ function registerRiskPointRoutes(app: App): void {
   );
 
   app.openapi(
-    roleRoute(OFFICE, {
+    roleRoute(DEPARTMENT, {
       method: 'post',
       path: '/risk-points/{riskPointId}/amendments',
       tags: ['registry'],
-      summary: 'Amend a risk point: records its next version; earlier versions stay',
+      summary:
+        'Amend a risk point: records its next version, in force for incidents only once a new filing of it is registered',
       request: { params: RiskPointParams, body: jsonBody(RiskPointAmendmentSchema) },
       responses: { 201: json(RiskPointSchema, 'Amended') },
     }),
@@ -176,6 +189,7 @@ function registerRiskPointRoutes(app: App): void {
         c,
         { action: 'risk_point.amend', entity: 'risk_point', input: { riskPointId, ...input } },
         async (trx, actor) => {
+          await assertApplicantOf(trx, actor.userId, { riskPointId });
           const point = await amendRiskPoint(trx, riskPointId, input, stepContext(actor.userId));
           return { status: 201, body: riskPointBody(point), entityId: point.id };
         },
@@ -240,9 +254,14 @@ async function filingAfterStep(trx: Tx, filingId: string) {
   return filingDetailBody(await getFiling(trx, filingId, calendar, localDateOf(new Date())));
 }
 
-/** The route of one step of the filing loop: same roles, same shape, same answer. */
-const filingStepRoute = <S extends z.ZodType>(path: string, summary: string, body: S) =>
-  roleRoute(OFFICE, {
+/** The route of one step of the filing loop: same shape, same answer. */
+const filingStepRoute = <S extends z.ZodType>(
+  path: string,
+  summary: string,
+  body: S,
+  roles: readonly ('reform_office' | 'department')[] = OFFICE,
+) =>
+  roleRoute(roles, {
     method: 'post',
     path: `/filings/{filingId}/${path}`,
     tags: ['filing'],
@@ -263,6 +282,7 @@ function recordFilingStep(
     c,
     { action: `filing.${action}`, entity: 'filing', input: { filingId, ...input } },
     async (trx, actor) => {
+      if (actor.role === 'department') await assertApplicantOf(trx, actor.userId, { filingId });
       await record(trx, stepContext(actor.userId));
       return { status: 200, body: await filingAfterStep(trx, filingId), entityId: filingId };
     },
@@ -275,6 +295,7 @@ function registerFilingSteps(app: App): void {
       'submit',
       'Submit the filing (or resubmit it after a return) for the risk points given',
       SubmissionSchema,
+      DEPARTMENT,
     ),
     (c) => {
       const request = { ...c.req.valid('param'), input: c.req.valid('json') };
@@ -312,13 +333,27 @@ function registerFilingSteps(app: App): void {
   app.openapi(
     filingStepRoute(
       'feedback',
-      'Give the result feedback to the applicant (this stops the deadline clock)',
+      'Give the review result to the department: a pass goes on to registration, a conditional pass waits for its answers (the clock paused)',
       FeedbackSchema,
     ),
     (c) => {
       const request = { ...c.req.valid('param'), input: c.req.valid('json') };
       return recordFilingStep(c, 'feedback', request, (trx, context) =>
         giveFeedback(trx, request.filingId, request.input.message, context),
+      );
+    },
+  );
+  app.openapi(
+    filingStepRoute(
+      'answers',
+      "Answer the conditions of a conditional pass, one answer each (the clock runs again)",
+      ConditionAnswersSchema,
+      DEPARTMENT,
+    ),
+    (c) => {
+      const request = { ...c.req.valid('param'), input: c.req.valid('json') };
+      return recordFilingStep(c, 'answer_conditions', request, (trx, context) =>
+        answerConditions(trx, request.filingId, request.input.answers, context),
       );
     },
   );
@@ -358,7 +393,7 @@ function registerFilingSteps(app: App): void {
 
 function registerFilingRoutes(app: App): void {
   app.openapi(
-    roleRoute(OFFICE, {
+    roleRoute(DEPARTMENT, {
       method: 'post',
       path: '/projects/{projectId}/filings',
       tags: ['filing'],
@@ -372,6 +407,7 @@ function registerFilingRoutes(app: App): void {
         c,
         { action: 'filing.create', entity: 'filing', input: { projectId } },
         async (trx, actor) => {
+          await assertApplicantOf(trx, actor.userId, { projectId });
           const filingId = await createFiling(trx, projectId, stepContext(actor.userId));
           return { status: 201, body: await filingAfterStep(trx, filingId), entityId: filingId };
         },
@@ -405,7 +441,7 @@ function registerFilingRoutes(app: App): void {
   );
 
   app.openapi(
-    roleRoute(OFFICE, {
+    roleRoute(APPLICANTS, {
       method: 'get',
       path: '/filings',
       tags: ['filing'],
@@ -422,7 +458,7 @@ function registerFilingRoutes(app: App): void {
   );
 
   app.openapi(
-    roleRoute(OFFICE, {
+    roleRoute(APPLICANTS, {
       method: 'get',
       path: '/filings/{filingId}',
       tags: ['filing'],
