@@ -35,7 +35,13 @@ const FILING_STEPS = [
   'return',
   'reject',
 ];
-const ANSWERED_STATUSES = ['feedback_given', 'awaiting_answers', 'registered', 'returned', 'rejected'];
+const ANSWERED_STATUSES = [
+  'feedback_given',
+  'awaiting_answers',
+  'registered',
+  'returned',
+  'rejected',
+];
 
 /** The special group's units as the county's account names them; kept as data. */
 const GROUP_UNITS: readonly (readonly [string, string, string, number])[] = [
@@ -165,7 +171,9 @@ async function createSpecialGroup(db: Kysely<unknown>): Promise<void> {
       appointed_by uuid NOT NULL REFERENCES app_user (id)
     )
   `.execute(db);
-  await sql`CREATE INDEX special_group_member_user ON special_group_member (user_id, id)`.execute(db);
+  await sql`CREATE INDEX special_group_member_user ON special_group_member (user_id, id)`.execute(
+    db,
+  );
   await appendOnly(db, 'special_group_member');
 
   await sql`
@@ -318,7 +326,9 @@ async function createInvestigations(db: Kysely<unknown>): Promise<void> {
       recorded_by uuid NOT NULL REFERENCES app_user (id)
     )
   `.execute(db);
-  await sql`CREATE INDEX clarification_published ON clarification (scope, published_on)`.execute(db);
+  await sql`CREATE INDEX clarification_published ON clarification (scope, published_on)`.execute(
+    db,
+  );
   await appendOnly(db, 'clarification');
 }
 

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { DB } from '../db/database.ts';
 import type { FindingRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
+import { exemptionEligibility } from '../exemption/claim-link.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
@@ -29,7 +30,6 @@ import {
   automaticFindings,
   type DenialReason,
 } from './eligibility.ts';
-import { exemptionEligibility } from '../exemption/claim-link.ts';
 import { ClaimError } from './errors.ts';
 import { incidentAccountCodes } from './incident-accounts.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';

@@ -6,8 +6,8 @@
  * compares these names with the migrated database.
  */
 import type { ColumnType, Generated } from 'kysely';
-import type { FinanceTables } from './schema-finance.ts';
 import type { ExemptionTables } from './schema-exemption.ts';
+import type { FinanceTables } from './schema-finance.ts';
 import type { RegistryTables } from './schema-registry.ts';
 
 /** NUMERIC(20,2) as read from and written to the database. */

@@ -28,7 +28,12 @@ export interface CaseOfClaim {
 async function caseRow(db: DB | Tx, incidentId: string) {
   return db
     .selectFrom('investigation')
-    .select(['id', 'status', 'pool_id as poolId', localDateText('occurred_on').as('occurredOnText')])
+    .select([
+      'id',
+      'status',
+      'pool_id as poolId',
+      localDateText('occurred_on').as('occurredOnText'),
+    ])
     .where('incident_id', '=', incidentId)
     .executeTakeFirst();
 }

@@ -68,11 +68,17 @@ export async function publishClarification(
     );
   }
   if (!isLocalDate(input.publishedOn) || input.publishedOn > context.today) {
-    throw new PolicyError('validation_failed', `publication date ${input.publishedOn} is not a past or present date`);
+    throw new PolicyError(
+      'validation_failed',
+      `publication date ${input.publishedOn} is not a past or present date`,
+    );
   }
   const decidedOn = localDateOf(decision.decidedAt);
   if (input.publishedOn < decidedOn) {
-    throw new PolicyError('validation_failed', `a clarification cannot be published before the decision of ${decidedOn}`);
+    throw new PolicyError(
+      'validation_failed',
+      `a clarification cannot be published before the decision of ${decidedOn}`,
+    );
   }
   return trx
     .insertInto('clarification')
@@ -90,7 +96,10 @@ export async function publishClarification(
     .executeTakeFirstOrThrow();
 }
 
-export async function clarificationsOf(db: DB | Tx, investigationId: string): Promise<Clarification[]> {
+export async function clarificationsOf(
+  db: DB | Tx,
+  investigationId: string,
+): Promise<Clarification[]> {
   return db
     .selectFrom('clarification')
     .select(COLUMNS)
@@ -101,7 +110,10 @@ export async function clarificationsOf(db: DB | Tx, investigationId: string): Pr
 }
 
 /** Public clarifications, newest first. */
-export async function publicClarifications(db: DB | Tx, limit: number): Promise<PublishedClarification[]> {
+export async function publicClarifications(
+  db: DB | Tx,
+  limit: number,
+): Promise<PublishedClarification[]> {
   return db
     .selectFrom('clarification')
     .select(['id', 'title', 'text', localDateText('published_on').as('publishedOn')])

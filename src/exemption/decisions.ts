@@ -70,7 +70,10 @@ const DECISION_COLUMNS = [
   'decided_at as decidedAt',
 ] as const;
 
-export async function latestDecision(db: DB | Tx, investigationId: string): Promise<Decision | null> {
+export async function latestDecision(
+  db: DB | Tx,
+  investigationId: string,
+): Promise<Decision | null> {
   const row = await db
     .selectFrom('exemption_decision')
     .select(DECISION_COLUMNS)
@@ -103,7 +106,11 @@ export async function openDraft(db: DB | Tx, investigationId: string): Promise<D
 /** What the findings propose and allow now. */
 export async function proposalFor(db: DB | Tx, investigationId: string) {
   const states = conditionStates(await caseFindings(db, investigationId));
-  return { conditions: states, proposed: proposedOutcome(states), allowed: allowedOutcomes(states) };
+  return {
+    conditions: states,
+    proposed: proposedOutcome(states),
+    allowed: allowedOutcomes(states),
+  };
 }
 
 export interface NewDraft {
@@ -165,7 +172,10 @@ async function lockDraft(trx: Tx, draftId: string): Promise<Draft> {
     .executeTakeFirst();
   if (!draft) throw new PolicyError('not_found', `draft ${draftId} does not exist`);
   if (draft.state !== 'awaiting_leader') {
-    throw new PolicyError('illegal_transition', `draft ${draftId} is ${draft.state}, not awaiting the leader`);
+    throw new PolicyError(
+      'illegal_transition',
+      `draft ${draftId} is ${draft.state}, not awaiting the leader`,
+    );
   }
   return draft;
 }

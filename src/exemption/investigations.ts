@@ -10,12 +10,7 @@ import type { ExemptionFindingCode, PartyKind } from '../db/schema-exemption.ts'
 import type { Tx } from '../db/transaction.ts';
 import { addWorkingDays, type WorkingCalendar } from '../policy/calendar.ts';
 import { PolicyError } from '../policy/errors.ts';
-import {
-  endOfLocalDay,
-  type LocalDate,
-  localDateOf,
-  localDateText,
-} from '../policy/local-date.ts';
+import { endOfLocalDay, type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { referenceItemsInForce } from '../policy/reference-lists.ts';
 import { exemptionTermsInForce } from './exemption-terms.ts';
 import { type CaseFinding, NEEDS_EVIDENCE } from './findings.ts';
@@ -61,7 +56,9 @@ export async function filedVersionInForce(
   const row = await db
     .selectFrom('filing as f')
     .innerJoin('filing_risk_point as c', (join) =>
-      join.onRef('c.filing_id', '=', 'f.id').onRef('c.submission_number', '=', 'f.submission_count'),
+      join
+        .onRef('c.filing_id', '=', 'f.id')
+        .onRef('c.submission_number', '=', 'f.submission_count'),
     )
     .innerJoin('risk_point_version as v', (join) =>
       join
@@ -141,7 +138,12 @@ export interface Evidence {
   readonly recordedBy: string;
 }
 
-export type InvestigationDeadlineState = 'on_track' | 'overdue' | 'met' | 'missed' | 'calendar_unknown';
+export type InvestigationDeadlineState =
+  | 'on_track'
+  | 'overdue'
+  | 'met'
+  | 'missed'
+  | 'calendar_unknown';
 
 export interface Investigation {
   readonly id: string;
@@ -312,7 +314,11 @@ export async function investigationIdOfIncident(
 /** Investigations, oldest incident first; `overdue` keeps only those past their deadline. */
 export async function listInvestigations(
   db: DB | Tx,
-  filter: { readonly status?: 'open' | 'decided'; readonly overdue?: boolean; readonly limit: number },
+  filter: {
+    readonly status?: 'open' | 'decided';
+    readonly overdue?: boolean;
+    readonly limit: number;
+  },
   calendar: WorkingCalendar,
   today: LocalDate,
 ): Promise<Investigation[]> {
@@ -408,9 +414,13 @@ export async function addEvidence(
     .where('sha256', '=', sha256)
     .executeTakeFirst();
   if (existing) {
-    throw new PolicyError('conflict', `this document is already evidence ${existing.id} of the case`, {
-      evidenceId: existing.id,
-    });
+    throw new PolicyError(
+      'conflict',
+      `this document is already evidence ${existing.id} of the case`,
+      {
+        evidenceId: existing.id,
+      },
+    );
   }
   return trx
     .insertInto('investigation_evidence')
@@ -481,14 +491,20 @@ export async function recordFinding(
       .where('id', 'in', evidenceIds)
       .execute();
     if (known.length !== evidenceIds.length) {
-      throw new PolicyError('validation_failed', 'a finding cites evidence that is not in this case');
+      throw new PolicyError(
+        'validation_failed',
+        'a finding cites evidence that is not in this case',
+      );
     }
   }
   const list = listNamed(finding);
   let item: { code: string; version: number } | null = null;
   if (list !== null) {
     if (!finding.listItemCode) {
-      throw new PolicyError('validation_failed', `${finding.code} names the ${list}-list situation`);
+      throw new PolicyError(
+        'validation_failed',
+        `${finding.code} names the ${list}-list situation`,
+      );
     }
     const inForce = await referenceItemsInForce(trx, {
       list,

@@ -51,7 +51,9 @@ function latestAppointments(db: DB | Tx) {
 
 export async function groupMembers(db: DB | Tx): Promise<GroupMember[]> {
   const members = await latestAppointments(db).limit(500).execute();
-  return members.sort((a, b) => Number(b.isLeader) - Number(a.isLeader) || a.name.localeCompare(b.name));
+  return members.sort(
+    (a, b) => Number(b.isLeader) - Number(a.isLeader) || a.name.localeCompare(b.name),
+  );
 }
 
 export async function appointMember(

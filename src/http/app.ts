@@ -16,6 +16,7 @@ import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCalendarRoutes } from './routes/calendar.ts';
 import { registerClaimRoutes } from './routes/claims.ts';
+import { registerExemptionRoutes } from './routes/exemption.ts';
 import { registerFinanceRoutes } from './routes/finance.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDependencies): App {
   registerRegistryRoutes(app);
   registerCalendarRoutes(app);
   registerClaimRoutes(app);
+  registerExemptionRoutes(app);
   registerPayoutRoutes(app);
   registerStatementRoutes(app);
   registerFinanceRoutes(app);

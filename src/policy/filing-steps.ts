@@ -14,8 +14,8 @@ import type {
   ReviewOutcome,
 } from '../db/schema-registry.ts';
 import type { Tx } from '../db/transaction.ts';
-import { PolicyError } from './errors.ts';
 import { scoreReview, thresholdsInForce } from './assessment.ts';
+import { PolicyError } from './errors.ts';
 import {
   DEPARTMENT_STEPS,
   type FilingTransitionStep,

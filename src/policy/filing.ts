@@ -202,7 +202,14 @@ export function filingDeadline(
   if (run.closedOn !== null) {
     const state = run.used <= limit ? 'met' : 'missed';
     const closedOn = run.closedOn;
-    return { submittedOn, dueOn: null, state, workingDaysUsed: run.used, workingDaysLeft: null, closedOn };
+    return {
+      submittedOn,
+      dueOn: null,
+      state,
+      workingDaysUsed: run.used,
+      workingDaysLeft: null,
+      closedOn,
+    };
   }
   if (run.runningSince === null) {
     return {
@@ -225,10 +232,15 @@ function runningDeadline(
   try {
     const limit = FILING_DEADLINE_WORKING_DAYS;
     const dueOn = addWorkingDays(calendar, run.runningSince, Math.max(0, limit - run.used));
-    const sinceResumed = today > run.runningSince ? workingDaysBetween(calendar, run.runningSince, today) : 0;
+    const sinceResumed =
+      today > run.runningSince ? workingDaysBetween(calendar, run.runningSince, today) : 0;
     const workingDaysLeft = workingDaysBetween(calendar, today, dueOn);
     const state =
-      today > dueOn ? 'overdue' : workingDaysLeft <= NEAR_DEADLINE_WORKING_DAYS ? 'near' : 'on_track';
+      today > dueOn
+        ? 'overdue'
+        : workingDaysLeft <= NEAR_DEADLINE_WORKING_DAYS
+          ? 'near'
+          : 'on_track';
     return {
       submittedOn: run.submittedOn,
       dueOn,

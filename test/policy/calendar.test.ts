@@ -13,7 +13,6 @@ import { inTransaction } from '../../src/db/transaction.ts';
 import {
   addWorkingDays,
   calendarFromDays,
-  EMPTY_CALENDAR,
   isWorkingDay,
   listCalendarDays,
   loadWorkingCalendar,
@@ -79,7 +78,7 @@ describe('working days on the official 2026 schedule', () => {
   });
 
   it('differs from a naive weekday count', () => {
-    expect(addWorkingDays(EMPTY_CALENDAR, '2026-09-30', 7)).toBe('2026-10-09');
+    expect(addWorkingDays(calendarFromDays([], [2026]), '2026-09-30', 7)).toBe('2026-10-09');
     expect(addWorkingDays(calendar, '2026-09-30', 7)).toBe('2026-10-15');
   });
 
@@ -93,6 +92,7 @@ describe('working days on the official 2026 schedule', () => {
         day: new Date(Date.UTC(2030, 0, 2 + i)).toISOString().slice(0, 10),
         kind: 'holiday' as const,
       })),
+      [2030, 2031],
     );
     expect(() => addWorkingDays(allOff, '2030-01-01', 7)).toThrow(/fewer than 7 working days/);
   });
@@ -132,13 +132,20 @@ describe('seeding the official schedule', () => {
     expect(days.some((d) => d.day === '2025-10-11')).toBe(false);
   });
 
-  it('refuses a schedule that makes a weekday a make-up working day', () => {
+  it('keeps only weekend make-up days, and refuses a schedule that strays from its year', () => {
+    const schedule = {
+      holidaysIn: () => ['2026-10-01'],
+      workdaysIn: () => ['2026-10-09', '2026-10-10'],
+      labelOf: () => 'National Day,国庆节,3',
+      source: 'test',
+    };
+    expect(officialScheduleDays(schedule, 2026).map((d) => [d.day, d.kind])).toEqual([
+      ['2026-10-01', 'holiday'],
+      ['2026-10-10', 'workday'],
+    ]);
     expect(() =>
-      officialScheduleDays({ workdays: { '2026-10-12': 'National Day,国庆节,3' } }, 2026),
-    ).toThrow(/weekday/);
-    expect(() => officialScheduleDays({ holidays: { '2027-01-01': 'x' } }, 2026)).toThrow(
-      /not a date in 2026/,
-    );
+      officialScheduleDays({ ...schedule, holidaysIn: () => ['2027-01-01'] }, 2026),
+    ).toThrow(/not a date in 2026/);
   });
 });
 

@@ -9,6 +9,7 @@ import type { FilingStatus } from '../../src/db/schema-registry.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { PolicyError } from '../../src/policy/errors.ts';
 import {
+  DEPARTMENT_STEPS,
   FILING_STATUSES,
   FILING_TRANSITION_STEPS,
   type FilingTransitionStep,
@@ -35,8 +36,18 @@ const LEGAL: Readonly<Record<FilingStatus, Partial<Record<FilingTransitionStep, 
   },
   preliminary_review_passed: { record_review: 'reviewed', return: 'returned', reject: 'rejected' },
   preliminary_review_failed: { return: 'returned', reject: 'rejected' },
-  reviewed: { give_feedback: 'feedback_given', return: 'returned', reject: 'rejected' },
-  feedback_given: { register: 'registered' },
+  reviewed: {
+    give_feedback: 'feedback_given',
+    give_conditional_feedback: 'awaiting_answers',
+    return: 'returned',
+    reject: 'rejected',
+  },
+  feedback_given: { register: 'registered', return: 'returned', reject: 'rejected' },
+  awaiting_answers: {
+    answer_conditions: 'feedback_given',
+    return: 'returned',
+    reject: 'rejected',
+  },
   registered: {},
   returned: { submit: 'submitted' },
   rejected: {},
@@ -101,7 +112,11 @@ async function stepCount(filingId: string): Promise<number> {
 
 describe('every transition through the domain, on PostgreSQL', () => {
   it.each(PAIRS)('$status --$step--> $to', async ({ status, step, to }) => {
-    const filing = await filingIn(t.database.db, office(), status);
+    // Which feedback a reviewed filing gets follows from its scores.
+    const conditional =
+      status === 'awaiting_answers' ||
+      (status === 'reviewed' && step === 'give_conditional_feedback');
+    const filing = await filingIn(t.database.db, office(), status, undefined, { conditional });
     expect((await filingRow(filing.filingId)).status).toBe(status);
     const stepsBefore = await stepCount(filing.filingId);
     const attempt = inTransaction(t.database.db, (trx) =>
@@ -125,7 +140,7 @@ describe('every transition through the domain, on PostgreSQL', () => {
       step,
       from_status: status,
       to_status: to,
-      actor_user_id: office(),
+      actor_user_id: DEPARTMENT_STEPS.includes(step) ? filing.applicantUserId : office(),
       recorded_at: STEP_AT,
     });
   });
@@ -211,9 +226,11 @@ describe('every transition through the domain, on PostgreSQL', () => {
   });
 
   it('allows one filing in progress per project', async () => {
-    const filing = await filingIn(t.database.db, office(), 'reviewed');
+    const filing = await filingIn(t.database.db, office(), 'reviewed', undefined, {
+      applicantUserId: t.users.department.id,
+    });
     const response = await call(t.app, 'POST', `/projects/${filing.projectId}/filings`, {
-      token: t.users.reform_office.token,
+      token: t.users.department.token,
     });
     const problem = await expectProblem(response, 409, 'conflict');
     expect(problem.detail).toContain(filing.filingId);
@@ -222,11 +239,12 @@ describe('every transition through the domain, on PostgreSQL', () => {
 
 describe('the filing loop over HTTP', () => {
   const token = () => t.users.reform_office.token;
+  const department = () => t.users.department.token;
 
   it('runs the whole loop and registers the risk points it covers', async () => {
     const project = await readJson(
       await call(t.app, 'POST', '/projects', {
-        token: token(),
+        token: department(),
         json: {
           name: 'Loop over HTTP',
           ownerDepartment: 'Agriculture Bureau',
@@ -236,7 +254,7 @@ describe('the filing loop over HTTP', () => {
     );
     const point = await readJson(
       await call(t.app, 'POST', `/projects/${project.id}/risk-points`, {
-        token: token(),
+        token: department(),
         json: {
           description: 'Yield loss',
           likelihood: 'low',
@@ -246,7 +264,7 @@ describe('the filing loop over HTTP', () => {
       }),
     );
     const created = await call(t.app, 'POST', `/projects/${project.id}/filings`, {
-      token: token(),
+      token: department(),
     });
     expect(created.status).toBe(201);
     const filing = await readJson(created);
@@ -255,7 +273,7 @@ describe('the filing loop over HTTP', () => {
 
     const submitted = await readJson(
       await call(t.app, 'POST', `${base}/submit`, {
-        token: token(),
+        token: department(),
         json: { riskPointIds: [point.id] },
       }),
     );
@@ -270,7 +288,8 @@ describe('the filing loop over HTTP', () => {
         'review',
         {
           assessments: allRulesMet(),
-          expertOpinions: [{ expert: 'Prof. Wang', opinion: 'Sound.' }],
+          specialProject: true,
+          expertOpinions: [{ expert: 'Prof. Wang', opinion: 'Sound.', verdict: 'supports' }],
         },
         'reviewed',
       ],
@@ -301,9 +320,8 @@ describe('the filing loop over HTTP', () => {
     ['submitted', 'review', { assessments: allRulesMet() }],
     ['preliminary_review_failed', 'review', { assessments: allRulesMet() }],
     ['reviewed', 'register', { note: 'too early' }],
-    ['feedback_given', 'return', { reason: 'too late' }],
+    ['feedback_given', 'feedback', { message: 'again' }],
     ['registered', 'reject', { reason: 'closed' }],
-    ['rejected', 'submit', { riskPointIds: [crypto.randomUUID()] }],
   ])(
     'refuses a %s filing the step %s with 409 illegal_transition, writing nothing',
     async (status, path, json) => {

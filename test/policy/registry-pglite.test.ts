@@ -37,7 +37,7 @@ it('seeds idempotently and runs the filing loop on PGlite', async () => {
     submittedOn: '2026-09-30',
     filedOn: '2026-09-30',
   });
-  expect(detail.deadline).toMatchObject({ dueOn: '2026-10-15', state: 'met' });
+  expect(detail.deadline).toMatchObject({ state: 'met', closedOn: '2026-09-30' });
   const [first] = filing.riskPointIds;
   expect(await getRiskPoint(database.db, first ?? '')).toMatchObject({
     registeredOn: '2026-09-30',

@@ -202,7 +202,7 @@ describe('the registration date', () => {
       ...filing,
       filingId: await inTransaction(t.database.db, (trx) =>
         createFiling(trx, filing.projectId, {
-          actorUserId: office(),
+          actorUserId: filing.applicantUserId,
           at: at('2026-10-21T11:00:00+08:00'),
         }),
       ),
@@ -253,7 +253,8 @@ describe('the registration date', () => {
 
 describe('risk points over HTTP', () => {
   it('adds, amends and reads a version as of a date; the insurer reads but never writes', async () => {
-    const office = t.users.reform_office.token;
+    // The department that runs the reform registers it and files its risk points.
+    const office = t.users.department.token;
     const insurer = t.users.insurer.token;
     const project = await readJson(
       await call(t.app, 'POST', '/projects', {

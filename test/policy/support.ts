@@ -4,14 +4,16 @@
  * a filing to any status through the domain functions at chosen moments.
  */
 
+import { createUser } from '../../src/access/tokens.ts';
 import type { DB } from '../../src/db/database.ts';
 import type { FilingStatus } from '../../src/db/schema-registry.ts';
 import { inTransaction, type Tx } from '../../src/db/transaction.ts';
 import { registerCalendarRoutes } from '../../src/http/routes/calendar.ts';
 import { registerRegistryRoutes } from '../../src/http/routes/registry.ts';
-import { SEEDED_CALENDAR_YEARS, seedWorkingCalendar } from '../../src/policy/calendar.ts';
-import type { FilingTransitionStep } from '../../src/policy/filing.ts';
+import { seedWorkingCalendar } from '../../src/policy/calendar.ts';
+import { DEPARTMENT_STEPS, type FilingTransitionStep } from '../../src/policy/filing.ts';
 import {
+  answerConditions,
   createFiling,
   giveFeedback,
   recordPreliminaryReview,
@@ -32,10 +34,13 @@ export async function createRegistryTestApp(): Promise<TestApp> {
   const t = await createTestApp();
   if (!t.app.routes.some((route) => route.path === '/projects')) registerRegistryRoutes(t.app);
   if (!t.app.routes.some((route) => route.path === '/calendar/days')) registerCalendarRoutes(t.app);
-  await seedWorkingCalendar(t.database.db, SEEDED_CALENDAR_YEARS);
+  await seedWorkingCalendar(t.database.db, TEST_CALENDAR_YEARS);
   await seedReferenceLists(t.database.db);
   return t;
 }
+
+/** The years the registry tests load (the property tests load every published year). */
+export const TEST_CALENDAR_YEARS = [2025, 2026];
 
 export const codesOf = (list: string) =>
   SAMPLE_REFERENCE_ITEMS.filter((item) => item.list === list).map((item) => item.code);
@@ -49,6 +54,19 @@ export const allRulesMet = () =>
     rating: 'meets' as const,
     opinion: 'Adequate.',
   }));
+
+/** Controllability scores 6 of 10 (two rules partly met, one not): a conditional pass. */
+export const rulesPassingOnConditions = () => {
+  const controllability = SAMPLE_REFERENCE_ITEMS.filter(
+    (item) => item.indicator === 'controllability',
+  ).map((item) => item.code);
+  const weaker = new Map(
+    controllability
+      .slice(0, 3)
+      .map((code, i) => [code, i === 0 ? 'does_not_meet' : 'partly_meets'] as const),
+  );
+  return allRulesMet().map((rule) => ({ ...rule, rating: weaker.get(rule.code) ?? rule.rating }));
+};
 
 export const RISK_POINT = {
   description: 'Valuation disputes delay land transfers.',
@@ -85,14 +103,27 @@ export async function projectWithRiskPoints(
   });
 }
 
-/** Takes one step of the filing loop with valid content. */
+/**
+ * Takes one step of the filing loop with valid content. The department's steps are taken
+ * by the filing's applicant when it has one, so the office's actor never reviews its own.
+ */
 export function takeStep(
   trx: Tx,
   step: FilingTransitionStep,
-  filing: { readonly filingId: string; readonly riskPointIds: readonly string[] },
-  context: { readonly actorUserId: string; readonly at: Date },
+  filing: {
+    readonly filingId: string;
+    readonly riskPointIds: readonly string[];
+    readonly applicantUserId?: string;
+    /** Review so that the scores pass on conditions (one condition to answer). */
+    readonly conditional?: boolean;
+  },
+  officeContext: { readonly actorUserId: string; readonly at: Date },
 ): Promise<void> {
   const { filingId } = filing;
+  const context =
+    DEPARTMENT_STEPS.includes(step) && filing.applicantUserId
+      ? { ...officeContext, actorUserId: filing.applicantUserId }
+      : officeContext;
   switch (step) {
     case 'submit':
       return submitFiling(trx, filingId, { riskPointIds: filing.riskPointIds }, context);
@@ -104,9 +135,19 @@ export function takeStep(
       return recordPreliminaryReview(trx, filingId, failed, context);
     }
     case 'record_review':
-      return recordReview(trx, filingId, { assessments: allRulesMet() }, context);
+      return recordReview(
+        trx,
+        filingId,
+        filing.conditional
+          ? { assessments: rulesPassingOnConditions(), conditions: ['Name the responsible unit.'] }
+          : { assessments: allRulesMet() },
+        context,
+      );
     case 'give_feedback':
+    case 'give_conditional_feedback':
       return giveFeedback(trx, filingId, 'Admissible; it will be registered.', context);
+    case 'answer_conditions':
+      return answerConditions(trx, filingId, [{ condition: 1, answer: 'Done.' }], context);
     case 'register':
       return registerFiling(trx, filingId, null, context);
     case 'return':
@@ -124,6 +165,12 @@ export const PATH_TO: Readonly<Record<FilingStatus, readonly FilingTransitionSte
   preliminary_review_failed: ['submit', 'fail_preliminary_review'],
   reviewed: ['submit', 'pass_preliminary_review', 'record_review'],
   feedback_given: ['submit', 'pass_preliminary_review', 'record_review', 'give_feedback'],
+  awaiting_answers: [
+    'submit',
+    'pass_preliminary_review',
+    'record_review',
+    'give_conditional_feedback',
+  ],
   registered: ['submit', 'pass_preliminary_review', 'record_review', 'give_feedback', 'register'],
   returned: ['submit', 'return'],
   rejected: ['submit', 'reject'],
@@ -133,6 +180,8 @@ export interface DrivenFiling {
   readonly projectId: string;
   readonly filingId: string;
   readonly riskPointIds: string[];
+  /** The department user who registered the project and filed it. */
+  readonly applicantUserId: string;
 }
 
 /**
@@ -144,15 +193,24 @@ export async function filingIn(
   actorUserId: string,
   status: FilingStatus,
   start = new Date('2026-09-30T10:00:00+08:00'),
+  options: { readonly conditional?: boolean; readonly applicantUserId?: string } = {},
 ): Promise<DrivenFiling> {
-  const { projectId, riskPointIds } = await projectWithRiskPoints(db, actorUserId, 2, start);
+  const applicantUserId =
+    options.applicantUserId ??
+    (await createUser(db, `department-${crypto.randomUUID()}`, 'department', null)).id;
+  const conditional = options.conditional ?? status === 'awaiting_answers';
+  const { projectId, riskPointIds } = await projectWithRiskPoints(db, applicantUserId, 2, start);
   return inTransaction(db, async (trx) => {
-    const filingId = await createFiling(trx, projectId, { actorUserId, at: start });
+    const filingId = await createFiling(trx, projectId, {
+      actorUserId: applicantUserId,
+      at: start,
+    });
+    const filing = { filingId, riskPointIds, applicantUserId, conditional };
     let at = start.getTime();
     for (const step of PATH_TO[status]) {
       at += 60 * 60 * 1000;
-      await takeStep(trx, step, { filingId, riskPointIds }, { actorUserId, at: new Date(at) });
+      await takeStep(trx, step, filing, { actorUserId, at: new Date(at) });
     }
-    return { projectId, filingId, riskPointIds };
+    return { projectId, ...filing };
   });
 }

@@ -9,6 +9,7 @@ import { ATTESTED_FINDINGS, DENIAL_REASONS } from '../../claims/eligibility.ts';
 import { getIncident, incidentCoverage, reportIncident } from '../../claims/incidents.ts';
 import { claimSummary, lossRun, lossRunCsv, workQueue } from '../../claims/views.ts';
 import type { ClaimStatus } from '../../db/schema.ts';
+import { caseOfIncident, payoutAwaitsExemption } from '../../exemption/claim-link.ts';
 import { Money } from '../../ledger/money.ts';
 import { confirmAndOrder, decideAndOrder } from '../../payouts/orders.ts';
 import { COST_CATEGORIES } from '../../policy/pool-accounts.ts';
@@ -264,11 +265,28 @@ const ClaimDetailSchema = ClaimSchema.extend({
       recordedAt: z.string(),
     }),
   ),
+  exemption: z
+    .object({
+      investigationId: UuidSchema,
+      status: z.enum(['open', 'decided']),
+      proposedOutcome: z.enum(['exempt', 'not_proposed']),
+      decision: z
+        .object({
+          id: UuidSchema,
+          version: z.number().int(),
+          outcome: z.enum(['exempt', 'partly_exempt', 'not_exempt']),
+          decidedAt: z.string(),
+        })
+        .nullable(),
+      payoutWaitsForDecision: z.boolean(),
+    })
+    .nullable()
+    .openapi({ description: "The incident's error-tolerance case and its decision in force" }),
 }).openapi('ClaimDetail');
 
 const ClaimParams = z.object({ claimId: UuidSchema });
 const STAFF = ['insurer'] as const;
-const READERS = ['insurer', 'finance', 'reform_office', 'admin'] as const;
+const READERS = ['insurer', 'finance', 'reform_office', 'admin', 'special_group'] as const;
 
 export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
@@ -413,6 +431,15 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
         ...e,
         recordedAt: e.recordedAt.toISOString(),
       }));
+      const exemptionCase = await caseOfIncident(db, summary.incidentId);
+      const exemption = exemptionCase && {
+        ...exemptionCase,
+        decision: exemptionCase.decision && {
+          ...exemptionCase.decision,
+          decidedAt: exemptionCase.decision.decidedAt.toISOString(),
+        },
+        payoutWaitsForDecision: await payoutAwaitsExemption(db, summary.incidentId),
+      };
       return c.json(
         {
           ...summary,
@@ -429,6 +456,7 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
             lines: [...d.lines],
           })),
           history,
+          exemption,
         },
         200,
       );

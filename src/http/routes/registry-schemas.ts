@@ -269,7 +269,9 @@ export const ConditionAnswersSchema = z
   })
   .strict()
   .openapi('FilingConditionAnswers', {
-    example: { answers: [{ condition: 1, answer: 'The control plan now names the audit bureau.' }] },
+    example: {
+      answers: [{ condition: 1, answer: 'The control plan now names the audit bureau.' }],
+    },
   });
 
 export const RegistrationSchema = z

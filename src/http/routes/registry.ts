@@ -346,7 +346,7 @@ function registerFilingSteps(app: App): void {
   app.openapi(
     filingStepRoute(
       'answers',
-      "Answer the conditions of a conditional pass, one answer each (the clock runs again)",
+      'Answer the conditions of a conditional pass, one answer each (the clock runs again)',
       ConditionAnswersSchema,
       DEPARTMENT,
     ),
