@@ -24,7 +24,8 @@ import {
   violations,
 } from './support.ts';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+// Published clarifications are public by the scheme's own rule (公开澄清).
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/public/clarifications']);
 
 let t: TestApp;
 let spec: OpenApiDocument;
