@@ -51,7 +51,6 @@ export async function publishClarification(
   input: NewClarification,
   context: { readonly actorUserId: string; readonly at: Date; readonly today: LocalDate },
 ): Promise<Clarification> {
-  await requireMember(trx, context.actorUserId);
   const investigation = await trx
     .selectFrom('investigation')
     .select('id')
@@ -59,6 +58,7 @@ export async function publishClarification(
     .forUpdate()
     .executeTakeFirst();
   if (!investigation) throw investigationNotFound(investigationId);
+  await requireMember(trx, context.actorUserId);
   const decision = await latestDecision(trx, investigationId);
   if (!decision || decision.outcome === 'not_exempt') {
     throw new PolicyError(

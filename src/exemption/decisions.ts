@@ -10,7 +10,7 @@ import type { DraftState, ExemptionOutcome } from '../db/schema-exemption.ts';
 import type { Tx } from '../db/transaction.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { allowedOutcomes, conditionStates, proposedOutcome } from './findings.ts';
-import { caseFindings, lockOpenInvestigation } from './investigations.ts';
+import { caseFindings, lockInvestigation } from './investigations.ts';
 import { requireMember } from './special-group.ts';
 
 interface Context {
@@ -126,8 +126,8 @@ export async function prepareDecision(
   draft: NewDraft,
   context: Context,
 ): Promise<Draft> {
+  await lockInvestigation(trx, investigationId);
   await requireMember(trx, context.actorUserId);
-  await lockOpenInvestigation(trx, investigationId);
   const current = await latestDecision(trx, investigationId);
   if ((current?.id ?? null) !== (draft.supersedesDecisionId ?? null)) {
     throw new PolicyError(
@@ -201,7 +201,7 @@ async function requireDecider(trx: Tx, draft: Draft, actorUserId: string): Promi
 export async function decide(trx: Tx, draftId: string, context: Context): Promise<Decision> {
   const draft = await lockDraft(trx, draftId);
   await requireDecider(trx, draft, context.actorUserId);
-  await lockOpenInvestigation(trx, draft.investigationId);
+  await lockInvestigation(trx, draft.investigationId);
   const proposal = await proposalFor(trx, draft.investigationId);
   if (!proposal.allowed.includes(draft.outcome)) {
     throw new PolicyError(

@@ -14,6 +14,7 @@ import { endOfLocalDay, type LocalDate, localDateOf, localDateText } from '../po
 import { referenceItemsInForce } from '../policy/reference-lists.ts';
 import { exemptionTermsInForce } from './exemption-terms.ts';
 import { type CaseFinding, NEEDS_EVIDENCE } from './findings.ts';
+import { requireMember } from './special-group.ts';
 
 export interface OpenedIncident {
   readonly id: string;
@@ -330,8 +331,8 @@ export async function listInvestigations(
   return filter.overdue ? cases.filter((c) => c.deadline.state === 'overdue') : cases;
 }
 
-/** Locks an open investigation: what is found or decided on it happens one after another. */
-export async function lockOpenInvestigation(trx: Tx, investigationId: string) {
+/** Locks an investigation: what is found or decided on it happens one after another. */
+export async function lockInvestigation(trx: Tx, investigationId: string) {
   const row = await trx
     .selectFrom('investigation')
     .select(['id', 'status', localDateText('occurred_on').as('occurredOn')])
@@ -355,7 +356,8 @@ export async function addParty(
   party: NewParty,
   context: Context,
 ): Promise<Party> {
-  await lockOpenInvestigation(trx, investigationId);
+  await lockInvestigation(trx, investigationId);
+  await requireMember(trx, context.actorUserId);
   if (party.kind === 'unit' && (party.unit !== undefined || party.post !== undefined)) {
     throw new PolicyError('validation_failed', 'a unit concerned has a name only, no unit or post');
   }
@@ -393,7 +395,8 @@ export async function addEvidence(
   evidence: NewEvidence,
   context: Context,
 ): Promise<Evidence> {
-  await lockOpenInvestigation(trx, investigationId);
+  await lockInvestigation(trx, investigationId);
+  await requireMember(trx, context.actorUserId);
   if (evidence.content.length === 0 || evidence.content.length > MAX_EVIDENCE_BYTES) {
     throw new PolicyError(
       'validation_failed',
@@ -464,7 +467,8 @@ function listNamed(finding: NewFinding): 'positive' | 'negative' | null {
 
 /**
  * Records one attested finding. Lists are read as in force on the incident date: the case
- * is judged by the rules that held when the loss happened.
+ * is judged by the rules that held when the loss happened. A finding after a decision
+ * serves a revision; the decision keeps the findings it was taken on.
  */
 export async function recordFinding(
   trx: Tx,
@@ -472,13 +476,8 @@ export async function recordFinding(
   finding: NewFinding,
   context: Context,
 ): Promise<CaseFinding> {
-  const investigation = await lockOpenInvestigation(trx, investigationId);
-  if (investigation.status !== 'open') {
-    throw new PolicyError(
-      'illegal_transition',
-      'the case is decided: a revised decision starts from a new draft, findings stay as decided',
-    );
-  }
+  const investigation = await lockInvestigation(trx, investigationId);
+  await requireMember(trx, context.actorUserId);
   const evidenceIds = [...new Set(finding.evidenceIds ?? [])];
   if (NEEDS_EVIDENCE.includes(finding.code) && finding.met && evidenceIds.length === 0) {
     throw new PolicyError('validation_failed', `${finding.code} is found met only with evidence`);

@@ -25,8 +25,14 @@ import {
 const spec = await loadSpec();
 const guarded = operationsOf(spec).filter((ref) => ref.operation['x-roles'] !== undefined);
 
-/** Served without a token on purpose: the probes, the document and its viewer. */
-const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /docs']);
+/** Served without a token on purpose: the probes, the document and its viewer, clarifications. */
+const PUBLIC_ROUTES = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /openapi.json',
+  'GET /docs',
+  'GET /public/clarifications',
+]);
 
 let t: TestApp;
 let revokedToken: string;

@@ -248,7 +248,14 @@ export const ReviewSchema = z
         rating: 'meets',
         opinion: 'Adequate.',
       })),
-      expertOpinions: [{ expert: 'Prof. Wang (county law advisory panel)', opinion: 'Sound.' }],
+      specialProject: true,
+      expertOpinions: [
+        {
+          expert: 'Prof. Wang (county law advisory panel)',
+          opinion: 'Sound.',
+          verdict: 'supports',
+        },
+      ],
       summary: 'The plan is rational, feasible and controllable.',
     },
   });
