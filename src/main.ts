@@ -48,7 +48,7 @@ if (config.kind === 'pglite') {
       '',
       `Risk pool service (embedded: PGlite in ${config.dataDir}) listening on ${base}`,
       `API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`,
-      `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), 2025–2026 working days, sample lists`,
+      `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), the published working-day years, sample lists`,
       '',
       'Demo tokens, one per role — FOR LOCAL USE ONLY; they are replaced at every start:',
       ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(14)} ${token}`),
