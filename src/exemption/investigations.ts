@@ -41,6 +41,28 @@ const MAX_EVIDENCE = 200;
 const MAX_FINDINGS = 1000;
 export const MAX_EVIDENCE_BYTES = 1_048_576;
 
+const FINDING_COLUMNS = [
+  'code',
+  'kind',
+  'met',
+  'note',
+  'list_item_code as listItemCode',
+  'list_item_version as listItemVersion',
+  'evidence_ids as evidenceIds',
+  'recorded_at as recordedAt',
+  'recorded_by as recordedBy',
+] as const;
+
+const EVIDENCE_COLUMNS = [
+  'id',
+  'title',
+  'media_type as mediaType',
+  'sha256',
+  'size_bytes as sizeBytes',
+  'recorded_at as recordedAt',
+  'recorded_by as recordedBy',
+] as const;
+
 export const investigationNotFound = (id: string) =>
   new PolicyError('not_found', `investigation ${id} does not exist`, { investigationId: id });
 
@@ -220,17 +242,7 @@ export function investigationDeadline(
 export async function caseFindings(db: DB | Tx, investigationId: string): Promise<CaseFinding[]> {
   const rows = await db
     .selectFrom('investigation_finding')
-    .select([
-      'code',
-      'kind',
-      'met',
-      'note',
-      'list_item_code as listItemCode',
-      'list_item_version as listItemVersion',
-      'evidence_ids as evidenceIds',
-      'recorded_at as recordedAt',
-      'recorded_by as recordedBy',
-    ])
+    .select(FINDING_COLUMNS)
     .where('investigation_id', '=', investigationId)
     .orderBy('id')
     .limit(MAX_FINDINGS)
@@ -254,15 +266,7 @@ async function toInvestigation(
     .execute();
   const evidence = await db
     .selectFrom('investigation_evidence')
-    .select([
-      'id',
-      'title',
-      'media_type as mediaType',
-      'sha256',
-      'size_bytes as sizeBytes',
-      'recorded_at as recordedAt',
-      'recorded_by as recordedBy',
-    ])
+    .select(EVIDENCE_COLUMNS)
     .where('investigation_id', '=', row.id)
     .orderBy('recorded_at')
     .orderBy('id')
@@ -437,15 +441,7 @@ export async function addEvidence(
       recorded_at: context.at,
       recorded_by: context.actorUserId,
     })
-    .returning([
-      'id',
-      'title',
-      'media_type as mediaType',
-      'sha256',
-      'size_bytes as sizeBytes',
-      'recorded_at as recordedAt',
-      'recorded_by as recordedBy',
-    ])
+    .returning(EVIDENCE_COLUMNS)
     .executeTakeFirstOrThrow();
 }
 
@@ -533,17 +529,7 @@ export async function recordFinding(
       recorded_at: context.at,
       recorded_by: context.actorUserId,
     })
-    .returning([
-      'code',
-      'kind',
-      'met',
-      'note',
-      'list_item_code as listItemCode',
-      'list_item_version as listItemVersion',
-      'evidence_ids as evidenceIds',
-      'recorded_at as recordedAt',
-      'recorded_by as recordedBy',
-    ])
+    .returning(FINDING_COLUMNS)
     .executeTakeFirstOrThrow()
     .then((row) => ({ ...row, evidenceIds: row.evidenceIds as string[] }));
 }
