@@ -3,11 +3,11 @@
  * and the sample reference lists into the configured database. Safe to run again.
  */
 import { databaseConfigFromEnv } from './db/config.ts';
-import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { openDatabaseOrExit } from './node/open-database.ts';
 import { seedDefaults } from './seed.ts';
 
-const handle = await openDatabase(databaseConfigFromEnv());
+const handle = await openDatabaseOrExit(databaseConfigFromEnv());
 try {
   await migrateToLatest(handle.db);
   const pool = await seedDefaults(handle.db);

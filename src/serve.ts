@@ -7,7 +7,7 @@ import { databaseConfigFromEnv } from './db/config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
-import { portFromEnv, serveApp } from './node/http-server.ts';
+import { boundPort, nodeClientAddress, portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { mountQueueDashboard } from './node/queue-dashboard.ts';
 import { readinessChecks } from './node/readiness.ts';
@@ -28,15 +28,23 @@ const app = createApp({
   db: handle.db,
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
+  clientAddress: nodeClientAddress,
 });
 // With Redis configured, admins get the payout queue's dashboard at /admin/queues.
 const redisUrl = process.env.REDIS_URL;
 const queueConnection = redisUrl ? redisConnection(redisUrl) : undefined;
 const payoutQueue = queueConnection ? createPayoutQueue(queueConnection) : undefined;
 if (payoutQueue) mountQueueDashboard(app, handle.db, payoutQueue);
-serveApp(app, port, logger, async () => {
+const close = async () => {
   await payoutQueue?.close();
   queueConnection?.disconnect();
   await handle.close();
-});
-logger.info({ port }, 'listening');
+};
+try {
+  const server = await serveApp(app, port, logger, close);
+  logger.info({ port: boundPort(server) }, 'listening');
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  await close();
+  process.exit(1);
+}

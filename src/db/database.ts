@@ -57,9 +57,20 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
-  const pglite = await PGlite.create(config.dataDir ?? 'memory://', {
-    parsers: { [INT8_OID]: parseInt8, [DATE_OID]: keepDateText },
-  });
+  const dataDir = config.dataDir ?? 'memory://';
+  // Loaded only here, so the database module stays free of Node's file system elsewhere.
+  const release = dataDir.startsWith('memory://')
+    ? () => undefined
+    : (await import('./data-dir-lock.ts')).lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir, {
+      parsers: { [INT8_OID]: parseInt8, [DATE_OID]: keepDateText },
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
@@ -67,6 +78,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     close: async () => {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
+      release();
     },
   };
 }

@@ -87,6 +87,12 @@ export interface AccessTokenTable {
   revoked_at: Date | null;
 }
 
+export interface AuthThrottleTable {
+  client: string;
+  window_started_at: Date;
+  failures: number;
+}
+
 export interface IdempotencyRecordTable {
   user_id: string;
   idempotency_key: string;
@@ -403,6 +409,7 @@ export interface Database extends RegistryTables, FinanceTables {
   posting: PostingTable;
   app_user: AppUserTable;
   access_token: AccessTokenTable;
+  auth_throttle: AuthThrottleTable;
   idempotency_record: IdempotencyRecordTable;
   audit_record: AuditRecordTable;
   pool: PoolTable;

@@ -24,6 +24,7 @@ import { registerPayoutRoutes } from './routes/payouts.ts';
 import { registerPoolRoutes } from './routes/pools.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
 import { registerStatementRoutes } from './routes/statements.ts';
+import { unsafeTextFields } from './text-safety.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -74,10 +75,35 @@ const jsonBodiesOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * Refuses a JSON body whose text could not be stored as sent or would mislead a reader. The
+ * raw text is read (and so cached) first, so the route's own validator parses the same bytes
+ * and still answers malformed JSON itself.
+ */
+const safeTextOnly = createMiddleware<AppEnv>(async (c, next) => {
+  const type = c.req.header('content-type');
+  if (BODY_METHODS.has(c.req.method) && type && /^application\/(.+\+)?json\b/i.test(type)) {
+    const text = await c.req.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const errors = unsafeTextFields(parsed);
+    if (errors.length > 0)
+      throw validationProblem(errors, 'the body contains text that cannot be kept');
+  }
+  await next();
+});
+
 export function respondWithProblem(c: Context<AppEnv>, problem: ProblemError): Response {
   const body = problemBody(problem, new URL(c.req.url).pathname, c.var.requestId ?? '');
   if (problem.status === 405 && typeof problem.extensions.allow === 'string')
     c.header('Allow', problem.extensions.allow);
+  // A body refused for its size was not read: the connection cannot carry another request,
+  // so say so, and a pooled client opens a new one instead of failing on this one.
+  if (problem.status === 413) c.header('Connection', 'close');
   c.header('X-Request-Id', c.var.requestId ?? '');
   return c.body(JSON.stringify(body), problem.status as 400, {
     'Content-Type': 'application/problem+json',
@@ -105,6 +131,7 @@ export function createApp(deps: AppDependencies): App {
     }),
   );
   app.use('*', jsonBodiesOnly);
+  app.use('*', safeTextOnly);
 
   registerHealthRoutes(app);
   registerMeRoutes(app);

@@ -1,6 +1,8 @@
 /**
  * @module What the HTTP layer is given (dependencies) and what it carries per request.
  */
+import type { Context } from 'hono';
+import type { AuthThrottlePolicy } from '../access/throttle.ts';
 import type { Actor } from '../access/tokens.ts';
 import type { DB } from '../db/database.ts';
 
@@ -21,6 +23,13 @@ export interface AppDependencies {
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
+  /**
+   * The address a request came from, as the runtime knows it (the Node socket, or the
+   * edge's connecting-IP header). Without it bad tokens are not throttled.
+   */
+  readonly clientAddress?: (c: Context) => string | undefined;
+  /** How many bad tokens a client may send per window (default 10 a minute). */
+  readonly authThrottle?: AuthThrottlePolicy;
 }
 
 export interface AppEnv {

@@ -26,6 +26,9 @@ export type ProblemCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'busy'
+  | 'too_many_requests'
+  | 'headers_too_large'
+  | 'bad_request'
   | 'internal_error';
 
 export interface InvalidField {
@@ -56,6 +59,8 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

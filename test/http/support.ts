@@ -35,6 +35,8 @@ export interface RoleUser {
 export interface AppOptions {
   readonly maxBodyBytes?: number;
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
+  readonly clientAddress?: AppDependencies['clientAddress'];
+  readonly authThrottle?: AppDependencies['authThrottle'];
 }
 
 export interface TestApp {
@@ -66,6 +68,8 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       logger: silentLogger,
       readiness: opts.readiness ?? readinessChecks(database.db, undefined),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
+      ...(opts.clientAddress === undefined ? {} : { clientAddress: opts.clientAddress }),
+      ...(opts.authThrottle === undefined ? {} : { authThrottle: opts.authThrottle }),
     };
     return createApp(deps);
   };
