@@ -3,9 +3,14 @@
  * hash chain, re-checks that each entry balances, re-adds every posting, and compares
  * the sums with the balances the accounts report. Sums are in integer fen (BigInt), which
  * is exact and fast enough to check hundreds of thousands of postings a second.
+ *
+ * Everything is read in one REPEATABLE READ snapshot: accounts, pages and the chain head
+ * read at different moments would disagree while the service writes, and report a
+ * tampering that is not there.
  */
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
+import type { Tx } from '../db/transaction.ts';
 import { chainHash, GENESIS_HASH, type HashedEntry } from './hash.ts';
 import type { Direction, EntryKind, Phase } from './types.ts';
 
@@ -36,7 +41,15 @@ function fen(amount: string): bigint {
     : BigInt(amount.slice(0, dot) + amount.slice(dot + 1).padEnd(2, '0'));
 }
 
-export async function verifyLedger(db: DB): Promise<VerificationReport> {
+export function verifyLedger(db: DB): Promise<VerificationReport> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((snapshot) => verifySnapshot(snapshot));
+}
+
+async function verifySnapshot(db: DB | Tx): Promise<VerificationReport> {
   const problems: string[] = [];
   let firstBadEntryId: number | null = null;
   const flag = (entryId: number | null, problem: string) => {
@@ -194,7 +207,7 @@ const ISO = (column: string) =>
   sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 async function loadPage(
-  db: DB,
+  db: DB | Tx,
   fromId: number,
 ): Promise<{ entries: PageEntry[]; postings: PagePosting[] }> {
   const entries = await sql<PageEntry>`
