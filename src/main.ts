@@ -2,11 +2,11 @@
  * @module `npm start`: the embedded default. PGlite in DATA_DIR (default .data/), migrated
  * on boot, the county's pool seeded, demo tokens printed, API on PORT (default 8787), and
  * payouts paid in-process (through the simulated bank unless PAYOUT_GATEWAY says otherwise).
- * With DATABASE_URL set it runs the same way against PostgreSQL, but never makes tokens.
+ * With DATABASE_URL set it runs the same way against PostgreSQL (migrated beforehand with
+ * `npm run migrate`), but never makes tokens.
  */
 import { rotateDemoTokens } from './access/demo-tokens.ts';
 import { databaseConfigFromEnv } from './db/config.ts';
-import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { boundPort, nodeClientAddress, portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
@@ -20,7 +20,6 @@ const logger = createLogger();
 const config = databaseConfigFromEnv();
 const port = portFromEnv();
 const handle = await openDatabaseOrExit(config);
-await migrateToLatest(handle.db);
 const app = createApp({
   db: handle.db,
   logger,

@@ -1,14 +1,13 @@
 /**
  * @module `npm run serve`: the API alone against PostgreSQL (DATABASE_URL required), for
- * production; payout workers run as separate processes. Migrations are applied on boot
- * (Kysely's migrator takes a lock, so several API processes may start together).
+ * production; payout workers run as separate processes. It never changes the schema: run
+ * `npm run migrate` as the owner first; a schema behind the code is refused at start.
  */
 import { databaseConfigFromEnv } from './db/config.ts';
-import { openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { boundPort, nodeClientAddress, portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
+import { openDatabaseOrExit } from './node/open-database.ts';
 import { mountQueueDashboard } from './node/queue-dashboard.ts';
 import { readinessChecks } from './node/readiness.ts';
 import { createPayoutQueue, redisConnection } from './payouts/queue.ts';
@@ -22,8 +21,7 @@ if (config.kind !== 'postgres') {
   process.exit(2);
 }
 const port = portFromEnv();
-const handle = await openDatabase(config);
-await migrateToLatest(handle.db);
+const handle = await openDatabaseOrExit(config);
 const app = createApp({
   db: handle.db,
   logger,

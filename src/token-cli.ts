@@ -6,7 +6,6 @@
 import { parseArgs } from 'node:util';
 import { createUser, issueToken, ROLES } from './access/tokens.ts';
 import { databaseConfigFromEnv } from './db/config.ts';
-import { migrateToLatest } from './db/migrate.ts';
 import type { Role } from './db/schema.ts';
 import { inTransaction } from './db/transaction.ts';
 import { openDatabaseOrExit } from './node/open-database.ts';
@@ -26,7 +25,6 @@ if (!role || !ROLES.includes(role) || !values.name) {
 const name = values.name;
 const handle = await openDatabaseOrExit(databaseConfigFromEnv());
 try {
-  await migrateToLatest(handle.db);
   const issued = await inTransaction(handle.db, async (trx) => {
     const existing = await trx
       .selectFrom('app_user')

@@ -5,9 +5,8 @@
  * SIGTERM/SIGINT: stop taking jobs, let the ones in flight finish within a deadline.
  */
 import { databaseConfigFromEnv } from './db/config.ts';
-import { openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
 import { createLogger } from './node/logger.ts';
+import { openDatabaseOrExit } from './node/open-database.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import {
   createPayoutQueue,
@@ -30,8 +29,7 @@ if (config.kind !== 'postgres' || !redisUrl) {
 const concurrency = Number.parseInt(process.env.PAYOUT_CONCURRENCY ?? '4', 10);
 // Workers and relays that should share jobs must name the same queue.
 const queueName = process.env.PAYOUT_QUEUE_NAME?.trim() || PAYOUT_QUEUE;
-const handle = await openDatabase(config);
-await migrateToLatest(handle.db);
+const handle = await openDatabaseOrExit(config);
 const gateway = gatewayFromEnv(handle.db);
 const queueConnection = redisConnection(redisUrl);
 const workerConnection = redisConnection(redisUrl);

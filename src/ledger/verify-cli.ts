@@ -3,13 +3,11 @@
  * ledger's hash chain and every balance check out.
  */
 import { databaseConfigFromEnv } from '../db/config.ts';
-import { openDatabase } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { openDatabaseOrExit } from '../node/open-database.ts';
 import { verifyLedger } from './verify.ts';
 
-const handle = await openDatabase(databaseConfigFromEnv());
+const handle = await openDatabaseOrExit(databaseConfigFromEnv());
 try {
-  await migrateToLatest(handle.db);
   const started = performance.now();
   const report = await verifyLedger(handle.db);
   const seconds = (performance.now() - started) / 1000;
