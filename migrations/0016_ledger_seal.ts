@@ -1,8 +1,8 @@
 /**
  * The ledger's seal. An account's identity (code, unit, side, bounds) can no longer change
  * once opened; the chain head can only move forward; neither can be deleted or truncated.
- * Checkpoints — the last entry, its chain hash, a digest of every account's identity and
- * the trial balance at that entry — are kept append-only here, taken at each month close
+ * Checkpoints — the last entry, its chain hash, and every account's identity and balances
+ * at that entry — are kept append-only here, taken at each month close
  * and on demand; finance signs them outside the database (see src/ledger/seal.ts).
  */
 import { type Kysely, sql } from 'kysely';
@@ -58,9 +58,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       reason text NOT NULL CHECK (length(reason) BETWEEN 1 AND 100),
       last_entry_id bigint NOT NULL CHECK (last_entry_id >= 0),
       chain_hash text NOT NULL CHECK (chain_hash ~ '^[0-9a-f]{64}$'),
-      accounts_digest text NOT NULL CHECK (accounts_digest ~ '^[0-9a-f]{64}$'),
-      account_count integer NOT NULL CHECK (account_count >= 0),
-      trial_balance jsonb NOT NULL,
+      -- Every account's identity and balances at that entry: the trial balance, account by account.
+      accounts jsonb NOT NULL,
       taken_at timestamptz NOT NULL DEFAULT now(),
       taken_by uuid
     )

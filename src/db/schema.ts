@@ -93,6 +93,16 @@ export interface AuthThrottleTable {
   failures: number;
 }
 
+export interface LedgerCheckpointTable {
+  id: Generated<number>;
+  reason: string;
+  last_entry_id: number;
+  chain_hash: string;
+  accounts: unknown;
+  taken_at: Generated<Date>;
+  taken_by: string | null;
+}
+
 export interface IdempotencyRecordTable {
   user_id: string;
   idempotency_key: string;
@@ -405,6 +415,7 @@ export interface PaymentInstructionTable {
 export interface Database extends RegistryTables, FinanceTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
+  ledger_checkpoint: LedgerCheckpointTable;
   journal_entry: JournalEntryTable;
   posting: PostingTable;
   app_user: AppUserTable;
