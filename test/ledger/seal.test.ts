@@ -180,7 +180,9 @@ describe('a ledger verified against its seals', () => {
   it("catches an account's identity changed behind the triggers", async () => {
     const seal = await sealNow();
     await behindTheTriggers(async (trx) => {
-      await sql`UPDATE ledger_account SET upper_bound = 999999 WHERE code = 'seal:source'`.execute(trx);
+      await sql`UPDATE ledger_account SET upper_bound = 999999 WHERE code = 'seal:source'`.execute(
+        trx,
+      );
     });
     const report = await verifyLedger(db, { seals: [seal], publicKey: key.publicKey });
     expect(report.ok).toBe(false);
