@@ -11,7 +11,13 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import type { AppDependencies, AppEnv } from './env.ts';
-import { ProblemError, problemBody, toProblem, validationProblem } from './problem.ts';
+import {
+  type ProblemCode,
+  ProblemError,
+  problemBody,
+  toProblem,
+  validationProblem,
+} from './problem.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCalendarRoutes } from './routes/calendar.ts';
@@ -159,14 +165,10 @@ export function createApp(deps: AppDependencies): App {
   app.onError((error, c) => {
     let problem: ProblemError;
     if (error instanceof HTTPException) {
-      const malformed = error.status === 400 && /json/i.test(error.message);
-      problem = malformed
-        ? new ProblemError(400, 'malformed_json', 'the body is not valid JSON')
-        : new ProblemError(
-            error.status,
-            error.status === 413 ? 'payload_too_large' : 'bad_request',
-            error.message || 'bad request',
-          );
+      problem = httpExceptionProblem(error);
+      // Basic authentication (the queue dashboard) names its realm so a browser asks.
+      const challenge = error.getResponse().headers.get('WWW-Authenticate');
+      if (challenge) c.header('WWW-Authenticate', challenge);
     } else {
       problem = toProblem(error);
     }
@@ -182,6 +184,26 @@ export function createApp(deps: AppDependencies): App {
     return respondWithProblem(c, problem);
   });
   return app;
+}
+
+const HTTP_EXCEPTION_CODES: Readonly<Record<number, ProblemCode>> = {
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Hono's own exceptions (body parsing, basic auth, body limit) as documented problem codes. */
+function httpExceptionProblem(error: HTTPException): ProblemError {
+  if (error.status === 400 && /json/i.test(error.message))
+    return new ProblemError(400, 'malformed_json', 'the body is not valid JSON');
+  if (error.status === 401)
+    return new ProblemError(401, 'unauthenticated', 'credentials are missing or not valid');
+  const code =
+    HTTP_EXCEPTION_CODES[error.status] ??
+    (error.status >= 500 ? 'internal_error' : 'validation_failed');
+  return new ProblemError(error.status, code, error.message || 'the request is not valid');
 }
 
 /** Methods registered for a path, so an unknown method gets 405 with Allow, not 404. */
