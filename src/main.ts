@@ -11,6 +11,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, mountMetrics } from './node/metrics.ts';
 import { readinessChecks } from './node/readiness.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import { DEFAULT_RETRY, InProcessPayoutRunner } from './payouts/in-process.ts';
@@ -21,11 +22,14 @@ const config = databaseConfigFromEnv();
 const port = portFromEnv();
 const handle = await openDatabase(config);
 await migrateToLatest(handle.db);
+const metrics = createMetrics(handle.db);
 const app = createApp({
   db: handle.db,
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
+  observeRequest: metrics.observeRequest,
 });
+mountMetrics(app, metrics);
 // Without Redis the payouts run in this process, through the same settlement code the
 // BullMQ workers use; with REDIS_URL set, start them apart with `npm run worker`.
 const payoutRunner = process.env.REDIS_URL

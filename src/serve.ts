@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, metricsPortFromEnv, mountMetrics, serveMetrics } from './node/metrics.ts';
 import { mountQueueDashboard } from './node/queue-dashboard.ts';
 import { readinessChecks } from './node/readiness.ts';
 import { createPayoutQueue, redisConnection } from './payouts/queue.ts';
@@ -24,17 +25,23 @@ if (config.kind !== 'postgres') {
 const port = portFromEnv();
 const handle = await openDatabase(config);
 await migrateToLatest(handle.db);
-const app = createApp({
-  db: handle.db,
-  logger,
-  readiness: readinessChecks(handle.db, process.env.REDIS_URL),
-});
 // With Redis configured, admins get the payout queue's dashboard at /admin/queues.
 const redisUrl = process.env.REDIS_URL;
 const queueConnection = redisUrl ? redisConnection(redisUrl) : undefined;
 const payoutQueue = queueConnection ? createPayoutQueue(queueConnection) : undefined;
+const metrics = createMetrics(handle.db, payoutQueue);
+const app = createApp({
+  db: handle.db,
+  logger,
+  readiness: readinessChecks(handle.db, process.env.REDIS_URL),
+  observeRequest: metrics.observeRequest,
+});
+mountMetrics(app, metrics);
+const metricsPort = metricsPortFromEnv();
+const metricsListener = metricsPort ? serveMetrics(metrics, metricsPort) : undefined;
 if (payoutQueue) mountQueueDashboard(app, handle.db, payoutQueue);
 serveApp(app, port, logger, async () => {
+  metricsListener?.close();
   await payoutQueue?.close();
   queueConnection?.disconnect();
   await handle.close();

@@ -8,6 +8,7 @@ import { databaseConfigFromEnv } from './db/config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, metricsPortFromEnv, serveMetrics } from './node/metrics.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import {
   createPayoutQueue,
@@ -50,6 +51,11 @@ worker.on('failed', (job, error) =>
   logger.warn({ payoutId: job?.data.payoutId, err: error.message }, 'payout attempt failed'),
 );
 relay.start();
+// Workers have no API: with METRICS_PORT set they serve /metrics on a listener of their own.
+const metricsPort = metricsPortFromEnv();
+const metricsListener = metricsPort
+  ? serveMetrics(createMetrics(handle.db, queue), metricsPort)
+  : undefined;
 logger.info({ concurrency, queue: queueName, gateway: gateway.name }, 'payout worker started');
 
 let closing = false;
@@ -59,6 +65,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'payout worker stopping');
   const deadline = setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS);
   deadline.unref();
+  metricsListener?.close();
   await relay.stop();
   await worker.close();
   await queue.close();

@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import type { ZodError } from 'zod';
 import type { AppDependencies, AppEnv } from './env.ts';
 import {
@@ -56,6 +57,13 @@ function requestContext(deps: AppDependencies) {
     const started = Date.now();
     await next();
     c.header('X-Request-Id', requestId);
+    deps.observeRequest?.({
+      method: c.req.method,
+      route: registeredRoute(c),
+      status: c.res.status,
+      seconds: (Date.now() - started) / 1000,
+      replayed: c.res.headers.get('Idempotent-Replayed') === 'true',
+    });
     c.var.logger.info(
       {
         method: c.req.method,
@@ -66,6 +74,12 @@ function requestContext(deps: AppDependencies) {
       'request',
     );
   });
+}
+
+/** The route as registered (`/pools/:pool/coverage`), so metrics never carry ids; `unmatched` for a 404. */
+function registeredRoute(c: Context<AppEnv>): string {
+  const path = routePath(c, -1);
+  return path === '*' || path === '/*' ? 'unmatched' : path;
 }
 
 const jsonBodiesOnly = createMiddleware<AppEnv>(async (c, next) => {

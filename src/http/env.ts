@@ -14,11 +14,23 @@ export interface Logger {
 
 export type ReadinessCheck = () => Promise<boolean>;
 
+/** One answered request, for metrics: the route as registered, never the raw path. */
+export interface RequestObservation {
+  readonly method: string;
+  readonly route: string;
+  readonly status: number;
+  readonly seconds: number;
+  /** The answer was an Idempotency-Key replay of the first response. */
+  readonly replayed: boolean;
+}
+
 export interface AppDependencies {
   readonly db: DB;
   readonly logger: Logger;
   /** Named checks for /readyz: the database always, Redis when configured. */
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** Told of every answered request (Node: Prometheus metrics; absent on Workers). */
+  readonly observeRequest?: (observation: RequestObservation) => void;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
 }

@@ -34,6 +34,7 @@ export interface RoleUser {
 
 export interface AppOptions {
   readonly maxBodyBytes?: number;
+  readonly observeRequest?: AppDependencies['observeRequest'];
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
 }
 
@@ -66,6 +67,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       logger: silentLogger,
       readiness: opts.readiness ?? readinessChecks(database.db, undefined),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
+      ...(opts.observeRequest === undefined ? {} : { observeRequest: opts.observeRequest }),
     };
     return createApp(deps);
   };
