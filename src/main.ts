@@ -9,6 +9,7 @@ import { databaseConfigFromEnv } from './db/config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
+import { docsScriptFromPackage } from './node/docs-script.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { createMetrics, mountMetrics } from './node/metrics.ts';
@@ -28,6 +29,7 @@ const app = createApp({
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
   observeRequest: metrics.observeRequest,
+  docsScript: docsScriptFromPackage(),
 });
 mountMetrics(app, metrics);
 // Without Redis the payouts run in this process, through the same settlement code the

@@ -7,6 +7,7 @@ import { databaseConfigFromEnv } from './db/config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
+import { docsScriptFromPackage } from './node/docs-script.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { createMetrics, metricsPortFromEnv, mountMetrics, serveMetrics } from './node/metrics.ts';
@@ -35,6 +36,7 @@ const app = createApp({
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
   observeRequest: metrics.observeRequest,
+  docsScript: docsScriptFromPackage(),
 });
 mountMetrics(app, metrics);
 const metricsPort = metricsPortFromEnv();

@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import { type DB, openPostgres } from '../db/postgres.ts';
 import { type App, createApp } from '../http/app.ts';
 import type { AppDependencies, Logger } from '../http/env.ts';
+import { docsScriptFromBundle } from './docs-script.ts';
 
 interface HyperdriveBinding {
   readonly connectionString: string;
@@ -55,6 +56,7 @@ const dependencies: AppDependencies = {
     return currentDatabase();
   },
   logger: consoleLogger({ service: 'risk-pool', runtime: 'workers' }),
+  docsScript: docsScriptFromBundle,
   readiness: {
     database: async () => {
       await sql`SELECT 1`.execute(currentDatabase());

@@ -4,13 +4,13 @@
  * leaves through `onError` as an RFC 9457 problem.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import type { ZodError } from 'zod';
+import { registerDocsRoutes, TAGS_BY_ROLE } from './docs.ts';
 import type { AppDependencies, AppEnv } from './env.ts';
 import {
   type ProblemCode,
@@ -152,8 +152,13 @@ export function createApp(deps: AppDependencies): App {
       description:
         'Risk pool (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), claims and a double-entry ledger. Amounts are strings with at most two decimals. Every change takes an Idempotency-Key header.',
     },
+    tags: TAGS_BY_ROLE.flatMap((group) => group.tags),
+    'x-tagGroups': TAGS_BY_ROLE.map((group) => ({
+      name: group.name,
+      tags: group.tags.map((tag) => tag.name),
+    })),
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Reform risk pool API' }));
+  registerDocsRoutes(app, deps.docsScript);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, new URL(c.req.url).pathname);

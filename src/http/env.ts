@@ -3,6 +3,7 @@
  */
 import type { Actor } from '../access/tokens.ts';
 import type { DB } from '../db/database.ts';
+import type { DocsScript } from './docs.ts';
 
 /** The subset of pino the app uses; anything with these methods will do (Workers: console). */
 export interface Logger {
@@ -31,6 +32,8 @@ export interface AppDependencies {
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** Told of every answered request (Node: Prometheus metrics; absent on Workers). */
   readonly observeRequest?: (observation: RequestObservation) => void;
+  /** Scalar's standalone script for /docs, from the installed package (Node or Workers bundle). */
+  readonly docsScript?: DocsScript;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
 }

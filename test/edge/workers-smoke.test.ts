@@ -84,6 +84,15 @@ describe('the API on the Workers runtime', () => {
     expect(edge).toEqual(node);
   });
 
+  it('serves the API reference and its script from the bundle, with no network', async () => {
+    const docs = await fetch(`${base}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('src="/docs/scalar.js"');
+    const script = await fetch(`${base}/docs/scalar.js`);
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(100_000);
+  });
+
   it('records a contribution once under its Idempotency-Key, and the pool figures count it once', async () => {
     const coverage = async () => {
       const response = await fetch(`${base}/pools/edge/coverage`, {

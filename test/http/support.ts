@@ -35,6 +35,7 @@ export interface RoleUser {
 export interface AppOptions {
   readonly maxBodyBytes?: number;
   readonly observeRequest?: AppDependencies['observeRequest'];
+  readonly docsScript?: AppDependencies['docsScript'];
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
 }
 
@@ -68,6 +69,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       readiness: opts.readiness ?? readinessChecks(database.db, undefined),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
       ...(opts.observeRequest === undefined ? {} : { observeRequest: opts.observeRequest }),
+      ...(opts.docsScript === undefined ? {} : { docsScript: opts.docsScript }),
     };
     return createApp(deps);
   };
