@@ -8,8 +8,10 @@
 import { rotateDemoTokens } from './access/demo-tokens.ts';
 import { databaseConfigFromEnv } from './db/config.ts';
 import { createApp } from './http/app.ts';
+import { docsScriptFromPackage } from './node/docs-script.ts';
 import { boundPort, nodeClientAddress, portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, mountMetrics } from './node/metrics.ts';
 import { openDatabaseOrExit } from './node/open-database.ts';
 import { readinessChecks } from './node/readiness.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
@@ -20,12 +22,16 @@ const logger = createLogger();
 const config = databaseConfigFromEnv();
 const port = portFromEnv();
 const handle = await openDatabaseOrExit(config);
+const metrics = createMetrics(handle.db);
 const app = createApp({
   db: handle.db,
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
   clientAddress: nodeClientAddress,
+  observeRequest: metrics.observeRequest,
+  docsScript: docsScriptFromPackage(),
 });
+mountMetrics(app, metrics);
 // Without Redis the payouts run in this process, through the same settlement code the
 // BullMQ workers use; with REDIS_URL set, start them apart with `npm run worker`.
 const payoutRunner = process.env.REDIS_URL

@@ -5,8 +5,10 @@
  */
 import { databaseConfigFromEnv } from './db/config.ts';
 import { createApp } from './http/app.ts';
+import { docsScriptFromPackage } from './node/docs-script.ts';
 import { boundPort, nodeClientAddress, portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, metricsPortFromEnv, mountMetrics, serveMetrics } from './node/metrics.ts';
 import { openDatabaseOrExit } from './node/open-database.ts';
 import { mountQueueDashboard } from './node/queue-dashboard.ts';
 import { readinessChecks } from './node/readiness.ts';
@@ -22,18 +24,25 @@ if (config.kind !== 'postgres') {
 }
 const port = portFromEnv();
 const handle = await openDatabaseOrExit(config);
+// With Redis configured, admins get the payout queue's dashboard at /admin/queues.
+const redisUrl = process.env.REDIS_URL;
+const queueConnection = redisUrl ? redisConnection(redisUrl) : undefined;
+const payoutQueue = queueConnection ? createPayoutQueue(queueConnection) : undefined;
+const metrics = createMetrics(handle.db, payoutQueue);
 const app = createApp({
   db: handle.db,
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
   clientAddress: nodeClientAddress,
+  observeRequest: metrics.observeRequest,
+  docsScript: docsScriptFromPackage(),
 });
-// With Redis configured, admins get the payout queue's dashboard at /admin/queues.
-const redisUrl = process.env.REDIS_URL;
-const queueConnection = redisUrl ? redisConnection(redisUrl) : undefined;
-const payoutQueue = queueConnection ? createPayoutQueue(queueConnection) : undefined;
+mountMetrics(app, metrics);
+const metricsPort = metricsPortFromEnv();
+const metricsListener = metricsPort ? serveMetrics(metrics, metricsPort) : undefined;
 if (payoutQueue) mountQueueDashboard(app, handle.db, payoutQueue);
 const close = async () => {
+  metricsListener?.close();
   await payoutQueue?.close();
   queueConnection?.disconnect();
   await handle.close();

@@ -6,6 +6,7 @@
  */
 import { databaseConfigFromEnv } from './db/config.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, metricsPortFromEnv, serveMetrics } from './node/metrics.ts';
 import { openDatabaseOrExit } from './node/open-database.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import {
@@ -48,6 +49,11 @@ worker.on('failed', (job, error) =>
   logger.warn({ payoutId: job?.data.payoutId, err: error.message }, 'payout attempt failed'),
 );
 relay.start();
+// Workers have no API: with METRICS_PORT set they serve /metrics on a listener of their own.
+const metricsPort = metricsPortFromEnv();
+const metricsListener = metricsPort
+  ? serveMetrics(createMetrics(handle.db, queue), metricsPort)
+  : undefined;
 logger.info({ concurrency, queue: queueName, gateway: gateway.name }, 'payout worker started');
 
 let closing = false;
@@ -57,6 +63,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'payout worker stopping');
   const deadline = setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS);
   deadline.unref();
+  metricsListener?.close();
   await relay.stop();
   await worker.close();
   await queue.close();

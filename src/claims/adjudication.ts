@@ -10,7 +10,6 @@
  * status beyond `awaiting_confirmation` until a second, different insurer user confirms.
  * A checker's rejection voids the hold.
  */
-import { randomUUID } from 'node:crypto';
 import type { DB } from '../db/database.ts';
 import type { FindingRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -209,7 +208,7 @@ export async function decideClaim(
     reasons = [...input.reasons];
   }
 
-  const decisionId = randomUUID();
+  const decisionId = crypto.randomUUID();
   const needsChecker = payable.payable.gt(terms.fourEyesThreshold);
   await trx
     .insertInto('claim_decision')

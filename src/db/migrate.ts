@@ -1,19 +1,24 @@
 /**
  * @module Applies every pending migration in migrations/ and reports failure as an error.
+ * Kysely's FileMigrationProvider imports the `.ts` files; under tsx (and vitest) Node 20
+ * loads them.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Migrator } from 'kysely';
+import { FileMigrationProvider, Migrator } from 'kysely';
 import type { DatabaseHandle, DB } from './database.ts';
-import { FolderMigrationProvider } from './migration-provider.ts';
 
 export const MIGRATIONS_FOLDER = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../migrations',
 );
 
+const migrationProvider = () =>
+  new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_FOLDER });
+
 export async function migrateToLatest(db: DB): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new FolderMigrationProvider(MIGRATIONS_FOLDER) });
+  const migrator = new Migrator({ db, provider: migrationProvider() });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
@@ -29,7 +34,7 @@ export async function migrateToLatest(db: DB): Promise<string[]> {
  * a role that could not, and says what to do instead of failing on a missing column.
  */
 export async function assertSchemaCurrent(db: DB): Promise<void> {
-  const migrator = new Migrator({ db, provider: new FolderMigrationProvider(MIGRATIONS_FOLDER) });
+  const migrator = new Migrator({ db, provider: migrationProvider() });
   const pending = (await migrator.getMigrations()).filter((m) => m.executedAt === undefined);
   if (pending.length > 0) {
     throw new SchemaBehindError(

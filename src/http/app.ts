@@ -4,14 +4,21 @@
  * leaves through `onError` as an RFC 9457 problem.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import type { ZodError } from 'zod';
+import { registerDocsRoutes, TAGS_BY_ROLE } from './docs.ts';
 import type { AppDependencies, AppEnv } from './env.ts';
-import { ProblemError, problemBody, toProblem, validationProblem } from './problem.ts';
+import {
+  type ProblemCode,
+  ProblemError,
+  problemBody,
+  toProblem,
+  validationProblem,
+} from './problem.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCalendarRoutes } from './routes/calendar.ts';
@@ -51,6 +58,13 @@ function requestContext(deps: AppDependencies) {
     const started = Date.now();
     await next();
     c.header('X-Request-Id', requestId);
+    deps.observeRequest?.({
+      method: c.req.method,
+      route: registeredRoute(c),
+      status: c.res.status,
+      seconds: (Date.now() - started) / 1000,
+      replayed: c.res.headers.get('Idempotent-Replayed') === 'true',
+    });
     c.var.logger.info(
       {
         method: c.req.method,
@@ -61,6 +75,12 @@ function requestContext(deps: AppDependencies) {
       'request',
     );
   });
+}
+
+/** The route as registered (`/pools/:pool/coverage`), so metrics never carry ids; `unmatched` for a 404. */
+function registeredRoute(c: Context<AppEnv>): string {
+  const path = routePath(c, -1);
+  return path === '*' || path === '/*' ? 'unmatched' : path;
 }
 
 const jsonBodiesOnly = createMiddleware<AppEnv>(async (c, next) => {
@@ -159,8 +179,13 @@ export function createApp(deps: AppDependencies): App {
       description:
         'Risk pool (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), claims and a double-entry ledger. Amounts are strings with at most two decimals. Every change takes an Idempotency-Key header.',
     },
+    tags: TAGS_BY_ROLE.flatMap((group) => group.tags),
+    'x-tagGroups': TAGS_BY_ROLE.map((group) => ({
+      name: group.name,
+      tags: group.tags.map((tag) => tag.name),
+    })),
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Reform risk pool API' }));
+  registerDocsRoutes(app, deps.docsScript);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, new URL(c.req.url).pathname);
@@ -186,14 +211,10 @@ export function createApp(deps: AppDependencies): App {
   app.onError((error, c) => {
     let problem: ProblemError;
     if (error instanceof HTTPException) {
-      const malformed = error.status === 400 && /json/i.test(error.message);
-      problem = malformed
-        ? new ProblemError(400, 'malformed_json', 'the body is not valid JSON')
-        : new ProblemError(
-            error.status,
-            error.status === 413 ? 'payload_too_large' : 'bad_request',
-            error.message || 'bad request',
-          );
+      problem = httpExceptionProblem(error);
+      // Basic authentication (the queue dashboard) names its realm so a browser asks.
+      const challenge = error.getResponse().headers.get('WWW-Authenticate');
+      if (challenge) c.header('WWW-Authenticate', challenge);
     } else {
       problem = toProblem(error);
     }
@@ -209,6 +230,26 @@ export function createApp(deps: AppDependencies): App {
     return respondWithProblem(c, problem);
   });
   return app;
+}
+
+const HTTP_EXCEPTION_CODES: Readonly<Record<number, ProblemCode>> = {
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Hono's own exceptions (body parsing, basic auth, body limit) as documented problem codes. */
+function httpExceptionProblem(error: HTTPException): ProblemError {
+  if (error.status === 400 && /json/i.test(error.message))
+    return new ProblemError(400, 'malformed_json', 'the body is not valid JSON');
+  if (error.status === 401)
+    return new ProblemError(401, 'unauthenticated', 'credentials are missing or not valid');
+  const code =
+    HTTP_EXCEPTION_CODES[error.status] ??
+    (error.status >= 500 ? 'internal_error' : 'validation_failed');
+  return new ProblemError(error.status, code, error.message || 'the request is not valid');
 }
 
 /** Methods registered for a path, so an unknown method gets 405 with Allow, not 404. */

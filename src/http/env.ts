@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { AuthThrottlePolicy } from '../access/throttle.ts';
 import type { Actor } from '../access/tokens.ts';
 import type { DB } from '../db/database.ts';
+import type { DocsScript } from './docs.ts';
 
 /** The subset of pino the app uses; anything with these methods will do (Workers: console). */
 export interface Logger {
@@ -16,11 +17,25 @@ export interface Logger {
 
 export type ReadinessCheck = () => Promise<boolean>;
 
+/** One answered request, for metrics: the route as registered, never the raw path. */
+export interface RequestObservation {
+  readonly method: string;
+  readonly route: string;
+  readonly status: number;
+  readonly seconds: number;
+  /** The answer was an Idempotency-Key replay of the first response. */
+  readonly replayed: boolean;
+}
+
 export interface AppDependencies {
   readonly db: DB;
   readonly logger: Logger;
   /** Named checks for /readyz: the database always, Redis when configured. */
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** Told of every answered request (Node: Prometheus metrics; absent on Workers). */
+  readonly observeRequest?: (observation: RequestObservation) => void;
+  /** Scalar's standalone script for /docs, from the installed package (Node or Workers bundle). */
+  readonly docsScript?: DocsScript;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
   /**

@@ -34,6 +34,8 @@ export interface RoleUser {
 
 export interface AppOptions {
   readonly maxBodyBytes?: number;
+  readonly observeRequest?: AppDependencies['observeRequest'];
+  readonly docsScript?: AppDependencies['docsScript'];
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   readonly clientAddress?: AppDependencies['clientAddress'];
   readonly authThrottle?: AppDependencies['authThrottle'];
@@ -70,6 +72,8 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
       ...(opts.clientAddress === undefined ? {} : { clientAddress: opts.clientAddress }),
       ...(opts.authThrottle === undefined ? {} : { authThrottle: opts.authThrottle }),
+      ...(opts.observeRequest === undefined ? {} : { observeRequest: opts.observeRequest }),
+      ...(opts.docsScript === undefined ? {} : { docsScript: opts.docsScript }),
     };
     return createApp(deps);
   };
