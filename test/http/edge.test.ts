@@ -261,5 +261,5 @@ describe('the embedded data folder', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });
