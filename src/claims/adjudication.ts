@@ -186,12 +186,10 @@ export async function decideClaim(
       new Money(poolLeft.available),
     );
     const claimedTotal = sumAmounts(lines.map((l) => new Money(l.amount_claimed)));
-    outcome = payable.payable.isZero()
-      ? 'denied'
-      : payable.payable.eq(claimedTotal)
-        ? 'approved'
-        : 'partly_approved';
-    reasons = payable.payable.isZero() ? ['CAPS_NOT_EXHAUSTED'] : [];
+    // An approval the caps cut to nothing is still an approval: payable 0.00, the cap named
+    // in its cuts. It is never a denial, which would say an eligibility check failed.
+    outcome = payable.payable.eq(claimedTotal) ? 'approved' : 'partly_approved';
+    reasons = [];
   } else {
     if (input.reasons.length === 0)
       throw new ClaimError('validation_failed', 'a denial needs at least one coded reason');

@@ -104,8 +104,10 @@ describe('the per-incident cap', () => {
     const later = await claimUnderReview(loss.id, [line('lawyer_fees', '20000.00')]);
     const nothing = await decide(later.id, approveInFull(later));
     expect(nothing.payable).toBe('0.00');
-    expect(nothing.outcome).toBe('denied');
-    expect(nothing.denialReasons).toEqual(['CAPS_NOT_EXHAUSTED']);
+    expect(nothing.outcome).toBe('partly_approved');
+    expect(nothing.denialReasons).toEqual([]);
+    expect(nothing.cuts).toEqual([{ cap: 'per_incident_cap', amount: '20000.00' }]);
+    expect(nothing.lines.map((l) => [l.payable, l.cutBy])).toEqual([['0.00', 'per_incident_cap']]);
     expect(
       await incidentCoverage(database.db, await getIncident(database.db, loss.id)),
     ).toMatchObject({
@@ -194,6 +196,74 @@ describe('the cumulative cap', () => {
       await Promise.all(handles.map((h) => h.close()));
     }
     expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+});
+
+describe('the cap a cut names', () => {
+  // 6,000.00 at 1:50 buys 300,000.00 of pool coverage, less than one incident's 500,000.00.
+  const shallowPool = (code: string) =>
+    fundedPool(database.db, code, staff, {
+      fourEyesThreshold: '1000000.00',
+      contribution: '6000.00',
+    });
+
+  it('names the cumulative cap alone when the pool has less left than the claim', async () => {
+    await shallowPool('named-pool');
+    const loss = await incident('named-pool', await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '400000.00')]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    expect(decision.payable).toBe('300000.00');
+    expect(decision.cuts).toEqual([{ cap: 'cumulative_cap', amount: '100000.00' }]);
+    expect(decision.lines.map((l) => l.cutBy)).toEqual(['cumulative_cap']);
+  });
+
+  it('names the per-incident cap alone when only the incident runs out', async () => {
+    await fundedPool(database.db, 'named-incident', staff, { fourEyesThreshold: '1000000.00' });
+    const loss = await incident(
+      'named-incident',
+      await riskPoint(database.db, staff, '2026-02-01'),
+    );
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '600000.00')]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    expect(decision.payable).toBe('500000.00');
+    expect(decision.cuts).toEqual([{ cap: 'per_incident_cap', amount: '100000.00' }]);
+    expect(decision.lines.map((l) => l.cutBy)).toEqual(['per_incident_cap']);
+  });
+
+  it('gives each cap its own amount when both bind, and names the tighter one on the line', async () => {
+    await shallowPool('named-both');
+    const loss = await incident('named-both', await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '600000.00')]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    expect(decision.payable).toBe('300000.00');
+    expect(decision.incidentCapCut).toBe('100000.00');
+    expect(decision.poolCapCut).toBe('200000.00');
+    expect(decision.cuts).toEqual([
+      { cap: 'per_incident_cap', amount: '100000.00' },
+      { cap: 'cumulative_cap', amount: '200000.00' },
+    ]);
+    expect(decision.lines.map((l) => [l.payable, l.cutBy])).toEqual([
+      ['300000.00', 'cumulative_cap'],
+    ]);
+  });
+
+  it('never blames the per-incident cap for a later line the pool alone cut', async () => {
+    await shallowPool('named-later');
+    const loss = await incident('named-later', await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [
+      line('property_loss', '400000.00'),
+      line('lawyer_fees', '50000.00'),
+    ]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    // The incident still had 200,000.00 left for the second line; the pool had nothing.
+    expect(decision.cuts).toEqual([{ cap: 'cumulative_cap', amount: '150000.00' }]);
+    expect(decision.lines.map((l) => [l.payable, l.cutBy])).toEqual([
+      ['300000.00', 'cumulative_cap'],
+      ['0.00', 'cumulative_cap'],
+    ]);
+    expect(
+      await incidentCoverage(database.db, await getIncident(database.db, loss.id)),
+    ).toMatchObject({ reserved: '300000.00', remaining: '200000.00' });
   });
 });
 

@@ -28,12 +28,12 @@ export async function createStaff(db: DB, suffix: string): Promise<Staff> {
   };
 }
 
-/** A pool on the county's terms, funded to its full 5,000,000.00 of capacity. */
+/** A pool on the county's terms, funded to its full 5,000,000.00 of capacity unless told less. */
 export async function fundedPool(
   db: DB,
   code: string,
   staff: Staff,
-  overrides: { fourEyesThreshold?: string } = {},
+  overrides: { fourEyesThreshold?: string; contribution?: string } = {},
 ): Promise<Pool> {
   const terms = {
     ...COUNTY_TERMS,
@@ -53,7 +53,7 @@ export async function fundedPool(
       trx,
       code,
       {
-        amount: new Money('100000.00'),
+        amount: new Money(overrides.contribution ?? '100000.00'),
         receivedOn: '2026-01-05',
         payer: 'County finance bureau',
         bankReference: `${code}-1`,
