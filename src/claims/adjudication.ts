@@ -17,11 +17,12 @@ import type { Tx } from '../db/transaction.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
+import { bringTermsIntoForce } from '../policy/capacity.ts';
 import { poolCoverage } from '../policy/coverage.ts';
-import { localDateText } from '../policy/local-date.ts';
+import { localDateOf, localDateText } from '../policy/local-date.ts';
 import { type CostCategory, poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool, type Pool } from '../policy/pools.ts';
-import { termsInForce } from '../policy/terms.ts';
+import { type PoolTerms, termsInForce } from '../policy/terms.ts';
 import { getClaim, lockClaim, moveClaim } from './claims.ts';
 import {
   type Attestation,
@@ -99,6 +100,8 @@ export async function decideClaim(
 ): Promise<DecisionView> {
   const { claim, incident, pool } = await lockForDecision(trx, claimId);
   assertTransition('decide', claim.status, 'approved');
+  // Terms whose date has come reach the ledger before anything is drawn on it.
+  await bringTermsIntoForce(trx, pool, localDateOf(new Date()), 'write');
   const terms = await termsInForce(trx, pool.id, incident.occurredOn);
   const lines = await undecidedLines(trx, claimId);
   if (lines.length === 0)
@@ -263,7 +266,7 @@ export async function decideClaim(
     await recordExpense(trx, { decisionId, claimId, incident, pool, lines: payable.lines });
     await moveClaim(trx, claim, 'decide', outcome, input.note, deciderId);
   }
-  await raiseCoverageAlerts(trx, pool, incident, terms.incidentWarningPercent);
+  await raiseCoverageAlerts(trx, pool, incident, terms);
   return getDecision(trx, decisionId);
 }
 
@@ -457,7 +460,7 @@ async function raiseCoverageAlerts(
   trx: Tx,
   pool: Pool,
   incident: Incident,
-  incidentWarningPercent: Money,
+  terms: PoolTerms,
 ): Promise<void> {
   await raisePoolAlerts(trx, pool);
   if (!incident.covered) return;
@@ -465,10 +468,10 @@ async function raiseCoverageAlerts(
   const committed = new Money(coverage.reserved).plus(new Money(coverage.consumed));
   await raiseAlerts(
     trx,
-    { poolId: pool.id, incidentId: incident.id },
+    { poolId: pool.id, incidentId: incident.id, periodStart: terms.periodStart },
     committed,
     new Money(coverage.cap),
-    [incidentWarningPercent],
+    [terms.incidentWarningPercent],
   );
 }
 

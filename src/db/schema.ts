@@ -6,6 +6,7 @@
  * compares these names with the migrated database.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { CoverageTables } from './schema-coverage.ts';
 import type { FinanceTables } from './schema-finance.ts';
 import type { RegistryTables } from './schema-registry.ts';
 
@@ -144,6 +145,8 @@ export interface PoolTermsTable {
   pool_warning_percents: Json<string[]>;
   incident_warning_percent: Numeric;
   four_eyes_threshold: ColumnType<string, string | undefined, string>;
+  /** Optional cap on what one reform project's incidents may draw; null: no such limit. */
+  per_project_limit: ColumnType<string | null, string | null | undefined, never>;
   reason: string;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -158,6 +161,8 @@ export interface ContributionTable {
   bank_reference: string;
   coverage_granted: Numeric;
   surplus: Numeric;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -172,6 +177,8 @@ export interface ContributionRefundTable {
   reason: string;
   surplus_returned: Numeric;
   coverage_released: Numeric;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -184,6 +191,8 @@ export interface RemittanceTable {
   received_on: ColumnType<string, string, string>;
   reference: string;
   note: Generated<string>;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -196,6 +205,8 @@ export interface CoverageAlertTable {
   threshold_percent: Numeric;
   committed: Numeric;
   cap: Numeric;
+  /** The policy period the alert belongs to; null for alerts raised before periods counted. */
+  period_start: ColumnType<string | null, string | null | undefined, never>;
   raised_at: Generated<Date>;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
@@ -223,7 +234,7 @@ export interface IncidentTable {
   place: string;
   reporter: string;
   covered: boolean;
-  not_covered_reasons: Json<string[]>;
+  not_covered_reasons: Json<({ code: string; text: string } | string)[]>;
   per_incident_cap: Numeric;
   reported_at: Generated<Date>;
   reported_by: string;
@@ -396,7 +407,7 @@ export interface PaymentInstructionTable {
   created_at: Generated<Date>;
 }
 
-export interface Database extends RegistryTables, FinanceTables {
+export interface Database extends RegistryTables, FinanceTables, CoverageTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   journal_entry: JournalEntryTable;

@@ -21,6 +21,8 @@ export interface AppDependencies {
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
+  /** The moment "today" is judged from (Asia/Shanghai); tests inject one, else the real clock. */
+  readonly clock?: () => Date;
 }
 
 export interface AppEnv {

@@ -268,14 +268,54 @@ describe('the cap a cut names', () => {
 });
 
 describe('cover and eligibility', () => {
+  it('refuses an incident dated after today (Asia/Shanghai) and writes nothing', async () => {
+    await fundedPool(database.db, 'future-incident', staff);
+    const point = await riskPoint(database.db, staff, '2026-02-01');
+    const before = await database.db
+      .selectFrom('incident')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const report = (occurredOn: string) =>
+      inTransaction(database.db, (trx) =>
+        reportIncident(
+          trx,
+          {
+            pool: 'future-incident',
+            riskPointId: point,
+            occurredOn,
+            description: 'x',
+            place: 'x',
+            reporter: 'x',
+          },
+          staff.office,
+          '2026-06-10',
+        ),
+      );
+    expect(await errorCode(report('2026-06-11'))).toBe('impossible_date');
+    const after = await database.db
+      .selectFrom('incident')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+    expect((await report('2026-06-10')).covered).toBe(true);
+  });
+
   it('marks an incident the day before its risk point was registered as not covered, and refuses to approve', async () => {
     await fundedPool(database.db, 'eligibility', staff);
     const point = await riskPoint(database.db, staff, '2026-06-02');
     const early = await incident('eligibility', point, '2026-06-01');
     expect(early.covered).toBe(false);
-    expect(early.notCoveredReasons[0]).toContain('not before the incident');
+    expect(early.notCoveredReasons).toEqual([
+      {
+        code: 'RISK_POINT_NOT_FILED_BEFORE_INCIDENT',
+        text: 'the risk point was registered on 2026-06-02, not before the incident on 2026-06-01',
+      },
+    ]);
     const sameDay = await incident('eligibility', point, '2026-06-02');
     expect(sameDay.covered).toBe(false);
+    expect(sameDay.notCoveredReasons.map((r) => r.code)).toEqual([
+      'RISK_POINT_NOT_FILED_BEFORE_INCIDENT',
+    ]);
     expect((await incident('eligibility', point, '2026-06-03')).covered).toBe(true);
     const claim = await claimUnderReview(early.id, [line('property_loss', '1000.00')]);
     expect(await errorCode(decide(claim.id, approveInFull(claim)))).toBe('eligibility_failed');

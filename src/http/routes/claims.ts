@@ -16,6 +16,7 @@ import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { json, jsonBody, roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../schemas.ts';
+import { requestToday } from '../today.ts';
 
 const CLAIM_STATUSES = [
   'submitted',
@@ -160,7 +161,7 @@ const IncidentSchema = z
     place: z.string(),
     reporter: z.string(),
     covered: z.boolean(),
-    notCoveredReasons: z.array(z.string()),
+    notCoveredReasons: z.array(z.object({ code: z.string(), text: z.string() })),
     perIncidentCap: AmountSchema,
     reportedAt: z.string(),
   })
@@ -287,7 +288,7 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
         c,
         { action: 'incident.report', entity: 'incident', input: body },
         async (trx, actor) => {
-          const incident = await reportIncident(trx, body, actor.userId);
+          const incident = await reportIncident(trx, body, actor.userId, requestToday(c));
           return { status: 201, body: incident, entityId: incident.id };
         },
       );
