@@ -12,6 +12,7 @@ import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { startTermsSchedule } from './node/terms-schedule.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import { DEFAULT_RETRY, InProcessPayoutRunner } from './payouts/in-process.ts';
 import { seedDefaults } from './seed.ts';
@@ -34,7 +35,9 @@ const payoutRunner = process.env.REDIS_URL
       logger.warn({ err: String(error) }, 'payout pass failed; will retry'),
     );
 payoutRunner?.start();
+const stopTermsSchedule = startTermsSchedule(handle.db, logger);
 serveApp(app, port, logger, async () => {
+  stopTermsSchedule();
   await payoutRunner?.stop();
   await handle.close();
 });

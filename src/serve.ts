@@ -11,6 +11,7 @@ import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { mountQueueDashboard } from './node/queue-dashboard.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { startTermsSchedule } from './node/terms-schedule.ts';
 import { createPayoutQueue, redisConnection } from './payouts/queue.ts';
 
 const logger = createLogger();
@@ -34,7 +35,9 @@ const redisUrl = process.env.REDIS_URL;
 const queueConnection = redisUrl ? redisConnection(redisUrl) : undefined;
 const payoutQueue = queueConnection ? createPayoutQueue(queueConnection) : undefined;
 if (payoutQueue) mountQueueDashboard(app, handle.db, payoutQueue);
+const stopTermsSchedule = startTermsSchedule(handle.db, logger);
 serveApp(app, port, logger, async () => {
+  stopTermsSchedule();
   await payoutQueue?.close();
   queueConnection?.disconnect();
   await handle.close();

@@ -34,6 +34,8 @@ export interface RoleUser {
 
 export interface AppOptions {
   readonly maxBodyBytes?: number;
+  /** The moment "today" is judged from; the real clock when omitted. */
+  readonly clock?: () => Date;
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
 }
 
@@ -66,6 +68,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       logger: silentLogger,
       readiness: opts.readiness ?? readinessChecks(database.db, undefined),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     };
     return createApp(deps);
   };
