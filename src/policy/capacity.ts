@@ -132,10 +132,8 @@ export async function recordEffectiveOn(
   effectiveOn: LocalDate,
   options: { readonly lateIfClosed: boolean; readonly now: Date },
 ): Promise<{ entry: JournalEntry; bookedAsLateItem: boolean }> {
-  // The start of the day, or now when "now" is earlier (an injected clock on that very day).
-  const effectiveAt = new Date(
-    Math.min(startOfLocalDay(effectiveOn).getTime(), options.now.getTime()),
-  );
+  // Effective from the start of the day it happened: as-of figures for that day include it.
+  const effectiveAt = startOfLocalDay(effectiveOn);
   try {
     const entry = await recordCommandInTransaction(trx, {
       type: 'transfer',

@@ -9,8 +9,8 @@ import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { type AccountBalance, accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, minAmount, roundToFen, ZERO } from '../ledger/money.ts';
-import { termsWithCarriedOn } from './capacity.ts';
-import { endOfLocalDay, localDateOf } from './local-date.ts';
+import { ledgerTerms, termsWithCarriedOn } from './capacity.ts';
+import { endOfLocalDay } from './local-date.ts';
 import { poolAccountCodes } from './pool-accounts.ts';
 import type { Pool } from './pools.ts';
 
@@ -87,11 +87,10 @@ export async function poolCoverage(db: DB | Tx, pool: Pool, asOf?: string): Prom
   const committed = reserved.plus(consumed);
   const surplus = amount(read(codes.surplus).balance);
   const contributed = amount(read(codes.contributions).balance).plus(surplus);
-  const { terms, ledgerCap, carried } = await termsWithCarriedOn(
-    db,
-    pool,
-    asOf ?? localDateOf(new Date()),
-  );
+  // Now: the terms the ledger holds; as of a day: the terms in force on it.
+  const { terms, ledgerCap, carried } = asOf
+    ? await termsWithCarriedOn(db, pool, asOf)
+    : await ledgerTerms(db, pool);
   const formula = minAmount(ledgerCap, roundToFen(contributed.times(terms.fundingRatio)));
   const overCommitted = committed.gt(formula) ? committed.minus(formula) : ZERO;
   return {

@@ -11,6 +11,7 @@ import { poolStatement } from '../../src/finance/reports.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
+import { raisePoolAlerts } from '../../src/policy/alerts.ts';
 import { ensureTermsInForce, overCommitments } from '../../src/policy/capacity.ts';
 import {
   type NewContribution,
@@ -20,6 +21,7 @@ import {
 } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
 import { PolicyError } from '../../src/policy/errors.ts';
+import { periodFigures } from '../../src/policy/periods.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool, type Pool } from '../../src/policy/pools.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
@@ -270,6 +272,94 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     expect(await overCommitments(database.db, pool.id)).toEqual([
       { version: 2, inForceOn: '2026-05-01', amount: '300000.00' },
     ]);
+    expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+  it('opens a second policy period with its own cap: alerts fire again, the first period keeps its figures', async () => {
+    const pool = await newPool();
+    await contribute(
+      pool,
+      { amount: new Money('100000.00'), receivedOn: '2026-04-05' },
+      noonOn('2026-04-10'),
+    );
+    const codes = poolAccountCodes(pool.code);
+    const reserve = (amount: string) =>
+      recordCommand(database.db, {
+        type: 'transfer',
+        pending: true,
+        description: 'reserved for a claim',
+        references: { poolId: pool.id },
+        postings: [
+          { accountCode: codes.coverageConsumed, direction: 'debit', amount },
+          { accountCode: codes.coverageAvailable, direction: 'credit', amount },
+        ],
+      });
+    const alertsNow = () => inTransaction(database.db, (trx) => raisePoolAlerts(trx, pool));
+    await reserve('2600000.00');
+    expect((await alertsNow()).map((a) => [a.periodStart, a.thresholdPercent])).toEqual([
+      ['2026-01-01', '50.00'],
+    ]);
+
+    await inTransaction(database.db, (trx) =>
+      changeTerms(
+        trx,
+        pool.code,
+        {
+          ...COUNTY_TERMS,
+          effectiveFrom: '2027-01-01',
+          periodStart: '2027-01-01',
+          periodEnd: '2027-12-31',
+          reason: 'renewal for 2027',
+        },
+        financeId,
+        noonOn('2026-12-01'),
+      ),
+    );
+    await ensureTermsInForce(database.db, pool, '2027-01-01');
+    await contribute(
+      pool,
+      { amount: new Money('100000.00'), receivedOn: '2027-01-05' },
+      noonOn('2027-01-05'),
+    );
+    expect(await periodFigures(database.db, pool)).toEqual([
+      {
+        periodStart: '2026-01-01',
+        periodEnd: '2026-12-31',
+        cumulativeCap: '5000000.00',
+        committed: '2600000.00',
+        leftover: '2400000.00',
+        utilisationPercent: '52.00',
+        current: false,
+      },
+      {
+        periodStart: '2027-01-01',
+        periodEnd: '2027-12-31',
+        cumulativeCap: '5000000.00',
+        committed: '0.00',
+        leftover: '5000000.00',
+        utilisationPercent: '0.00',
+        current: true,
+      },
+    ]);
+    expect(await poolCoverage(database.db, pool)).toMatchObject({
+      carriedFromEarlierPeriods: '2600000.00',
+      cumulativeCap: '7600000.00',
+      capacity: '7600000.00',
+      available: '5000000.00',
+    });
+
+    await reserve('2500000.00');
+    expect((await alertsNow()).map((a) => [a.periodStart, a.thresholdPercent])).toEqual([
+      ['2027-01-01', '50.00'],
+    ]);
+    expect(await alertsNow()).toEqual([]);
+    const [first, second] = await periodFigures(database.db, pool);
+    expect(first).toMatchObject({ committed: '2600000.00', leftover: '2400000.00' });
+    expect(second).toMatchObject({ committed: '2500000.00', leftover: '2500000.00' });
+    expect(await poolCoverage(database.db, pool, '2026-12-31')).toMatchObject({
+      termsVersion: 1,
+      cumulativeCap: '5000000.00',
+      capacity: '5000000.00',
+    });
     expect((await verifyLedger(database.db)).ok).toBe(true);
   });
 });
