@@ -47,6 +47,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       UNIQUE NULLS NOT DISTINCT (pool_id, period_start, incident_id, threshold_percent)
   `.execute(db);
   await sql`ALTER TABLE reform_project ADD COLUMN pool_id uuid REFERENCES pool (id)`.execute(db);
+  // A decision may now also be cut by the optional per-project limit.
+  await sql`ALTER TABLE claim_decision ADD COLUMN project_limit_cut numeric(20,2) NOT NULL DEFAULT 0 CHECK (project_limit_cut >= 0)`.execute(
+    db,
+  );
+  await sql`ALTER TABLE claim_decision_line DROP CONSTRAINT claim_decision_line_cut_by_check`.execute(
+    db,
+  );
+  await sql`
+    ALTER TABLE claim_decision_line ADD CONSTRAINT claim_decision_line_cut_by_check
+      CHECK (cut_by IN ('per_incident_cap', 'per_project_limit', 'cumulative_cap'))
+  `.execute(db);
   await sql`
     CREATE TABLE filing_import (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -70,6 +81,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE filing_import, pool_terms_in_force`.execute(db);
+  await sql`ALTER TABLE claim_decision_line DROP CONSTRAINT claim_decision_line_cut_by_check`.execute(
+    db,
+  );
+  await sql`
+    ALTER TABLE claim_decision_line ADD CONSTRAINT claim_decision_line_cut_by_check
+      CHECK (cut_by IN ('per_incident_cap', 'cumulative_cap'))
+  `.execute(db);
+  await sql`ALTER TABLE claim_decision DROP COLUMN project_limit_cut`.execute(db);
   await sql`ALTER TABLE reform_project DROP COLUMN pool_id`.execute(db);
   await sql`ALTER TABLE coverage_alert DROP CONSTRAINT coverage_alert_once_per_period`.execute(db);
   await sql`ALTER TABLE coverage_alert DROP COLUMN period_start`.execute(db);

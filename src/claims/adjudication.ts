@@ -34,7 +34,8 @@ import { ClaimError } from './errors.ts';
 import { incidentAccountCodes } from './incident-accounts.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';
 import { assertTransition } from './lifecycle.ts';
-import { computePayable, type Payable } from './payable.ts';
+import { type CapName, computePayable, type Payable } from './payable.ts';
+import { projectCommitted } from './project-coverage.ts';
 
 export type DecisionInput =
   | {
@@ -60,11 +61,12 @@ export interface DecisionView {
   readonly note: string;
   readonly approvedTotal: string;
   readonly incidentCapCut: string;
+  readonly projectLimitCut: string;
   readonly poolCapCut: string;
   readonly payable: string;
   /** Which cap cut how much; empty when neither did. */
   readonly cuts: readonly {
-    readonly cap: 'per_incident_cap' | 'cumulative_cap';
+    readonly cap: CapName;
     readonly amount: string;
   }[];
   readonly lines: readonly {
@@ -187,6 +189,7 @@ export async function decideClaim(
       })),
       incident.covered ? new Money(incidentLeft.remaining) : ZERO,
       new Money(poolLeft.available),
+      await projectLimitLeft(trx, incident, terms),
     );
     const claimedTotal = sumAmounts(lines.map((l) => new Money(l.amount_claimed)));
     // An approval the caps cut to nothing is still an approval: payable 0.00, the cap named
@@ -224,6 +227,7 @@ export async function decideClaim(
       note: input.note,
       approved_total: formatAmount(payable.approvedTotal),
       incident_cap_cut: formatAmount(payable.incidentCapCut),
+      project_limit_cut: formatAmount(payable.projectLimitCut),
       pool_cap_cut: formatAmount(payable.poolCapCut),
       payable: formatAmount(payable.payable),
       decided_by: deciderId,
@@ -372,6 +376,26 @@ async function awaitingDecision(trx: Tx, claimId: string, status: string) {
   return decision;
 }
 
+/**
+ * What is left of the per-project limit for the incident's project, within its pool; null
+ * when the terms set none. The pool row lock held by the decision keeps it true.
+ */
+async function projectLimitLeft(
+  trx: Tx,
+  incident: Incident,
+  terms: PoolTerms,
+): Promise<Money | null> {
+  if (!terms.perProjectLimit) return null;
+  const riskPoint = await trx
+    .selectFrom('risk_point')
+    .select('project_id')
+    .where('id', '=', incident.riskPointId)
+    .executeTakeFirstOrThrow();
+  const { reserved, paid } = await projectCommitted(trx, riskPoint.project_id, incident.poolId);
+  const left = terms.perProjectLimit.minus(reserved).minus(paid);
+  return left.gt(ZERO) ? left : ZERO;
+}
+
 async function undecidedLines(trx: Tx, claimId: string) {
   return trx
     .selectFrom('claim_line')
@@ -498,6 +522,9 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
     ...(new Money(row.incident_cap_cut).gt(ZERO)
       ? [{ cap: 'per_incident_cap' as const, amount: row.incident_cap_cut }]
       : []),
+    ...(new Money(row.project_limit_cut).gt(ZERO)
+      ? [{ cap: 'per_project_limit' as const, amount: row.project_limit_cut }]
+      : []),
     ...(new Money(row.pool_cap_cut).gt(ZERO)
       ? [{ cap: 'cumulative_cap' as const, amount: row.pool_cap_cut }]
       : []),
@@ -512,6 +539,7 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
     note: row.note,
     approvedTotal: row.approved_total,
     incidentCapCut: row.incident_cap_cut,
+    projectLimitCut: row.project_limit_cut,
     poolCapCut: row.pool_cap_cut,
     payable: row.payable,
     cuts,

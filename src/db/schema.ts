@@ -299,6 +299,8 @@ export interface ClaimDecisionTable {
   note: Generated<string>;
   approved_total: Numeric;
   incident_cap_cut: Numeric;
+  /** Cut by the optional per-project limit (migration 0011). */
+  project_limit_cut: ColumnType<string, string | undefined, never>;
   pool_cap_cut: Numeric;
   payable: Numeric;
   decided_at: Generated<Date>;
@@ -312,7 +314,7 @@ export interface ClaimDecisionLineTable {
   claim_line_id: string;
   approved: Numeric;
   payable: Numeric;
-  cut_by: 'per_incident_cap' | 'cumulative_cap' | null;
+  cut_by: 'per_incident_cap' | 'per_project_limit' | 'cumulative_cap' | null;
   hold_entry_id: number | null;
 }
 

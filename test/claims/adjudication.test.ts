@@ -8,14 +8,19 @@ import {
 import { changeClaimStatus, type NewClaimLine, submitClaim } from '../../src/claims/claims.ts';
 import { ClaimError } from '../../src/claims/errors.ts';
 import { getIncident, incidentCoverage, reportIncident } from '../../src/claims/incidents.ts';
+import { projectCoverage } from '../../src/claims/project-coverage.ts';
 import { claimSummary, lossRun, lossRunCsv, workQueue } from '../../src/claims/views.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { listAlerts } from '../../src/policy/alerts.ts';
+import { recordContribution } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
+import { importPreGoLiveFiling } from '../../src/policy/filing-import.ts';
 import type { CostCategory } from '../../src/policy/pool-accounts.ts';
+import { createPool } from '../../src/policy/pools.ts';
+import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { ALL_PASS, createStaff, fundedPool, riskPoint, type Staff, sha } from './support.ts';
 
@@ -264,6 +269,106 @@ describe('the cap a cut names', () => {
     expect(
       await incidentCoverage(database.db, await getIncident(database.db, loss.id)),
     ).toMatchObject({ reserved: '300000.00', remaining: '200000.00' });
+  });
+});
+
+describe('per-project figures and the optional per-project limit', () => {
+  async function projectWithTwoRiskPoints(poolCode: string) {
+    return inTransaction(database.db, (trx) =>
+      importPreGoLiveFiling(
+        trx,
+        {
+          pool: poolCode,
+          project: { name: `Project of ${poolCode}`, ownerDepartment: 'Dept', description: 'x' },
+          riskPoints: [1, 2].map((n) => ({
+            description: `risk ${n}`,
+            likelihood: 'medium' as const,
+            impact: 'medium' as const,
+            controlPlan: 'as filed',
+          })),
+          submittedOn: '2026-02-01',
+          registeredOn: '2026-02-02',
+          source: 'paper',
+          sourceReference: `PAPER-${poolCode}`,
+          documents: [{ title: 'reform plan', documentNumber: `D-${poolCode}`, sha256: sha(777) }],
+          reason: 'filed before go-live',
+        },
+        { actorUserId: staff.office, at: new Date() },
+      ),
+    );
+  }
+
+  it('cuts a second incident of the same project at its 300,000.00 limit, naming it', async () => {
+    await inTransaction(database.db, (trx) =>
+      createPool(
+        trx,
+        {
+          code: 'project-limit',
+          name: 'Project limit pool',
+          insurer: 'Insurer',
+          policyNumber: 'RP-PROJECT-LIMIT',
+          terms: {
+            ...COUNTY_TERMS,
+            fourEyesThreshold: new Money('1000000.00'),
+            perProjectLimit: new Money('300000.00'),
+          },
+        },
+        null,
+      ),
+    );
+    await inTransaction(database.db, (trx) =>
+      recordContribution(
+        trx,
+        'project-limit',
+        {
+          amount: new Money('100000.00'),
+          receivedOn: '2026-01-05',
+          payer: 'County',
+          bankReference: 'PL-1',
+        },
+        staff.finance,
+      ),
+    );
+    const project = await projectWithTwoRiskPoints('project-limit');
+    const [first, second] = project.riskPointIds;
+    const one = await claimUnderReview((await incident('project-limit', first ?? '')).id, [
+      line('property_loss', '200000.00'),
+    ]);
+    expect((await decide(one.id, approveInFull(one))).payable).toBe('200000.00');
+    const two = await claimUnderReview((await incident('project-limit', second ?? '')).id, [
+      line('property_loss', '200000.00'),
+    ]);
+    const decision = await decide(two.id, approveInFull(two));
+    expect(decision.payable).toBe('100000.00');
+    expect(decision.cuts).toEqual([{ cap: 'per_project_limit', amount: '100000.00' }]);
+    expect(decision.lines.map((l) => l.cutBy)).toEqual(['per_project_limit']);
+    expect(await projectCoverage(database.db, project.projectId)).toMatchObject({
+      reserved: '300000.00',
+      paid: '0.00',
+      committed: '300000.00',
+      limit: '300000.00',
+      limitLeft: '0.00',
+    });
+  });
+
+  it('has no per-project limit by default, and shows the project beside its incidents', async () => {
+    await fundedPool(database.db, 'project-figures', staff, { fourEyesThreshold: '1000000.00' });
+    const project = await projectWithTwoRiskPoints('project-figures');
+    const claim = await claimUnderReview(
+      (await incident('project-figures', project.riskPointIds[0] ?? '')).id,
+      [line('appraisal', '12000.00')],
+    );
+    await decide(claim.id, approveInFull(claim));
+    const figures = await projectCoverage(database.db, project.projectId);
+    expect(figures).toMatchObject({
+      reserved: '12000.00',
+      paid: '0.00',
+      limit: null,
+      limitLeft: null,
+    });
+    expect(figures.incidents.map((i) => [i.occurredOn, i.reserved])).toEqual([
+      ['2026-06-01', '12000.00'],
+    ]);
   });
 });
 

@@ -68,6 +68,7 @@ const TermsSchema = z
     poolWarningPercents: z.array(z.string()),
     incidentWarningPercent: z.string(),
     fourEyesThreshold: AmountSchema,
+    perProjectLimit: AmountSchema.nullable(),
     reason: z.string(),
     recordedAt: z.string(),
   })
@@ -103,6 +104,7 @@ const NewTermsSchema = z
     poolWarningPercents: z.array(PercentSchema).min(1).max(10),
     incidentWarningPercent: PercentSchema,
     fourEyesThreshold: AmountSchema.default('100000.00'),
+    perProjectLimit: PositiveAmountSchema.nullable().default(null),
     reason: TextSchema(500),
   })
   .strict()
@@ -121,6 +123,7 @@ const toTermsInput = (body: NewTerms): TermsInput => ({
   poolWarningPercents: body.poolWarningPercents.map((p) => new Money(p)),
   incidentWarningPercent: new Money(body.incidentWarningPercent),
   fourEyesThreshold: new Money(body.fourEyesThreshold),
+  perProjectLimit: body.perProjectLimit === null ? null : new Money(body.perProjectLimit),
   reason: body.reason,
 });
 
