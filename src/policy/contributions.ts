@@ -23,10 +23,11 @@ import {
   coverageTrueUp,
   ledgerTerms,
   recordEffectiveOn,
+  type TrueUp,
 } from './capacity.ts';
 import { PolicyError } from './errors.ts';
 import { type LocalDate, localDateOf, localDateText } from './local-date.ts';
-import { poolAccountCodes } from './pool-accounts.ts';
+import { type PoolAccountCodes, poolAccountCodes } from './pool-accounts.ts';
 import { lockPool, type Pool } from './pools.ts';
 
 export interface NewContribution {
@@ -127,6 +128,37 @@ async function bookOnDay(
   }
 }
 
+/**
+ * Money into (debit) or out of (credit) the pool's fund with the true-up it makes: the
+ * pool's due terms first, then the formula under the terms the ledger holds now (those in
+ * force today); the caller dates the entry on the movement's day.
+ */
+async function fundMovement(
+  trx: Tx,
+  pool: Pool,
+  direction: 'debit' | 'credit',
+  amount: Money,
+  now: Date,
+): Promise<{ codes: PoolAccountCodes; trueUp: TrueUp }> {
+  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
+  const { terms, ledgerCap } = await ledgerTerms(trx, pool);
+  const codes = poolAccountCodes(pool.code);
+  const state = await capacityState(trx, codes);
+  const contributed = state.contributionsCash.plus(state.surplusCash);
+  const trueUp = coverageTrueUp(
+    codes,
+    state,
+    {
+      cap: ledgerCap,
+      ratio: terms.fundingRatio,
+      netContributed: direction === 'debit' ? contributed.plus(amount) : contributed.minus(amount),
+    },
+    [{ accountCode: codes.fund, direction, amount }],
+    false,
+  );
+  return { codes, trueUp };
+}
+
 export async function recordContribution(
   trx: Tx,
   poolRef: string,
@@ -149,22 +181,7 @@ export async function recordContribution(
       `bank reference ${input.bankReference} is already recorded as contribution ${duplicate.id}`,
     );
   }
-  await bringTermsIntoForce(trx, pool, today, 'write', now);
-  // The terms the ledger holds now (those in force today); the movement is dated on its day.
-  const { terms, ledgerCap } = await ledgerTerms(trx, pool);
-  const codes = poolAccountCodes(pool.code);
-  const state = await capacityState(trx, codes);
-  const trueUp = coverageTrueUp(
-    codes,
-    state,
-    {
-      cap: ledgerCap,
-      ratio: terms.fundingRatio,
-      netContributed: state.contributionsCash.plus(state.surplusCash).plus(input.amount),
-    },
-    [{ accountCode: codes.fund, direction: 'debit', amount: input.amount }],
-    false,
-  );
+  const { trueUp } = await fundMovement(trx, pool, 'debit', input.amount, now);
   const { entry, bookedAsLateItem } = await bookOnDay(
     trx,
     pool,
@@ -304,21 +321,7 @@ export async function refundContribution(
       `at most ${formatAmount(refundable)} of this contribution is left to refund`,
     );
   }
-  await bringTermsIntoForce(trx, pool, today, 'write', now);
-  const { terms, ledgerCap } = await ledgerTerms(trx, pool);
-  const codes = poolAccountCodes(pool.code);
-  const state = await capacityState(trx, codes);
-  const trueUp = coverageTrueUp(
-    codes,
-    state,
-    {
-      cap: ledgerCap,
-      ratio: terms.fundingRatio,
-      netContributed: state.contributionsCash.plus(state.surplusCash).minus(input.amount),
-    },
-    [{ accountCode: codes.fund, direction: 'credit', amount: input.amount }],
-    false,
-  );
+  const { codes, trueUp } = await fundMovement(trx, pool, 'credit', input.amount, now);
   const released = trueUp.grantChange.lt(ZERO) ? trueUp.grantChange.neg() : ZERO;
   const { entry, bookedAsLateItem } = await bookOnDay(
     trx,

@@ -60,6 +60,21 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     );
   }
 
+  /** Reserves coverage with a hold, as an approval would. */
+  const reserveCoverage = (pool: Pool, amount: string) => {
+    const codes = poolAccountCodes(pool.code);
+    return recordCommand(database.db, {
+      type: 'transfer',
+      pending: true,
+      description: 'reserved for a claim',
+      references: { poolId: pool.id },
+      postings: [
+        { accountCode: codes.coverageConsumed, direction: 'debit', amount },
+        { accountCode: codes.coverageAvailable, direction: 'credit', amount },
+      ],
+    });
+  };
+
   const contribute = (pool: Pool, input: Partial<NewContribution>, now: Date) =>
     inTransaction(database.db, (trx) =>
       recordContribution(
@@ -237,17 +252,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
       { amount: new Money('100000.00'), receivedOn: '2026-04-05' },
       noonOn('2026-04-10'),
     );
-    const codes = poolAccountCodes(pool.code);
-    const reserve = (amount: string) =>
-      recordCommand(database.db, {
-        type: 'transfer',
-        pending: true,
-        description: 'reserved for a claim',
-        postings: [
-          { accountCode: codes.coverageConsumed, direction: 'debit', amount },
-          { accountCode: codes.coverageAvailable, direction: 'credit', amount },
-        ],
-      });
+    const reserve = (amount: string) => reserveCoverage(pool, amount);
     await reserve('4000000.00');
     const lowered = (cap: string, effectiveFrom: string) =>
       inTransaction(database.db, (trx) =>
@@ -281,18 +286,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
       { amount: new Money('100000.00'), receivedOn: '2026-04-05' },
       noonOn('2026-04-10'),
     );
-    const codes = poolAccountCodes(pool.code);
-    const reserve = (amount: string) =>
-      recordCommand(database.db, {
-        type: 'transfer',
-        pending: true,
-        description: 'reserved for a claim',
-        references: { poolId: pool.id },
-        postings: [
-          { accountCode: codes.coverageConsumed, direction: 'debit', amount },
-          { accountCode: codes.coverageAvailable, direction: 'credit', amount },
-        ],
-      });
+    const reserve = (amount: string) => reserveCoverage(pool, amount);
     const alertsNow = () => inTransaction(database.db, (trx) => raisePoolAlerts(trx, pool));
     await reserve('2600000.00');
     expect((await alertsNow()).map((a) => [a.periodStart, a.thresholdPercent])).toEqual([
