@@ -270,6 +270,16 @@ export interface LedgerTerms {
   readonly ledgerCap: Money;
 }
 
+function withCarried(terms: PoolTerms, carriedCommitted: string): LedgerTerms {
+  const carried = new Money(carriedCommitted);
+  return {
+    terms,
+    periodStart: terms.periodStart,
+    carried,
+    ledgerCap: terms.cumulativeCap.plus(carried),
+  };
+}
+
 async function latestInForce(db: DB | Tx, poolId: string): Promise<LedgerTerms | null> {
   const row = await db
     .selectFrom('pool_terms_in_force')
@@ -281,13 +291,7 @@ async function latestInForce(db: DB | Tx, poolId: string): Promise<LedgerTerms |
   if (!row) return null;
   const terms = (await termsHistory(db, poolId)).find((t) => t.version === row.version);
   if (!terms) throw new Error(`terms version ${row.version} is in force but not recorded`);
-  const carried = new Money(row.carried_committed);
-  return {
-    terms,
-    periodStart: terms.periodStart,
-    carried,
-    ledgerCap: terms.cumulativeCap.plus(carried),
-  };
+  return withCarried(terms, row.carried_committed);
 }
 
 /** The terms in force on a day, with what their period carried (0 before they reached the ledger). */
@@ -303,13 +307,7 @@ export async function termsWithCarriedOn(
     .where('pool_id', '=', pool.id)
     .where('version', '=', terms.version)
     .executeTakeFirst();
-  const carried = new Money(row?.carried_committed ?? '0');
-  return {
-    terms,
-    periodStart: terms.periodStart,
-    carried,
-    ledgerCap: terms.cumulativeCap.plus(carried),
-  };
+  return withCarried(terms, row?.carried_committed ?? '0');
 }
 
 /** The terms the ledger holds now; a pool always has its first version once created. */
