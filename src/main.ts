@@ -14,6 +14,7 @@ import { createLogger } from './node/logger.ts';
 import { createMetrics, mountMetrics } from './node/metrics.ts';
 import { openDatabaseOrExit } from './node/open-database.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { startTermsSchedule } from './node/terms-schedule.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import { DEFAULT_RETRY, InProcessPayoutRunner } from './payouts/in-process.ts';
 import { seedDefaults } from './seed.ts';
@@ -39,7 +40,9 @@ const payoutRunner = process.env.REDIS_URL
   : new InProcessPayoutRunner(handle.db, gatewayFromEnv(handle.db), DEFAULT_RETRY, 500, (error) =>
       logger.warn({ err: String(error) }, 'payout pass failed; will retry'),
     );
+const stopTermsSchedule = startTermsSchedule(handle.db, logger);
 const close = async () => {
+  stopTermsSchedule();
   await payoutRunner?.stop();
   await handle.close();
 };

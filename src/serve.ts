@@ -12,6 +12,7 @@ import { createMetrics, metricsPortFromEnv, mountMetrics, serveMetrics } from '.
 import { openDatabaseOrExit } from './node/open-database.ts';
 import { mountQueueDashboard } from './node/queue-dashboard.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { startTermsSchedule } from './node/terms-schedule.ts';
 import { createPayoutQueue, redisConnection } from './payouts/queue.ts';
 
 const logger = createLogger();
@@ -41,7 +42,9 @@ mountMetrics(app, metrics);
 const metricsPort = metricsPortFromEnv();
 const metricsListener = metricsPort ? serveMetrics(metrics, metricsPort) : undefined;
 if (payoutQueue) mountQueueDashboard(app, handle.db, payoutQueue);
+const stopTermsSchedule = startTermsSchedule(handle.db, logger);
 const close = async () => {
+  stopTermsSchedule();
   metricsListener?.close();
   await payoutQueue?.close();
   queueConnection?.disconnect();

@@ -6,6 +6,7 @@
  * compares these names with the migrated database.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { CoverageTables } from './schema-coverage.ts';
 import type { FinanceTables } from './schema-finance.ts';
 import type { RegistryTables } from './schema-registry.ts';
 
@@ -160,6 +161,8 @@ export interface PoolTermsTable {
   pool_warning_percents: Json<string[]>;
   incident_warning_percent: Numeric;
   four_eyes_threshold: ColumnType<string, string | undefined, string>;
+  /** Optional cap on what one reform project's incidents may draw; null: no such limit. */
+  per_project_limit: ColumnType<string | null, string | null | undefined, never>;
   reason: string;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -174,6 +177,8 @@ export interface ContributionTable {
   bank_reference: string;
   coverage_granted: Numeric;
   surplus: Numeric;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -188,6 +193,8 @@ export interface ContributionRefundTable {
   reason: string;
   surplus_returned: Numeric;
   coverage_released: Numeric;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -200,6 +207,8 @@ export interface RemittanceTable {
   received_on: ColumnType<string, string, string>;
   reference: string;
   note: Generated<string>;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -212,6 +221,8 @@ export interface CoverageAlertTable {
   threshold_percent: Numeric;
   committed: Numeric;
   cap: Numeric;
+  /** The policy period the alert belongs to; null for alerts raised before periods counted. */
+  period_start: ColumnType<string | null, string | null | undefined, never>;
   raised_at: Generated<Date>;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
@@ -239,7 +250,7 @@ export interface IncidentTable {
   place: string;
   reporter: string;
   covered: boolean;
-  not_covered_reasons: Json<string[]>;
+  not_covered_reasons: Json<({ code: string; text: string } | string)[]>;
   per_incident_cap: Numeric;
   reported_at: Generated<Date>;
   reported_by: string;
@@ -304,6 +315,8 @@ export interface ClaimDecisionTable {
   note: Generated<string>;
   approved_total: Numeric;
   incident_cap_cut: Numeric;
+  /** Cut by the optional per-project limit (migration 0011). */
+  project_limit_cut: ColumnType<string, string | undefined, never>;
   pool_cap_cut: Numeric;
   payable: Numeric;
   decided_at: Generated<Date>;
@@ -317,7 +330,7 @@ export interface ClaimDecisionLineTable {
   claim_line_id: string;
   approved: Numeric;
   payable: Numeric;
-  cut_by: 'per_incident_cap' | 'cumulative_cap' | null;
+  cut_by: 'per_incident_cap' | 'per_project_limit' | 'cumulative_cap' | null;
   hold_entry_id: number | null;
 }
 
@@ -412,7 +425,7 @@ export interface PaymentInstructionTable {
   created_at: Generated<Date>;
 }
 
-export interface Database extends RegistryTables, FinanceTables {
+export interface Database extends RegistryTables, FinanceTables, CoverageTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   ledger_checkpoint: LedgerCheckpointTable;

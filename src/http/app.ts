@@ -23,6 +23,7 @@ import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCalendarRoutes } from './routes/calendar.ts';
 import { registerClaimRoutes } from './routes/claims.ts';
+import { registerFilingImportRoutes } from './routes/filing-import.ts';
 import { registerFinanceRoutes } from './routes/finance.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
@@ -160,6 +161,7 @@ export function createApp(deps: AppDependencies): App {
   registerLedgerRoutes(app);
   registerPoolRoutes(app);
   registerRegistryRoutes(app);
+  registerFilingImportRoutes(app);
   registerCalendarRoutes(app);
   registerClaimRoutes(app);
   registerPayoutRoutes(app);

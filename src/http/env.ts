@@ -45,6 +45,8 @@ export interface AppDependencies {
   readonly clientAddress?: (c: Context) => string | undefined;
   /** How many bad tokens a client may send per window (default 10 a minute). */
   readonly authThrottle?: AuthThrottlePolicy;
+  /** The moment "today" is judged from (Asia/Shanghai); tests inject one, else the real clock. */
+  readonly clock?: () => Date;
 }
 
 export interface AppEnv {

@@ -110,6 +110,8 @@ const POLICY_STATUS: Record<PolicyErrorCode, number> = {
   limit_exceeded: 409,
   not_found: 404,
   validation_failed: 422,
+  impossible_date: 422,
+  period_closed: 409,
 };
 
 const CLAIM_STATUS: Record<ClaimErrorCode, number> = {
@@ -119,6 +121,7 @@ const CLAIM_STATUS: Record<ClaimErrorCode, number> = {
   eligibility_failed: 422,
   not_found: 404,
   validation_failed: 422,
+  impossible_date: 422,
 };
 
 /** Turns any thrown value into a problem; unknown errors become a bare 500. */

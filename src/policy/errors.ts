@@ -7,7 +7,11 @@ export type PolicyErrorCode =
   | 'not_found'
   | 'conflict'
   | 'validation_failed'
-  | 'limit_exceeded';
+  | 'limit_exceeded'
+  /** A date that cannot be true: in the future, before the pool existed, a refund before its money. */
+  | 'impossible_date'
+  /** Money received in a month finance has closed. */
+  | 'period_closed';
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

@@ -36,6 +36,8 @@ export interface AppOptions {
   readonly maxBodyBytes?: number;
   readonly observeRequest?: AppDependencies['observeRequest'];
   readonly docsScript?: AppDependencies['docsScript'];
+  /** The moment "today" is judged from; the real clock when omitted. */
+  readonly clock?: () => Date;
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   readonly clientAddress?: AppDependencies['clientAddress'];
   readonly authThrottle?: AppDependencies['authThrottle'];
@@ -74,6 +76,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       ...(opts.authThrottle === undefined ? {} : { authThrottle: opts.authThrottle }),
       ...(opts.observeRequest === undefined ? {} : { observeRequest: opts.observeRequest }),
       ...(opts.docsScript === undefined ? {} : { docsScript: opts.docsScript }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     };
     return createApp(deps);
   };
