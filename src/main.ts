@@ -2,16 +2,19 @@
  * @module `npm start`: the embedded default. PGlite in DATA_DIR (default .data/), migrated
  * on boot, the county's pool seeded, demo tokens printed, API on PORT (default 8787), and
  * payouts paid in-process (through the simulated bank unless PAYOUT_GATEWAY says otherwise).
- * With DATABASE_URL set it runs the same way against PostgreSQL, but never makes tokens.
+ * With DATABASE_URL set it runs the same way against PostgreSQL (migrated beforehand with
+ * `npm run migrate`), but never makes tokens.
  */
 import { rotateDemoTokens } from './access/demo-tokens.ts';
 import { databaseConfigFromEnv } from './db/config.ts';
-import { openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
-import { portFromEnv, serveApp } from './node/http-server.ts';
+import { docsScriptFromPackage } from './node/docs-script.ts';
+import { boundPort, nodeClientAddress, portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, mountMetrics } from './node/metrics.ts';
+import { openDatabaseOrExit } from './node/open-database.ts';
 import { readinessChecks } from './node/readiness.ts';
+import { startTermsSchedule } from './node/terms-schedule.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import { DEFAULT_RETRY, InProcessPayoutRunner } from './payouts/in-process.ts';
 import { seedDefaults } from './seed.ts';
@@ -19,13 +22,17 @@ import { seedDefaults } from './seed.ts';
 const logger = createLogger();
 const config = databaseConfigFromEnv();
 const port = portFromEnv();
-const handle = await openDatabase(config);
-await migrateToLatest(handle.db);
+const handle = await openDatabaseOrExit(config);
+const metrics = createMetrics(handle.db);
 const app = createApp({
   db: handle.db,
   logger,
   readiness: readinessChecks(handle.db, process.env.REDIS_URL),
+  clientAddress: nodeClientAddress,
+  observeRequest: metrics.observeRequest,
+  docsScript: docsScriptFromPackage(),
 });
+mountMetrics(app, metrics);
 // Without Redis the payouts run in this process, through the same settlement code the
 // BullMQ workers use; with REDIS_URL set, start them apart with `npm run worker`.
 const payoutRunner = process.env.REDIS_URL
@@ -33,16 +40,27 @@ const payoutRunner = process.env.REDIS_URL
   : new InProcessPayoutRunner(handle.db, gatewayFromEnv(handle.db), DEFAULT_RETRY, 500, (error) =>
       logger.warn({ err: String(error) }, 'payout pass failed; will retry'),
     );
-payoutRunner?.start();
-serveApp(app, port, logger, async () => {
+const stopTermsSchedule = startTermsSchedule(handle.db, logger);
+const close = async () => {
+  stopTermsSchedule();
   await payoutRunner?.stop();
   await handle.close();
-});
+};
+let server: Awaited<ReturnType<typeof serveApp>>;
+try {
+  server = await serveApp(app, port, logger, close);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  await close();
+  process.exit(1);
+}
+payoutRunner?.start();
 
-const base = `http://127.0.0.1:${port}`;
+const base = `http://127.0.0.1:${boundPort(server)}`;
 if (config.kind === 'pglite') {
   const pool = await seedDefaults(handle.db);
-  const tokens = await rotateDemoTokens(handle.db);
+  const demoUsers = await rotateDemoTokens(handle.db);
+  const adminToken = demoUsers.find((user) => user.role === 'admin')?.token ?? '';
   console.log(
     [
       '',
@@ -50,13 +68,16 @@ if (config.kind === 'pglite') {
       `API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`,
       `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), the published working-day years, sample lists`,
       '',
-      'Demo tokens, one per role — FOR LOCAL USE ONLY; they are replaced at every start:',
-      ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(14)} ${token}`),
+      'Demo tokens — FOR LOCAL USE ONLY; they are replaced at every start (two insurers, so one can confirm what the other decides):',
+      ...demoUsers.map((user) => `  ${user.role.padEnd(14)} ${user.name.padEnd(22)} ${user.token}`),
       '',
-      `Try: curl -H "Authorization: Bearer ${tokens.admin}" ${base}/me`,
+      `Try: curl -H "Authorization: Bearer ${adminToken}" ${base}/me`,
       '',
     ].join('\n'),
   );
 } else {
-  logger.info({ port }, 'listening (PostgreSQL; issue tokens with npm run token)');
+  logger.info(
+    { port: boundPort(server) },
+    'listening (PostgreSQL; issue tokens with npm run token)',
+  );
 }

@@ -6,10 +6,9 @@
 import { parseArgs } from 'node:util';
 import { createUser, issueToken, ROLES } from './access/tokens.ts';
 import { databaseConfigFromEnv } from './db/config.ts';
-import { openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
 import type { Role } from './db/schema.ts';
 import { inTransaction } from './db/transaction.ts';
+import { openDatabaseOrExit } from './node/open-database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +23,8 @@ if (!role || !ROLES.includes(role) || !values.name) {
   process.exit(2);
 }
 const name = values.name;
-const handle = await openDatabase(databaseConfigFromEnv());
+const handle = await openDatabaseOrExit(databaseConfigFromEnv());
 try {
-  await migrateToLatest(handle.db);
   const issued = await inTransaction(handle.db, async (trx) => {
     const existing = await trx
       .selectFrom('app_user')

@@ -5,9 +5,9 @@
  * SIGTERM/SIGINT: stop taking jobs, let the ones in flight finish within a deadline.
  */
 import { databaseConfigFromEnv } from './db/config.ts';
-import { openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
 import { createLogger } from './node/logger.ts';
+import { createMetrics, metricsPortFromEnv, serveMetrics } from './node/metrics.ts';
+import { openDatabaseOrExit } from './node/open-database.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
 import {
   createPayoutQueue,
@@ -30,8 +30,7 @@ if (config.kind !== 'postgres' || !redisUrl) {
 const concurrency = Number.parseInt(process.env.PAYOUT_CONCURRENCY ?? '4', 10);
 // Workers and relays that should share jobs must name the same queue.
 const queueName = process.env.PAYOUT_QUEUE_NAME?.trim() || PAYOUT_QUEUE;
-const handle = await openDatabase(config);
-await migrateToLatest(handle.db);
+const handle = await openDatabaseOrExit(config);
 const gateway = gatewayFromEnv(handle.db);
 const queueConnection = redisConnection(redisUrl);
 const workerConnection = redisConnection(redisUrl);
@@ -50,6 +49,11 @@ worker.on('failed', (job, error) =>
   logger.warn({ payoutId: job?.data.payoutId, err: error.message }, 'payout attempt failed'),
 );
 relay.start();
+// Workers have no API: with METRICS_PORT set they serve /metrics on a listener of their own.
+const metricsPort = metricsPortFromEnv();
+const metricsListener = metricsPort
+  ? serveMetrics(createMetrics(handle.db, queue), metricsPort)
+  : undefined;
 logger.info({ concurrency, queue: queueName, gateway: gateway.name }, 'payout worker started');
 
 let closing = false;
@@ -59,6 +63,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'payout worker stopping');
   const deadline = setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS);
   deadline.unref();
+  metricsListener?.close();
   await relay.stop();
   await worker.close();
   await queue.close();

@@ -1,17 +1,33 @@
 /**
- * @module Embedded mode only: one demo user per role with a fresh token at every start
- * (earlier demo tokens are revoked), for trying the service locally. Never used in production.
+ * @module Embedded mode only: demo users with a fresh token at every start (earlier demo
+ * tokens are revoked), for trying the service locally. Never used in production. One user
+ * per role, and a second insurer: a decision above the four-eyes threshold needs another
+ * handler to confirm it.
  */
 import type { DB } from '../db/database.ts';
 import type { Role } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { createUser, issueToken, ROLES } from './tokens.ts';
 
-export async function rotateDemoTokens(db: DB): Promise<Record<Role, string>> {
+export interface DemoUser {
+  readonly name: string;
+  readonly role: Role;
+  readonly token: string;
+}
+
+const demoName = (role: Role) => `demo-${role.replaceAll('_', '-')}`;
+
+function demoUsers(): { name: string; role: Role }[] {
+  return [
+    ...ROLES.map((role) => ({ name: demoName(role), role })),
+    { name: `${demoName('insurer')}-2`, role: 'insurer' },
+  ];
+}
+
+export async function rotateDemoTokens(db: DB): Promise<DemoUser[]> {
   return inTransaction(db, async (trx) => {
-    const tokens: Partial<Record<Role, string>> = {};
-    for (const role of ROLES) {
-      const name = `demo-${role.replace('_', '-')}`;
+    const issued: DemoUser[] = [];
+    for (const { name, role } of demoUsers()) {
       const existing = await trx
         .selectFrom('app_user')
         .select('id')
@@ -24,8 +40,8 @@ export async function rotateDemoTokens(db: DB): Promise<Record<Role, string>> {
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .execute();
-      tokens[role] = (await issueToken(trx, userId, 'embedded demo')).token;
+      issued.push({ name, role, token: (await issueToken(trx, userId, 'embedded demo')).token });
     }
-    return tokens as Record<Role, string>;
+    return issued;
   });
 }

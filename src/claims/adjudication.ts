@@ -10,7 +10,6 @@
  * status beyond `awaiting_confirmation` until a second, different insurer user confirms.
  * A checker's rejection voids the hold.
  */
-import { randomUUID } from 'node:crypto';
 import type { DB } from '../db/database.ts';
 import type { FindingRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -18,11 +17,12 @@ import { exemptionEligibility } from '../exemption/claim-link.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
+import { bringTermsIntoForce } from '../policy/capacity.ts';
 import { poolCoverage } from '../policy/coverage.ts';
-import { localDateText } from '../policy/local-date.ts';
+import { localDateOf, localDateText } from '../policy/local-date.ts';
 import { type CostCategory, poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool, type Pool } from '../policy/pools.ts';
-import { termsInForce } from '../policy/terms.ts';
+import { type PoolTerms, termsInForce } from '../policy/terms.ts';
 import { getClaim, lockClaim, moveClaim } from './claims.ts';
 import {
   type Attestation,
@@ -34,7 +34,8 @@ import { ClaimError } from './errors.ts';
 import { incidentAccountCodes } from './incident-accounts.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';
 import { assertTransition } from './lifecycle.ts';
-import { computePayable, type Payable } from './payable.ts';
+import { type CapName, computePayable, type Payable } from './payable.ts';
+import { projectCommitted } from './project-coverage.ts';
 
 export type DecisionInput =
   | {
@@ -60,11 +61,12 @@ export interface DecisionView {
   readonly note: string;
   readonly approvedTotal: string;
   readonly incidentCapCut: string;
+  readonly projectLimitCut: string;
   readonly poolCapCut: string;
   readonly payable: string;
   /** Which cap cut how much; empty when neither did. */
   readonly cuts: readonly {
-    readonly cap: 'per_incident_cap' | 'cumulative_cap';
+    readonly cap: CapName;
     readonly amount: string;
   }[];
   readonly lines: readonly {
@@ -100,6 +102,8 @@ export async function decideClaim(
 ): Promise<DecisionView> {
   const { claim, incident, pool } = await lockForDecision(trx, claimId);
   assertTransition('decide', claim.status, 'approved');
+  // Terms whose date has come reach the ledger before anything is drawn on it.
+  await bringTermsIntoForce(trx, pool, localDateOf(new Date()), 'write');
   const terms = await termsInForce(trx, pool.id, incident.occurredOn);
   const lines = await undecidedLines(trx, claimId);
   if (lines.length === 0)
@@ -187,14 +191,13 @@ export async function decideClaim(
       })),
       incident.covered ? new Money(incidentLeft.remaining) : ZERO,
       new Money(poolLeft.available),
+      await projectLimitLeft(trx, incident, terms),
     );
     const claimedTotal = sumAmounts(lines.map((l) => new Money(l.amount_claimed)));
-    outcome = payable.payable.isZero()
-      ? 'denied'
-      : payable.payable.eq(claimedTotal)
-        ? 'approved'
-        : 'partly_approved';
-    reasons = payable.payable.isZero() ? ['CAPS_NOT_EXHAUSTED'] : [];
+    // An approval the caps cut to nothing is still an approval: payable 0.00, the cap named
+    // in its cuts. It is never a denial, which would say an eligibility check failed.
+    outcome = payable.payable.eq(claimedTotal) ? 'approved' : 'partly_approved';
+    reasons = [];
   } else {
     if (input.reasons.length === 0)
       throw new ClaimError('validation_failed', 'a denial needs at least one coded reason');
@@ -212,7 +215,7 @@ export async function decideClaim(
     reasons = [...input.reasons];
   }
 
-  const decisionId = randomUUID();
+  const decisionId = crypto.randomUUID();
   const needsChecker = payable.payable.gt(terms.fourEyesThreshold);
   await trx
     .insertInto('claim_decision')
@@ -226,6 +229,7 @@ export async function decideClaim(
       note: input.note,
       approved_total: formatAmount(payable.approvedTotal),
       incident_cap_cut: formatAmount(payable.incidentCapCut),
+      project_limit_cut: formatAmount(payable.projectLimitCut),
       pool_cap_cut: formatAmount(payable.poolCapCut),
       payable: formatAmount(payable.payable),
       decided_by: deciderId,
@@ -268,7 +272,7 @@ export async function decideClaim(
     await recordExpense(trx, { decisionId, claimId, incident, pool, lines: payable.lines });
     await moveClaim(trx, claim, 'decide', outcome, input.note, deciderId);
   }
-  await raiseCoverageAlerts(trx, pool, incident, terms.incidentWarningPercent);
+  await raiseCoverageAlerts(trx, pool, incident, terms);
   return getDecision(trx, decisionId);
 }
 
@@ -374,6 +378,26 @@ async function awaitingDecision(trx: Tx, claimId: string, status: string) {
   return decision;
 }
 
+/**
+ * What is left of the per-project limit for the incident's project, within its pool; null
+ * when the terms set none. The pool row lock held by the decision keeps it true.
+ */
+async function projectLimitLeft(
+  trx: Tx,
+  incident: Incident,
+  terms: PoolTerms,
+): Promise<Money | null> {
+  if (!terms.perProjectLimit) return null;
+  const riskPoint = await trx
+    .selectFrom('risk_point')
+    .select('project_id')
+    .where('id', '=', incident.riskPointId)
+    .executeTakeFirstOrThrow();
+  const { reserved, paid } = await projectCommitted(trx, riskPoint.project_id, incident.poolId);
+  const left = terms.perProjectLimit.minus(reserved).minus(paid);
+  return left.gt(ZERO) ? left : ZERO;
+}
+
 async function undecidedLines(trx: Tx, claimId: string) {
   return trx
     .selectFrom('claim_line')
@@ -462,7 +486,7 @@ async function raiseCoverageAlerts(
   trx: Tx,
   pool: Pool,
   incident: Incident,
-  incidentWarningPercent: Money,
+  terms: PoolTerms,
 ): Promise<void> {
   await raisePoolAlerts(trx, pool);
   if (!incident.covered) return;
@@ -470,10 +494,10 @@ async function raiseCoverageAlerts(
   const committed = new Money(coverage.reserved).plus(new Money(coverage.consumed));
   await raiseAlerts(
     trx,
-    { poolId: pool.id, incidentId: incident.id },
+    { poolId: pool.id, incidentId: incident.id, periodStart: terms.periodStart },
     committed,
     new Money(coverage.cap),
-    [incidentWarningPercent],
+    [terms.incidentWarningPercent],
   );
 }
 
@@ -500,6 +524,9 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
     ...(new Money(row.incident_cap_cut).gt(ZERO)
       ? [{ cap: 'per_incident_cap' as const, amount: row.incident_cap_cut }]
       : []),
+    ...(new Money(row.project_limit_cut).gt(ZERO)
+      ? [{ cap: 'per_project_limit' as const, amount: row.project_limit_cut }]
+      : []),
     ...(new Money(row.pool_cap_cut).gt(ZERO)
       ? [{ cap: 'cumulative_cap' as const, amount: row.pool_cap_cut }]
       : []),
@@ -514,6 +541,7 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
     note: row.note,
     approvedTotal: row.approved_total,
     incidentCapCut: row.incident_cap_cut,
+    projectLimitCut: row.project_limit_cut,
     poolCapCut: row.pool_cap_cut,
     payable: row.payable,
     cuts,

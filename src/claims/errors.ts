@@ -7,7 +7,9 @@ export type ClaimErrorCode =
   | 'conflict'
   | 'validation_failed'
   | 'eligibility_failed'
-  | 'four_eyes_required';
+  | 'four_eyes_required'
+  /** A date that cannot be true, such as an incident after today. */
+  | 'impossible_date';
 
 export class ClaimError extends Error {
   override readonly name = 'ClaimError';

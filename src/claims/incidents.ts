@@ -1,8 +1,9 @@
 /**
- * @module Incidents (事故): one loss event against one risk point. An incident dated on or
- * before its risk point's registration day, or outside the policy period, is recorded but
- * marked not covered, with the reasons. A covered incident gets its per-incident cap as
- * ledger accounts, from the terms in force on the day it occurred.
+ * @module Incidents (事故): one loss event against one risk point. An incident dated after
+ * today (Asia/Shanghai) is refused: it cannot have happened. One dated on or before its
+ * risk point's registration day, or outside the policy period, is recorded but marked not
+ * covered, with coded reasons. A covered incident gets its per-incident cap as ledger
+ * accounts, from the terms in force on the day it occurred.
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -11,7 +12,7 @@ import { openAccount } from '../ledger/accounts.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
-import { localDateText } from '../policy/local-date.ts';
+import { type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
 import { ClaimError } from './errors.ts';
@@ -35,9 +36,30 @@ export interface Incident {
   readonly place: string;
   readonly reporter: string;
   readonly covered: boolean;
-  readonly notCoveredReasons: readonly string[];
+  readonly notCoveredReasons: readonly NotCoveredReason[];
   readonly perIncidentCap: string;
   readonly reportedAt: string;
+}
+
+export const NOT_COVERED_CODES = [
+  'RISK_POINT_NOT_REGISTERED',
+  'RISK_POINT_NOT_FILED_BEFORE_INCIDENT',
+  'OUTSIDE_POLICY_PERIOD',
+] as const;
+export type NotCoveredCode = (typeof NOT_COVERED_CODES)[number];
+
+/**
+ * Why an incident is not covered, as findings are: a stable code (one of NOT_COVERED_CODES,
+ * or UNCODED for a row written before reasons had codes) and a sentence.
+ */
+export interface NotCoveredReason {
+  readonly code: string;
+  readonly text: string;
+}
+
+/** Rows written before reasons had codes hold the sentence alone. */
+function toReason(stored: NotCoveredReason | string): NotCoveredReason {
+  return typeof stored === 'string' ? { code: 'UNCODED', text: stored } : stored;
 }
 
 type IncidentRow = {
@@ -49,7 +71,7 @@ type IncidentRow = {
   place: string;
   reporter: string;
   covered: boolean;
-  not_covered_reasons: string[];
+  not_covered_reasons: (NotCoveredReason | string)[];
   per_incident_cap: string;
   reported_at: Date;
 };
@@ -64,7 +86,7 @@ function toIncident(row: IncidentRow): Incident {
     place: row.place,
     reporter: row.reporter,
     covered: row.covered,
-    notCoveredReasons: row.not_covered_reasons,
+    notCoveredReasons: row.not_covered_reasons.map(toReason),
     perIncidentCap: row.per_incident_cap,
     reportedAt: row.reported_at.toISOString(),
   };
@@ -76,19 +98,24 @@ export function coverageGaps(facts: {
   occurredOn: string;
   periodStart: string;
   periodEnd: string;
-}): string[] {
-  const gaps: string[] = [];
+}): NotCoveredReason[] {
+  const gaps: { code: NotCoveredCode; text: string }[] = [];
   if (facts.riskPointRegisteredOn === null) {
-    gaps.push('the risk point was never registered (filed)');
+    gaps.push({
+      code: 'RISK_POINT_NOT_REGISTERED',
+      text: 'the risk point was never registered (filed)',
+    });
   } else if (facts.riskPointRegisteredOn >= facts.occurredOn) {
-    gaps.push(
-      `the risk point was registered on ${facts.riskPointRegisteredOn}, not before the incident on ${facts.occurredOn}`,
-    );
+    gaps.push({
+      code: 'RISK_POINT_NOT_FILED_BEFORE_INCIDENT',
+      text: `the risk point was registered on ${facts.riskPointRegisteredOn}, not before the incident on ${facts.occurredOn}`,
+    });
   }
   if (facts.occurredOn < facts.periodStart || facts.occurredOn > facts.periodEnd) {
-    gaps.push(
-      `the incident on ${facts.occurredOn} is outside the policy period ${facts.periodStart} – ${facts.periodEnd}`,
-    );
+    gaps.push({
+      code: 'OUTSIDE_POLICY_PERIOD',
+      text: `the incident on ${facts.occurredOn} is outside the policy period ${facts.periodStart} – ${facts.periodEnd}`,
+    });
   }
   return gaps;
 }
@@ -97,7 +124,15 @@ export async function reportIncident(
   trx: Tx,
   input: NewIncident,
   reportedBy: string,
+  today: LocalDate = localDateOf(new Date()),
 ): Promise<Incident> {
+  if (input.occurredOn > today) {
+    throw new ClaimError(
+      'impossible_date',
+      `an incident cannot have occurred on ${input.occurredOn}, after today (${today}, Asia/Shanghai)`,
+      { occurredOn: input.occurredOn, today },
+    );
+  }
   const pool = await lockPool(trx, input.pool);
   const riskPoint = await trx
     .selectFrom('risk_point')

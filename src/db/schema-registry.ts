@@ -37,6 +37,8 @@ export interface ReformProjectTable {
   name: string;
   owner_department: string;
   description: string;
+  /** The pool whose coverage the project's risk points draw on; null before projects had one. */
+  pool_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: CreatedAt;
   created_by: string;
 }

@@ -6,6 +6,7 @@
  * compares these names with the migrated database.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { CoverageTables } from './schema-coverage.ts';
 import type { ExemptionTables } from './schema-exemption.ts';
 import type { FinanceTables } from './schema-finance.ts';
 import type { RegistryTables } from './schema-registry.ts';
@@ -94,6 +95,22 @@ export interface AccessTokenTable {
   revoked_at: Date | null;
 }
 
+export interface AuthThrottleTable {
+  client: string;
+  window_started_at: Date;
+  failures: number;
+}
+
+export interface LedgerCheckpointTable {
+  id: Generated<number>;
+  reason: string;
+  last_entry_id: number;
+  chain_hash: string;
+  accounts: unknown;
+  taken_at: Generated<Date>;
+  taken_by: string | null;
+}
+
 export interface IdempotencyRecordTable {
   user_id: string;
   idempotency_key: string;
@@ -151,6 +168,8 @@ export interface PoolTermsTable {
   pool_warning_percents: Json<string[]>;
   incident_warning_percent: Numeric;
   four_eyes_threshold: ColumnType<string, string | undefined, string>;
+  /** Optional cap on what one reform project's incidents may draw; null: no such limit. */
+  per_project_limit: ColumnType<string | null, string | null | undefined, never>;
   reason: string;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -165,6 +184,8 @@ export interface ContributionTable {
   bank_reference: string;
   coverage_granted: Numeric;
   surplus: Numeric;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -179,6 +200,8 @@ export interface ContributionRefundTable {
   reason: string;
   surplus_returned: Numeric;
   coverage_released: Numeric;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -191,6 +214,8 @@ export interface RemittanceTable {
   received_on: ColumnType<string, string, string>;
   reference: string;
   note: Generated<string>;
+  /** Received in a month already closed, so booked in the open month under its own name. */
+  booked_as_late_item: ColumnType<boolean, boolean | undefined, never>;
   entry_id: number;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -203,6 +228,8 @@ export interface CoverageAlertTable {
   threshold_percent: Numeric;
   committed: Numeric;
   cap: Numeric;
+  /** The policy period the alert belongs to; null for alerts raised before periods counted. */
+  period_start: ColumnType<string | null, string | null | undefined, never>;
   raised_at: Generated<Date>;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
@@ -230,7 +257,7 @@ export interface IncidentTable {
   place: string;
   reporter: string;
   covered: boolean;
-  not_covered_reasons: Json<string[]>;
+  not_covered_reasons: Json<({ code: string; text: string } | string)[]>;
   per_incident_cap: Numeric;
   reported_at: Generated<Date>;
   reported_by: string;
@@ -295,6 +322,8 @@ export interface ClaimDecisionTable {
   note: Generated<string>;
   approved_total: Numeric;
   incident_cap_cut: Numeric;
+  /** Cut by the optional per-project limit (migration 0011). */
+  project_limit_cut: ColumnType<string, string | undefined, never>;
   pool_cap_cut: Numeric;
   payable: Numeric;
   decided_at: Generated<Date>;
@@ -308,7 +337,7 @@ export interface ClaimDecisionLineTable {
   claim_line_id: string;
   approved: Numeric;
   payable: Numeric;
-  cut_by: 'per_incident_cap' | 'cumulative_cap' | null;
+  cut_by: 'per_incident_cap' | 'per_project_limit' | 'cumulative_cap' | null;
   hold_entry_id: number | null;
 }
 
@@ -403,13 +432,15 @@ export interface PaymentInstructionTable {
   created_at: Generated<Date>;
 }
 
-export interface Database extends RegistryTables, FinanceTables, ExemptionTables {
+export interface Database extends RegistryTables, FinanceTables, CoverageTables, ExemptionTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
+  ledger_checkpoint: LedgerCheckpointTable;
   journal_entry: JournalEntryTable;
   posting: PostingTable;
   app_user: AppUserTable;
   access_token: AccessTokenTable;
+  auth_throttle: AuthThrottleTable;
   idempotency_record: IdempotencyRecordTable;
   audit_record: AuditRecordTable;
   pool: PoolTable;

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { takeCheckpoint } from '../ledger/seal.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { startOfLocalDay } from '../policy/local-date.ts';
 import { countOpenStatementLines } from './matching.ts';
@@ -104,8 +105,13 @@ export async function closeMonth(
       actor_user_id: actorId,
     })
     .execute();
+  // Under the chain-head lock taken above, so the checkpoint is the month's last word;
+  // finance signs it with `npm run ledger:seal -- --month YYYY-MM`.
+  await takeCheckpoint(trx, monthCloseCheckpointReason(month), actorId);
   return periodState(trx, month);
 }
+
+export const monthCloseCheckpointReason = (month: string) => `month close ${month}`;
 
 export async function reopenMonth(
   trx: Tx,

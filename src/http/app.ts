@@ -4,19 +4,27 @@
  * leaves through `onError` as an RFC 9457 problem.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import type { ZodError } from 'zod';
+import { registerDocsRoutes, TAGS_BY_ROLE } from './docs.ts';
 import type { AppDependencies, AppEnv } from './env.ts';
-import { ProblemError, problemBody, toProblem, validationProblem } from './problem.ts';
+import {
+  type ProblemCode,
+  ProblemError,
+  problemBody,
+  toProblem,
+  validationProblem,
+} from './problem.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCalendarRoutes } from './routes/calendar.ts';
 import { registerClaimRoutes } from './routes/claims.ts';
 import { registerExemptionRoutes } from './routes/exemption.ts';
+import { registerFilingImportRoutes } from './routes/filing-import.ts';
 import { registerFinanceRoutes } from './routes/finance.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLedgerRoutes } from './routes/ledger.ts';
@@ -25,6 +33,7 @@ import { registerPayoutRoutes } from './routes/payouts.ts';
 import { registerPoolRoutes } from './routes/pools.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
 import { registerStatementRoutes } from './routes/statements.ts';
+import { unsafeTextFields } from './text-safety.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -51,6 +60,13 @@ function requestContext(deps: AppDependencies) {
     const started = Date.now();
     await next();
     c.header('X-Request-Id', requestId);
+    deps.observeRequest?.({
+      method: c.req.method,
+      route: registeredRoute(c),
+      status: c.res.status,
+      seconds: (Date.now() - started) / 1000,
+      replayed: c.res.headers.get('Idempotent-Replayed') === 'true',
+    });
     c.var.logger.info(
       {
         method: c.req.method,
@@ -61,6 +77,12 @@ function requestContext(deps: AppDependencies) {
       'request',
     );
   });
+}
+
+/** The route as registered (`/pools/:pool/coverage`), so metrics never carry ids; `unmatched` for a 404. */
+function registeredRoute(c: Context<AppEnv>): string {
+  const path = routePath(c, -1);
+  return path === '*' || path === '/*' ? 'unmatched' : path;
 }
 
 const jsonBodiesOnly = createMiddleware<AppEnv>(async (c, next) => {
@@ -75,10 +97,35 @@ const jsonBodiesOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * Refuses a JSON body whose text could not be stored as sent or would mislead a reader. The
+ * raw text is read (and so cached) first, so the route's own validator parses the same bytes
+ * and still answers malformed JSON itself.
+ */
+const safeTextOnly = createMiddleware<AppEnv>(async (c, next) => {
+  const type = c.req.header('content-type');
+  if (BODY_METHODS.has(c.req.method) && type && /^application\/(.+\+)?json\b/i.test(type)) {
+    const text = await c.req.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const errors = unsafeTextFields(parsed);
+    if (errors.length > 0)
+      throw validationProblem(errors, 'the body contains text that cannot be kept');
+  }
+  await next();
+});
+
 export function respondWithProblem(c: Context<AppEnv>, problem: ProblemError): Response {
   const body = problemBody(problem, new URL(c.req.url).pathname, c.var.requestId ?? '');
   if (problem.status === 405 && typeof problem.extensions.allow === 'string')
     c.header('Allow', problem.extensions.allow);
+  // A body refused for its size was not read: the connection cannot carry another request,
+  // so say so, and a pooled client opens a new one instead of failing on this one.
+  if (problem.status === 413) c.header('Connection', 'close');
   c.header('X-Request-Id', c.var.requestId ?? '');
   return c.body(JSON.stringify(body), problem.status as 400, {
     'Content-Type': 'application/problem+json',
@@ -106,6 +153,7 @@ export function createApp(deps: AppDependencies): App {
     }),
   );
   app.use('*', jsonBodiesOnly);
+  app.use('*', safeTextOnly);
 
   registerHealthRoutes(app);
   registerMeRoutes(app);
@@ -114,6 +162,7 @@ export function createApp(deps: AppDependencies): App {
   registerLedgerRoutes(app);
   registerPoolRoutes(app);
   registerRegistryRoutes(app);
+  registerFilingImportRoutes(app);
   registerCalendarRoutes(app);
   registerClaimRoutes(app);
   registerExemptionRoutes(app);
@@ -134,8 +183,13 @@ export function createApp(deps: AppDependencies): App {
       description:
         'Risk pool (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), claims and a double-entry ledger. Amounts are strings with at most two decimals. Every change takes an Idempotency-Key header.',
     },
+    tags: TAGS_BY_ROLE.flatMap((group) => group.tags),
+    'x-tagGroups': TAGS_BY_ROLE.map((group) => ({
+      name: group.name,
+      tags: group.tags.map((tag) => tag.name),
+    })),
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Reform risk pool API' }));
+  registerDocsRoutes(app, deps.docsScript);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, new URL(c.req.url).pathname);
@@ -161,14 +215,10 @@ export function createApp(deps: AppDependencies): App {
   app.onError((error, c) => {
     let problem: ProblemError;
     if (error instanceof HTTPException) {
-      const malformed = error.status === 400 && /json/i.test(error.message);
-      problem = malformed
-        ? new ProblemError(400, 'malformed_json', 'the body is not valid JSON')
-        : new ProblemError(
-            error.status,
-            error.status === 413 ? 'payload_too_large' : 'bad_request',
-            error.message || 'bad request',
-          );
+      problem = httpExceptionProblem(error);
+      // Basic authentication (the queue dashboard) names its realm so a browser asks.
+      const challenge = error.getResponse().headers.get('WWW-Authenticate');
+      if (challenge) c.header('WWW-Authenticate', challenge);
     } else {
       problem = toProblem(error);
     }
@@ -184,6 +234,26 @@ export function createApp(deps: AppDependencies): App {
     return respondWithProblem(c, problem);
   });
   return app;
+}
+
+const HTTP_EXCEPTION_CODES: Readonly<Record<number, ProblemCode>> = {
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Hono's own exceptions (body parsing, basic auth, body limit) as documented problem codes. */
+function httpExceptionProblem(error: HTTPException): ProblemError {
+  if (error.status === 400 && /json/i.test(error.message))
+    return new ProblemError(400, 'malformed_json', 'the body is not valid JSON');
+  if (error.status === 401)
+    return new ProblemError(401, 'unauthenticated', 'credentials are missing or not valid');
+  const code =
+    HTTP_EXCEPTION_CODES[error.status] ??
+    (error.status >= 500 ? 'internal_error' : 'validation_failed');
+  return new ProblemError(error.status, code, error.message || 'the request is not valid');
 }
 
 /** Methods registered for a path, so an unknown method gets 405 with Allow, not 404. */

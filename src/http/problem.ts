@@ -26,6 +26,9 @@ export type ProblemCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'busy'
+  | 'too_many_requests'
+  | 'headers_too_large'
+  | 'bad_request'
   | 'internal_error';
 
 export interface InvalidField {
@@ -56,6 +59,8 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -107,6 +112,8 @@ const POLICY_STATUS: Record<PolicyErrorCode, number> = {
   validation_failed: 422,
   calendar_year_unknown: 422,
   separation_of_duties: 403,
+  impossible_date: 422,
+  period_closed: 409,
 };
 
 const CLAIM_STATUS: Record<ClaimErrorCode, number> = {
@@ -116,6 +123,7 @@ const CLAIM_STATUS: Record<ClaimErrorCode, number> = {
   eligibility_failed: 422,
   not_found: 404,
   validation_failed: 422,
+  impossible_date: 422,
 };
 
 /** Turns any thrown value into a problem; unknown errors become a bare 500. */

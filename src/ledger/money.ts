@@ -67,6 +67,10 @@ export function minAmount(a: Money, b: Money): Money {
   return a.lte(b) ? a : b;
 }
 
+export function maxAmount(a: Money, b: Money): Money {
+  return a.gte(b) ? a : b;
+}
+
 export function sumAmounts(amounts: Iterable<Money>): Money {
   let total = ZERO;
   for (const amount of amounts) total = total.plus(amount);

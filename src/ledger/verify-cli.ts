@@ -1,21 +1,43 @@
 /**
- * @module `npm run ledger:verify`: exits non-zero, naming the first bad entry, unless the
- * ledger's hash chain and every balance check out.
+ * @module `npm run ledger:verify [-- --against SEAL… [--public-key KEY]]`: exits non-zero,
+ * naming the first bad entry, unless the ledger's hash chain and every balance check out —
+ * and, given seal files, unless the ledger still extends every one of them. Pin finance's
+ * public key with --public-key (or LEDGER_SEAL_PUBLIC_KEY), or each file's own key is used.
  */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { databaseConfigFromEnv } from '../db/config.ts';
-import { openDatabase } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { openDatabaseOrExit } from '../node/open-database.ts';
+import { parseSealFile, type SealFile } from './seal.ts';
 import { verifyLedger } from './verify.ts';
 
-const handle = await openDatabase(databaseConfigFromEnv());
+const { values } = parseArgs({
+  options: {
+    against: { type: 'string', multiple: true, default: [] },
+    'public-key': { type: 'string' },
+  },
+});
+const seals: SealFile[] = [];
+for (const file of values.against ?? []) {
+  try {
+    seals.push(parseSealFile(await readFile(file, 'utf8')));
+  } catch (error) {
+    console.error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+}
+const publicKey = values['public-key'] ?? process.env.LEDGER_SEAL_PUBLIC_KEY?.trim() ?? undefined;
+if (seals.length > 0 && !publicKey)
+  console.warn('no --public-key: each seal is checked against the key written in its own file');
+
+const handle = await openDatabaseOrExit(databaseConfigFromEnv());
 try {
-  await migrateToLatest(handle.db);
   const started = performance.now();
-  const report = await verifyLedger(handle.db);
+  const report = await verifyLedger(handle.db, { seals, ...(publicKey ? { publicKey } : {}) });
   const seconds = (performance.now() - started) / 1000;
   const rate = seconds > 0 ? Math.round(report.postingsChecked / seconds) : report.postingsChecked;
   console.log(
-    `checked ${report.entriesChecked} entries and ${report.postingsChecked} postings in ${seconds.toFixed(2)} s (${rate} postings/s)`,
+    `checked ${report.entriesChecked} entries and ${report.postingsChecked} postings in ${seconds.toFixed(2)} s (${rate} postings/s)${seals.length > 0 ? ` against ${seals.length} seal(s)` : ''}`,
   );
   if (!report.ok) {
     if (report.firstBadEntryId !== null)
@@ -24,7 +46,7 @@ try {
     process.exitCode = 1;
   } else {
     console.log(
-      'ledger verified: hash chain intact, every entry balanced, every balance equals its postings',
+      `ledger verified: hash chain intact, every entry balanced, every balance equals its postings${seals.length > 0 ? ', every seal still extended' : ''}`,
     );
   }
 } finally {

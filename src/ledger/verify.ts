@@ -3,10 +3,21 @@
  * hash chain, re-checks that each entry balances, re-adds every posting, and compares
  * the sums with the balances the accounts report. Sums are in integer fen (BigInt), which
  * is exact and fast enough to check hundreds of thousands of postings a second.
+ *
+ * Everything is read in one REPEATABLE READ snapshot: accounts, pages and the chain head
+ * read at different moments would disagree while the service writes, and report a
+ * tampering that is not there.
  */
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
+import type { Tx } from '../db/transaction.ts';
 import { chainHash, GENESIS_HASH, type HashedEntry } from './hash.ts';
+import {
+  SEALED_HASH_PREFIX,
+  type SealedAccount,
+  type SealFile,
+  sealSignatureValid,
+} from './seal.ts';
 import type { Direction, EntryKind, Phase } from './types.ts';
 
 export interface VerificationReport {
@@ -36,13 +47,48 @@ function fen(amount: string): bigint {
     : BigInt(amount.slice(0, dot) + amount.slice(dot + 1).padEnd(2, '0'));
 }
 
-export async function verifyLedger(db: DB): Promise<VerificationReport> {
+export interface VerificationOptions {
+  /** Signed checkpoints the ledger must still extend (`ledger:verify --against`). */
+  readonly seals?: readonly SealFile[];
+  /** The public key the seals must be signed with; without it, each file's own key is used. */
+  readonly publicKey?: string;
+}
+
+export function verifyLedger(
+  db: DB,
+  options: VerificationOptions = {},
+): Promise<VerificationReport> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((snapshot) => verifySnapshot(snapshot, options));
+}
+
+const sealName = (seal: SealFile) =>
+  `the seal of checkpoint ${seal.checkpoint.id} (${seal.checkpoint.reason}, ${seal.checkpoint.takenAt})`;
+
+async function verifySnapshot(
+  db: DB | Tx,
+  options: VerificationOptions,
+): Promise<VerificationReport> {
   const problems: string[] = [];
   let firstBadEntryId: number | null = null;
   const flag = (entryId: number | null, problem: string) => {
     if (entryId !== null && firstBadEntryId === null) firstBadEntryId = entryId;
     if (problems.length < MAX_PROBLEMS) problems.push(problem);
   };
+  const seals: SealFile[] = [];
+  for (const seal of options.seals ?? []) {
+    if (await sealSignatureValid(seal, options.publicKey)) seals.push(seal);
+    else
+      flag(
+        null,
+        `${sealName(seal)} is not signed by ${options.publicKey ? 'the pinned key' : 'the key it names'}: the file was altered or is not finance's`,
+      );
+  }
+  // Each seal is reported at its first difference only.
+  const differed = new Set<SealFile>();
 
   const accounts = await db.selectFrom('ledger_account').selectAll().execute();
   const unitOf = new Map(accounts.map((a) => [a.id, a.unit]));
@@ -52,6 +98,30 @@ export async function verifyLedger(db: DB): Promise<VerificationReport> {
       { postedDebits: 0n, postedCredits: 0n, pendingDebits: 0n, pendingCredits: 0n },
     ]),
   );
+
+  const accountById = new Map(accounts.map((a) => [a.id, a]));
+  const checkSealedState = (seal: SealFile, entryId: number, hash: string) => {
+    if (differed.has(seal)) return;
+    if (hash !== seal.checkpoint.chainHash) {
+      differed.add(seal);
+      flag(entryId, `the chain at entry ${entryId} differs from ${sealName(seal)}`);
+      return;
+    }
+    for (const sealed of seal.checkpoint.accounts) {
+      const reason = sealedAccountDifference(
+        sealed,
+        accountById.get(sealed.id),
+        totals.get(sealed.id),
+      );
+      if (reason) {
+        differed.add(seal);
+        flag(null, `account ${sealed.code} ${reason} since ${sealName(seal)}`);
+        return;
+      }
+    }
+  };
+  for (const seal of seals)
+    if (seal.checkpoint.lastEntryId === 0) checkSealedState(seal, 0, GENESIS_HASH);
 
   let prevHash = GENESIS_HASH;
   let expectedId = 1;
@@ -131,10 +201,28 @@ export async function verifyLedger(db: DB): Promise<VerificationReport> {
       });
       if (recomputed !== entry.hash)
         flag(entry.id, `entry ${entry.id} has been altered: its hash does not match its content`);
+      for (const seal of seals) {
+        if (entry.id <= seal.fromEntryId || entry.id > seal.checkpoint.lastEntryId) continue;
+        const at = (entry.id - seal.fromEntryId - 1) * SEALED_HASH_PREFIX;
+        const sealedPrefix = seal.entryHashPrefixes.slice(at, at + SEALED_HASH_PREFIX);
+        if (!differed.has(seal) && !entry.hash.startsWith(sealedPrefix || '-')) {
+          differed.add(seal);
+          flag(entry.id, `entry ${entry.id} differs from ${sealName(seal)}`);
+        }
+        if (entry.id === seal.checkpoint.lastEntryId) checkSealedState(seal, entry.id, entry.hash);
+      }
       prevHash = entry.hash;
       expectedId = entry.id + 1;
       entriesChecked++;
     }
+  }
+
+  for (const seal of seals) {
+    if (seal.checkpoint.lastEntryId < expectedId) continue;
+    flag(
+      expectedId,
+      `entries ${expectedId}–${seal.checkpoint.lastEntryId} are covered by ${sealName(seal)} but missing: the ledger's tail was cut`,
+    );
   }
 
   const head = await db
@@ -159,6 +247,40 @@ export async function verifyLedger(db: DB): Promise<VerificationReport> {
       );
   }
   return { ok: problems.length === 0, entriesChecked, postingsChecked, firstBadEntryId, problems };
+}
+
+/** How a sealed account differs from the account and its postings now, if it does. */
+function sealedAccountDifference(
+  sealed: SealedAccount,
+  account:
+    | {
+        code: string;
+        unit: string;
+        normal_side: string;
+        lower_bound: string | null;
+        upper_bound: string | null;
+      }
+    | undefined,
+  totals: Totals | undefined,
+): string | undefined {
+  if (!account || !totals) return 'has disappeared';
+  const identity = (value: string | null) => (value === null ? null : fen(value));
+  if (
+    account.code !== sealed.code ||
+    account.unit !== sealed.unit ||
+    account.normal_side !== sealed.normalSide ||
+    identity(account.lower_bound) !== identity(sealed.lowerBound) ||
+    identity(account.upper_bound) !== identity(sealed.upperBound)
+  )
+    return 'has changed its code, unit, side or bounds';
+  if (
+    totals.postedDebits !== fen(sealed.postedDebits) ||
+    totals.postedCredits !== fen(sealed.postedCredits) ||
+    totals.pendingDebits !== fen(sealed.pendingDebits) ||
+    totals.pendingCredits !== fen(sealed.pendingCredits)
+  )
+    return 'sums differently up to the sealed entry';
+  return undefined;
 }
 
 interface PageEntry {
@@ -194,7 +316,7 @@ const ISO = (column: string) =>
   sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 async function loadPage(
-  db: DB,
+  db: DB | Tx,
   fromId: number,
 ): Promise<{ entries: PageEntry[]; postings: PagePosting[] }> {
   const entries = await sql<PageEntry>`

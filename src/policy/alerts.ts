@@ -1,21 +1,23 @@
 /**
  * @module Early warning (超前预警): when the committed share of a cap crosses a threshold,
- * an alert is stored once — a unique row per pool (or incident) and threshold — and stays
- * until acknowledged. Later postings above the threshold raise nothing new.
+ * an alert is stored once per policy period — a unique row per pool (or incident), period
+ * and threshold — and stays until acknowledged. Later postings above the threshold raise
+ * nothing new; a renewed period, measured against its own cap, warns again.
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
-import { poolCoverage } from './coverage.ts';
+import { ledgerTerms } from './capacity.ts';
 import { PolicyError } from './errors.ts';
-import { localDateOf } from './local-date.ts';
+import { periodFigures } from './periods.ts';
 import type { Pool } from './pools.ts';
-import { termsInForce } from './terms.ts';
 
 export interface CoverageAlert {
   readonly id: string;
   readonly poolId: string;
   readonly incidentId: string | null;
+  /** The policy period the alert belongs to (null for alerts raised before periods counted). */
+  readonly periodStart: string | null;
   readonly thresholdPercent: string;
   readonly committed: string;
   readonly cap: string;
@@ -28,6 +30,7 @@ type AlertRow = {
   id: string;
   pool_id: string;
   incident_id: string | null;
+  period_start: string | null;
   threshold_percent: string;
   committed: string;
   cap: string;
@@ -41,6 +44,7 @@ function toAlert(row: AlertRow): CoverageAlert {
     id: row.id,
     poolId: row.pool_id,
     incidentId: row.incident_id,
+    periodStart: row.period_start,
     thresholdPercent: new Money(row.threshold_percent).toFixed(2),
     committed: row.committed,
     cap: row.cap,
@@ -53,7 +57,7 @@ function toAlert(row: AlertRow): CoverageAlert {
 /** Raises, once each, the alerts for every threshold that committed has reached. */
 export async function raiseAlerts(
   trx: Tx,
-  scope: { poolId: string; incidentId: string | null },
+  scope: { poolId: string; incidentId: string | null; periodStart: string },
   committed: Money,
   cap: Money,
   thresholdsPercent: readonly Money[],
@@ -66,26 +70,33 @@ export async function raiseAlerts(
       reached.map((threshold) => ({
         pool_id: scope.poolId,
         incident_id: scope.incidentId,
+        period_start: scope.periodStart,
         threshold_percent: threshold.toFixed(2),
         committed: formatAmount(committed),
         cap: formatAmount(cap),
       })),
     )
-    .onConflict((oc) => oc.columns(['pool_id', 'incident_id', 'threshold_percent']).doNothing())
+    .onConflict((oc) =>
+      oc.columns(['pool_id', 'period_start', 'incident_id', 'threshold_percent']).doNothing(),
+    )
     .returningAll()
     .execute();
   return rows.map(toAlert);
 }
 
-/** Checks the pool-wide thresholds; call in the transaction that changed committed coverage. */
+/**
+ * Checks the pool-wide thresholds of the period in force against its own cap; call in the
+ * transaction that changed committed coverage.
+ */
 export async function raisePoolAlerts(trx: Tx, pool: Pool): Promise<CoverageAlert[]> {
-  const coverage = await poolCoverage(trx, pool);
-  const terms = await termsInForce(trx, pool.id, localDateOf(new Date()));
+  const { terms } = await ledgerTerms(trx, pool);
+  const current = (await periodFigures(trx, pool)).find((p) => p.current);
+  if (!current) return [];
   return raiseAlerts(
     trx,
-    { poolId: pool.id, incidentId: null },
-    new Money(coverage.committed),
-    new Money(coverage.cumulativeCap),
+    { poolId: pool.id, incidentId: null, periodStart: current.periodStart },
+    new Money(current.committed),
+    new Money(current.cumulativeCap),
     terms.poolWarningPercents,
   );
 }

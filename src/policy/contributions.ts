@@ -1,25 +1,42 @@
 /**
- * @module Money into the pool: contributions grant coverage at the funding ratio up to the
- * cumulative cap (the rest is surplus, shown as such); refunds give it back only as far as
- * it is neither reserved nor consumed; insurer remittances add cash only.
+ * @module Money into the pool, each movement effective on the day it was received (the
+ * ledger's effective time, so statements and as-of figures show it on that day):
+ * contributions grant coverage at the funding ratio up to the cumulative cap (the rest is
+ * surplus, shown as such); refunds take back surplus first, then coverage only as far as
+ * it is neither reserved nor consumed; insurer remittances add cash only. Both coverage
+ * figures come from one formula, in capacity.ts.
+ *
+ * Dates that cannot be true are refused: after today (Asia/Shanghai), before the pool's
+ * first terms took effect, a refund before its contribution. Money received in a closed
+ * month is refused naming the close, unless finance books it as a late item in the open
+ * month (`bookAsLateItem`).
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { LedgerError } from '../ledger/errors.ts';
-import { formatAmount, Money, minAmount, roundToFen, sumAmounts, ZERO } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
-import type { PostingCommand } from '../ledger/types.ts';
+import { formatAmount, Money, minAmount, sumAmounts, ZERO } from '../ledger/money.ts';
+import type { JournalEntry, PostingCommand } from '../ledger/types.ts';
+import {
+  bringTermsIntoForce,
+  capacityState,
+  coverageTrueUp,
+  ledgerTerms,
+  recordEffectiveOn,
+  type TrueUp,
+} from './capacity.ts';
 import { PolicyError } from './errors.ts';
-import { poolAccountCodes } from './pool-accounts.ts';
-import { lockPool } from './pools.ts';
-import { termsInForce } from './terms.ts';
+import { type LocalDate, localDateOf, localDateText } from './local-date.ts';
+import { type PoolAccountCodes, poolAccountCodes } from './pool-accounts.ts';
+import { lockPool, type Pool } from './pools.ts';
 
 export interface NewContribution {
   readonly amount: Money;
   readonly receivedOn: string;
   readonly payer: string;
   readonly bankReference: string;
+  /** Received in a month already closed: book it in the open month as a named late item. */
+  readonly bookAsLateItem?: boolean;
 }
 
 export interface Contribution {
@@ -31,20 +48,115 @@ export interface Contribution {
   readonly bankReference: string;
   readonly coverageGranted: string;
   readonly surplus: string;
+  readonly bookedAsLateItem: boolean;
   readonly entryId: number;
 }
 
-/** Coverage a contribution buys: ratio × amount, but never past what the cap has left. */
-export function coverageToGrant(
+/** Refuses a day money cannot have moved on: after today, or before the pool's first terms. */
+async function assertPossibleDay(
+  trx: Tx,
+  pool: Pool,
+  day: LocalDate,
+  what: string,
+  today: LocalDate,
+): Promise<void> {
+  if (day > today) {
+    throw new PolicyError(
+      'impossible_date',
+      `${what} on ${day} is after today (${today}, Asia/Shanghai)`,
+      { day, today },
+    );
+  }
+  const first = await trx
+    .selectFrom('pool_terms')
+    .select(localDateText('effective_from').as('effectiveFrom'))
+    .where('pool_id', '=', pool.id)
+    .orderBy('version')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  if (day < first.effectiveFrom) {
+    throw new PolicyError(
+      'impossible_date',
+      `${what} on ${day} is before pool ${pool.code} existed (its first terms took effect on ${first.effectiveFrom})`,
+      { day, poolStartsOn: first.effectiveFrom },
+    );
+  }
+}
+
+/** The closed month's refusal, naming the close and the way to book it anyway. */
+async function closedMonthError(trx: Tx, error: unknown, what: string, day: LocalDate) {
+  if (!(error instanceof LedgerError) || error.code !== 'period_closed') return error;
+  const month = error.details.month ?? day.slice(0, 7);
+  const close = await trx
+    .selectFrom('ledger_closed_period')
+    .select(['closed_at', 'closed_by'])
+    .where('month', '=', month)
+    .executeTakeFirst();
+  return new PolicyError(
+    'period_closed',
+    `${what} received on ${day} falls in ${month}, which finance closed${close ? ` on ${close.closed_at.toISOString()}` : ''}; book it in the open month as a late item with "bookAsLateItem": true`,
+    { month, ...(close ? { closedBy: close.closed_by } : {}) },
+  );
+}
+
+/** Books one movement on its day: the pool's due terms first, then the movement with its true-up. */
+async function bookOnDay(
+  trx: Tx,
+  pool: Pool,
+  movement: {
+    readonly what: string;
+    readonly day: LocalDate;
+    readonly description: string;
+    readonly postings: readonly PostingCommand[];
+    readonly bookAsLateItem: boolean;
+  },
+  now: Date,
+): Promise<{ entry: JournalEntry; bookedAsLateItem: boolean }> {
+  try {
+    return await recordEffectiveOn(
+      trx,
+      {
+        description: movement.description,
+        references: { poolId: pool.id },
+        postings: movement.postings,
+      },
+      movement.day,
+      { lateIfClosed: movement.bookAsLateItem, now },
+    );
+  } catch (error) {
+    throw await closedMonthError(trx, error, movement.what, movement.day);
+  }
+}
+
+/**
+ * Money into (debit) or out of (credit) the pool's fund with the true-up it makes: the
+ * pool's due terms first, then the formula under the terms the ledger holds now (those in
+ * force today); the caller dates the entry on the movement's day.
+ */
+async function fundMovement(
+  trx: Tx,
+  pool: Pool,
+  direction: 'debit' | 'credit',
   amount: Money,
-  ratio: Money,
-  ungranted: Money,
-): { granted: Money; surplus: Money } {
-  const granted = minAmount(roundToFen(amount.times(ratio)), ungranted.gt(ZERO) ? ungranted : ZERO);
-  // The part of the contribution that bought coverage, rounded half-up to the fen; it never
-  // exceeds the amount, because granted ≤ ratio × amount and the amount has two decimals.
-  const used = roundToFen(granted.dividedBy(ratio));
-  return { granted, surplus: amount.minus(used) };
+  now: Date,
+): Promise<{ codes: PoolAccountCodes; trueUp: TrueUp }> {
+  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
+  const { terms, ledgerCap } = await ledgerTerms(trx, pool);
+  const codes = poolAccountCodes(pool.code);
+  const state = await capacityState(trx, codes);
+  const contributed = state.contributionsCash.plus(state.surplusCash);
+  const trueUp = coverageTrueUp(
+    codes,
+    state,
+    {
+      cap: ledgerCap,
+      ratio: terms.fundingRatio,
+      netContributed: direction === 'debit' ? contributed.plus(amount) : contributed.minus(amount),
+    },
+    [{ accountCode: codes.fund, direction, amount }],
+    false,
+  );
+  return { codes, trueUp };
 }
 
 export async function recordContribution(
@@ -52,8 +164,11 @@ export async function recordContribution(
   poolRef: string,
   input: NewContribution,
   recordedBy: string,
+  now: Date = new Date(),
 ): Promise<Contribution> {
   const pool = await lockPool(trx, poolRef);
+  const today = localDateOf(now);
+  await assertPossibleDay(trx, pool, input.receivedOn, 'a contribution', today);
   const duplicate = await trx
     .selectFrom('contribution')
     .select('id')
@@ -66,36 +181,23 @@ export async function recordContribution(
       `bank reference ${input.bankReference} is already recorded as contribution ${duplicate.id}`,
     );
   }
-  const terms = await termsInForce(trx, pool.id, input.receivedOn);
-  const codes = poolAccountCodes(pool.code);
-  const ungranted = (await accountBalance(trx, codes.coverageUngranted)).availableBalance;
-  const { granted, surplus } = coverageToGrant(
-    input.amount,
-    terms.fundingRatio,
-    new Money(ungranted),
+  const { trueUp } = await fundMovement(trx, pool, 'debit', input.amount, now);
+  const { entry, bookedAsLateItem } = await bookOnDay(
+    trx,
+    pool,
+    {
+      what: 'a contribution',
+      day: input.receivedOn,
+      description: `contribution from ${input.payer} (${input.bankReference}), received ${input.receivedOn}`,
+      postings: trueUp.postings,
+      bookAsLateItem: input.bookAsLateItem ?? false,
+    },
+    now,
   );
-  const used = input.amount.minus(surplus);
-  const postings: PostingCommand[] = [
-    { accountCode: codes.fund, direction: 'debit', amount: input.amount },
-    ...(used.gt(ZERO)
-      ? [{ accountCode: codes.contributions, direction: 'credit' as const, amount: used }]
-      : []),
-    ...(surplus.gt(ZERO)
-      ? [{ accountCode: codes.surplus, direction: 'credit' as const, amount: surplus }]
-      : []),
-    ...(granted.gt(ZERO)
-      ? [
-          { accountCode: codes.coverageAvailable, direction: 'debit' as const, amount: granted },
-          { accountCode: codes.coverageUngranted, direction: 'credit' as const, amount: granted },
-        ]
-      : []),
-  ];
-  const entry = await recordCommandInTransaction(trx, {
-    type: 'transfer',
-    description: `contribution from ${input.payer} (${input.bankReference})`,
-    references: { poolId: pool.id },
-    postings,
-  });
+  const surplus = minAmount(
+    input.amount,
+    trueUp.surplusChange.gt(ZERO) ? trueUp.surplusChange : ZERO,
+  );
   const row = await trx
     .insertInto('contribution')
     .values({
@@ -104,9 +206,10 @@ export async function recordContribution(
       received_on: input.receivedOn,
       payer: input.payer,
       bank_reference: input.bankReference,
-      coverage_granted: formatAmount(granted),
+      coverage_granted: formatAmount(trueUp.grantChange.gt(ZERO) ? trueUp.grantChange : ZERO),
       surplus: formatAmount(surplus),
       entry_id: entry.id,
+      booked_as_late_item: bookedAsLateItem,
       recorded_by: recordedBy,
     })
     .returningAll()
@@ -123,6 +226,7 @@ type ContributionRow = {
   bank_reference: string;
   coverage_granted: string;
   surplus: string;
+  booked_as_late_item: boolean;
   entry_id: number;
 };
 
@@ -136,6 +240,7 @@ function toContribution(row: ContributionRow): Contribution {
     bankReference: row.bank_reference,
     coverageGranted: row.coverage_granted,
     surplus: row.surplus,
+    bookedAsLateItem: row.booked_as_late_item,
     entryId: row.entry_id,
   };
 }
@@ -157,6 +262,8 @@ export interface NewRefund {
   readonly refundedOn: string;
   readonly bankReference: string;
   readonly reason: string;
+  /** Refunded in a month already closed: book it in the open month as a named late item. */
+  readonly bookAsLateItem?: boolean;
 }
 
 export interface Refund {
@@ -166,19 +273,22 @@ export interface Refund {
   readonly refundedOn: string;
   readonly surplusReturned: string;
   readonly coverageReleased: string;
+  readonly bookedAsLateItem: boolean;
   readonly entryId: number;
 }
 
 /**
- * Returns part or all of a contribution: first from its surplus (no coverage moves), then
- * from what bought coverage, releasing ratio × that much — refused if that coverage is
- * reserved or consumed, which the ledger's bound on "available" decides.
+ * Returns part or all of a contribution, in this order: the pool's surplus first (no
+ * coverage moves), then money that bought coverage, releasing what the formula no longer
+ * grants — refused if that coverage is reserved or consumed, which the ledger's bound on
+ * "available" decides. Dated on the day the money left, never before it arrived.
  */
 export async function refundContribution(
   trx: Tx,
   contributionId: string,
   input: NewRefund,
   recordedBy: string,
+  now: Date = new Date(),
 ): Promise<Refund> {
   const contribution = await trx
     .selectFrom('contribution')
@@ -188,9 +298,18 @@ export async function refundContribution(
   if (!contribution)
     throw new PolicyError('not_found', `contribution ${contributionId} does not exist`);
   const pool = await lockPool(trx, contribution.pool_id);
+  const today = localDateOf(now);
+  await assertPossibleDay(trx, pool, input.refundedOn, 'a refund', today);
+  if (input.refundedOn < contribution.received_on) {
+    throw new PolicyError(
+      'impossible_date',
+      `a refund on ${input.refundedOn} is before its contribution was received (${contribution.received_on})`,
+      { refundedOn: input.refundedOn, receivedOn: contribution.received_on },
+    );
+  }
   const earlier = await trx
     .selectFrom('contribution_refund')
-    .select(['amount', 'surplus_returned', 'coverage_released'])
+    .select('amount')
     .where('contribution_id', '=', contribution.id)
     .execute();
   const refundable = new Money(contribution.amount).minus(
@@ -202,44 +321,20 @@ export async function refundContribution(
       `at most ${formatAmount(refundable)} of this contribution is left to refund`,
     );
   }
-  const surplusLeft = new Money(contribution.surplus).minus(
-    sumAmounts(earlier.map((r) => new Money(r.surplus_returned))),
-  );
-  const coverageLeft = new Money(contribution.coverage_granted).minus(
-    sumAmounts(earlier.map((r) => new Money(r.coverage_released))),
-  );
-  const fromSurplus = minAmount(input.amount, surplusLeft);
-  const fromContribution = input.amount.minus(fromSurplus);
-  const terms = await termsInForce(trx, pool.id, contribution.received_on);
-  const released = minAmount(roundToFen(fromContribution.times(terms.fundingRatio)), coverageLeft);
-  const codes = poolAccountCodes(pool.code);
-  const postings: PostingCommand[] = [
-    ...(fromSurplus.gt(ZERO)
-      ? [{ accountCode: codes.surplus, direction: 'debit' as const, amount: fromSurplus }]
-      : []),
-    ...(fromContribution.gt(ZERO)
-      ? [
-          {
-            accountCode: codes.contributions,
-            direction: 'debit' as const,
-            amount: fromContribution,
-          },
-        ]
-      : []),
-    { accountCode: codes.fund, direction: 'credit', amount: input.amount },
-    ...(released.gt(ZERO)
-      ? [
-          { accountCode: codes.coverageUngranted, direction: 'debit' as const, amount: released },
-          { accountCode: codes.coverageAvailable, direction: 'credit' as const, amount: released },
-        ]
-      : []),
-  ];
-  const entry = await recordCommandInTransaction(trx, {
-    type: 'transfer',
-    description: `refund of contribution ${contribution.bank_reference} (${input.bankReference})`,
-    references: { poolId: pool.id },
-    postings,
-  }).catch(async (error: unknown) => {
+  const { codes, trueUp } = await fundMovement(trx, pool, 'credit', input.amount, now);
+  const released = trueUp.grantChange.lt(ZERO) ? trueUp.grantChange.neg() : ZERO;
+  const { entry, bookedAsLateItem } = await bookOnDay(
+    trx,
+    pool,
+    {
+      what: 'a refund',
+      day: input.refundedOn,
+      description: `refund of contribution ${contribution.bank_reference} (${input.bankReference}), refunded ${input.refundedOn}`,
+      postings: trueUp.postings,
+      bookAsLateItem: input.bookAsLateItem ?? false,
+    },
+    now,
+  ).catch(async (error: unknown) => {
     if (!(error instanceof LedgerError) || error.code !== 'limit_exceeded') throw error;
     if (error.details.account === codes.coverageAvailable) {
       const free = (await accountBalance(trx, codes.coverageAvailable)).availableBalance;
@@ -262,9 +357,12 @@ export async function refundContribution(
       refunded_on: input.refundedOn,
       bank_reference: input.bankReference,
       reason: input.reason,
-      surplus_returned: formatAmount(fromSurplus),
+      surplus_returned: formatAmount(
+        trueUp.surplusChange.lt(ZERO) ? trueUp.surplusChange.neg() : ZERO,
+      ),
       coverage_released: formatAmount(released),
       entry_id: entry.id,
+      booked_as_late_item: bookedAsLateItem,
       recorded_by: recordedBy,
     })
     .returningAll()
@@ -276,6 +374,7 @@ export async function refundContribution(
     refundedOn: row.refunded_on,
     surplusReturned: row.surplus_returned,
     coverageReleased: row.coverage_released,
+    bookedAsLateItem: row.booked_as_late_item,
     entryId: row.entry_id,
   };
 }
@@ -285,6 +384,8 @@ export interface NewRemittance {
   readonly receivedOn: string;
   readonly reference: string;
   readonly note: string;
+  /** Received in a month already closed: book it in the open month as a named late item. */
+  readonly bookAsLateItem?: boolean;
 }
 
 export interface Remittance {
@@ -294,17 +395,20 @@ export interface Remittance {
   readonly receivedOn: string;
   readonly reference: string;
   readonly note: string;
+  readonly bookedAsLateItem: boolean;
   readonly entryId: number;
 }
 
-/** The insurer's money into the pool's account: cash only, no coverage. */
+/** The insurer's money into the pool's account, on the day received: cash only, no coverage. */
 export async function recordRemittance(
   trx: Tx,
   poolRef: string,
   input: NewRemittance,
   recordedBy: string,
+  now: Date = new Date(),
 ): Promise<Remittance> {
   const pool = await lockPool(trx, poolRef);
+  await assertPossibleDay(trx, pool, input.receivedOn, 'a remittance', localDateOf(now));
   const duplicate = await trx
     .selectFrom('remittance')
     .select('id')
@@ -314,15 +418,21 @@ export async function recordRemittance(
   if (duplicate)
     throw new PolicyError('conflict', `remittance ${input.reference} is already recorded`);
   const codes = poolAccountCodes(pool.code);
-  const entry = await recordCommandInTransaction(trx, {
-    type: 'transfer',
-    description: `insurer remittance ${input.reference}`,
-    references: { poolId: pool.id },
-    postings: [
-      { accountCode: codes.fund, direction: 'debit', amount: input.amount },
-      { accountCode: codes.remittances, direction: 'credit', amount: input.amount },
-    ],
-  });
+  const { entry, bookedAsLateItem } = await bookOnDay(
+    trx,
+    pool,
+    {
+      what: 'a remittance',
+      day: input.receivedOn,
+      description: `insurer remittance ${input.reference}, received ${input.receivedOn}`,
+      postings: [
+        { accountCode: codes.fund, direction: 'debit', amount: input.amount },
+        { accountCode: codes.remittances, direction: 'credit', amount: input.amount },
+      ],
+      bookAsLateItem: input.bookAsLateItem ?? false,
+    },
+    now,
+  );
   const row = await trx
     .insertInto('remittance')
     .values({
@@ -332,6 +442,7 @@ export async function recordRemittance(
       reference: input.reference,
       note: input.note,
       entry_id: entry.id,
+      booked_as_late_item: bookedAsLateItem,
       recorded_by: recordedBy,
     })
     .returningAll()
@@ -343,6 +454,7 @@ export async function recordRemittance(
     receivedOn: row.received_on,
     reference: row.reference,
     note: row.note,
+    bookedAsLateItem: row.booked_as_late_item,
     entryId: row.entry_id,
   };
 }

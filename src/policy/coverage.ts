@@ -1,13 +1,15 @@
 /**
  * @module What coverage is left: every figure derived from ledger balances (the maintained
- * account rows now, postings summed up to the end of a local day for "as of").
+ * account rows now, postings summed up to the end of a local day for "as of"). Terms act
+ * from their date, money from the day received, so "as of D" is what was true on D.
  * Committed = reserved + consumed; the reform office never sees a remaining figure that
  * ignores open reserves.
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { type AccountBalance, accountBalances } from '../ledger/balances.ts';
-import { formatAmount, Money, ZERO } from '../ledger/money.ts';
+import { formatAmount, Money, minAmount, roundToFen, ZERO } from '../ledger/money.ts';
+import { ledgerTerms, termsWithCarriedOn } from './capacity.ts';
 import { endOfLocalDay } from './local-date.ts';
 import { poolAccountCodes } from './pool-accounts.ts';
 import type { Pool } from './pools.ts';
@@ -16,6 +18,14 @@ export interface PoolCoverage {
   readonly poolId: string;
   /** The local date the figures are as of, or null for now. */
   readonly asOf: string | null;
+  /** The terms version in force on that date, and its policy period. */
+  readonly termsVersion: number;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly fundingRatio: string;
+  /** Committed in earlier policy periods when this one opened; the cap below sits on top of it. */
+  readonly carriedFromEarlierPeriods: string;
+  /** The cap the ledger holds: this period's cumulative cap plus what was carried. */
   readonly cumulativeCap: string;
   /** Granted so far: min(cap, ratio × contributions that bought coverage). */
   readonly capacity: string;
@@ -33,6 +43,11 @@ export interface PoolCoverage {
   readonly utilisationPercent: string;
   /** committed ÷ capacity, in percent (0 when nothing is granted). */
   readonly capacityUtilisationPercent: string;
+  /**
+   * Committed beyond what the formula grants (a cap lowered below commitments that were
+   * already made): the ledger keeps capacity at committed, finance sees the difference.
+   */
+  readonly overCommitted: string;
 }
 
 /** A share in percent with two decimals, rounded half-up: the one place shares are rounded. */
@@ -71,9 +86,21 @@ export async function poolCoverage(db: DB | Tx, pool: Pool, asOf?: string): Prom
   const consumed = amount(read(codes.coverageConsumed).balance);
   const committed = reserved.plus(consumed);
   const surplus = amount(read(codes.surplus).balance);
+  const contributed = amount(read(codes.contributions).balance).plus(surplus);
+  // Now: the terms the ledger holds; as of a day: the terms in force on it.
+  const { terms, ledgerCap, carried } = asOf
+    ? await termsWithCarriedOn(db, pool, asOf)
+    : await ledgerTerms(db, pool);
+  const formula = minAmount(ledgerCap, roundToFen(contributed.times(terms.fundingRatio)));
+  const overCommitted = committed.gt(formula) ? committed.minus(formula) : ZERO;
   return {
     poolId: pool.id,
     asOf: asOf ?? null,
+    termsVersion: terms.version,
+    periodStart: terms.periodStart,
+    periodEnd: terms.periodEnd,
+    fundingRatio: terms.fundingRatio.toFixed(2),
+    carriedFromEarlierPeriods: formatAmount(carried),
     cumulativeCap: formatAmount(cap),
     capacity: formatAmount(capacity),
     reserved: formatAmount(reserved),
@@ -81,10 +108,11 @@ export async function poolCoverage(db: DB | Tx, pool: Pool, asOf?: string): Prom
     committed: formatAmount(committed),
     available: available.availableBalance,
     surplus: formatAmount(surplus),
-    contributionsReceived: formatAmount(amount(read(codes.contributions).balance).plus(surplus)),
+    contributionsReceived: formatAmount(contributed),
     remittancesReceived: read(codes.remittances).balance,
     fundBalance: read(codes.fund).balance,
     utilisationPercent: percentOf(committed, cap).toFixed(2),
     capacityUtilisationPercent: percentOf(committed, capacity).toFixed(2),
+    overCommitted: formatAmount(overCommitted),
   };
 }

@@ -11,7 +11,11 @@ export type PolicyErrorCode =
   /** A working day asked about in a year the calendar holds no official schedule for. */
   | 'calendar_year_unknown'
   /** The same person may not take both of two steps the scheme gives to different hands. */
-  | 'separation_of_duties';
+  | 'separation_of_duties'
+  /** A date that cannot be true: in the future, before the pool existed, a refund before its money. */
+  | 'impossible_date'
+  /** Money received in a month finance has closed. */
+  | 'period_closed';
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

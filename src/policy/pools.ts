@@ -1,15 +1,14 @@
 /**
- * @module Pools: created with their first terms, their chart of accounts and the opening
- * entry that puts the cumulative cap into "ungranted" coverage.
+ * @module Pools: created with their first terms and their chart of accounts; each terms
+ * version's cap reaches the ledger when its date comes (capacity.ts), the first one too.
  */
 import type { DB } from '../db/database.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
 import { openAccount } from '../ledger/accounts.ts';
-import { accountBalance } from '../ledger/balances.ts';
-import { LedgerError } from '../ledger/errors.ts';
-import { formatAmount, Money } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
+import { formatAmount } from '../ledger/money.ts';
+import { bringTermsIntoForce, capacityState, ledgerTerms } from './capacity.ts';
 import { PolicyError } from './errors.ts';
+import { localDateOf } from './local-date.ts';
 import { poolAccountCodes, poolAccountSpecs } from './pool-accounts.ts';
 import {
   COUNTY_TERMS,
@@ -82,7 +81,12 @@ export async function lockPool(trx: Tx, idOrCode: string): Promise<Pool> {
   return pool;
 }
 
-export async function createPool(trx: Tx, input: NewPool, createdBy: string | null): Promise<Pool> {
+export async function createPool(
+  trx: Tx,
+  input: NewPool,
+  createdBy: string | null,
+  now: Date = new Date(),
+): Promise<Pool> {
   const clash = await trx
     .selectFrom('pool')
     .select('code')
@@ -108,21 +112,7 @@ export async function createPool(trx: Tx, input: NewPool, createdBy: string | nu
     .executeTakeFirstOrThrow();
   await insertTermsVersion(trx, pool.id, 1, input.terms, createdBy);
   for (const spec of poolAccountSpecs(pool.code, pool.name)) await openAccount(trx, spec);
-  const codes = poolAccountCodes(pool.code);
-  await recordCommandInTransaction(trx, {
-    type: 'transfer',
-    idempotencyKey: `pool:${pool.id}:open`,
-    description: `cumulative cap of ${pool.name}`,
-    references: { poolId: pool.id },
-    postings: [
-      {
-        accountCode: codes.coverageUngranted,
-        direction: 'debit',
-        amount: input.terms.cumulativeCap,
-      },
-      { accountCode: codes.coverageLimit, direction: 'credit', amount: input.terms.cumulativeCap },
-    ],
-  });
+  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
   return pool;
 }
 
@@ -139,14 +129,17 @@ export async function seedCountyPool(db: DB): Promise<Pool> {
 }
 
 /**
- * Records a new version of the terms. A different cumulative cap moves the difference in
- * or out of ungranted coverage; lowering it below coverage already granted is refused.
+ * Records a new version of the terms. It changes nothing before its date: on that date
+ * (or now, when the date has come) capacity.ts posts the difference it makes. A cap below
+ * what is already committed is refused; one that falls below what is committed by the
+ * time it takes effect is recorded there as an over-commitment.
  */
 export async function changeTerms(
   trx: Tx,
   poolRef: string,
   terms: TermsInput,
   recordedBy: string,
+  now: Date = new Date(),
 ): Promise<PoolTerms> {
   const pool = await lockPool(trx, poolRef);
   const history = await termsHistory(trx, pool.id);
@@ -158,31 +151,19 @@ export async function changeTerms(
       `new terms must take effect after ${latest.effectiveFrom}, the latest version's date`,
     );
   }
-  const codes = poolAccountCodes(pool.code);
-  const limit = new Money((await accountBalance(trx, codes.coverageLimit)).balance);
-  const difference = terms.cumulativeCap.minus(limit);
-  if (!difference.isZero()) {
-    const raising = difference.gt(0);
-    const amount = difference.abs();
-    try {
-      await recordCommandInTransaction(trx, {
-        type: 'transfer',
-        description: `cumulative cap changed to ${formatAmount(terms.cumulativeCap)} (terms version ${latest.version + 1})`,
-        references: { poolId: pool.id },
-        postings: [
-          { accountCode: codes.coverageUngranted, direction: raising ? 'debit' : 'credit', amount },
-          { accountCode: codes.coverageLimit, direction: raising ? 'credit' : 'debit', amount },
-        ],
-      });
-    } catch (error) {
-      if (error instanceof LedgerError && error.code === 'limit_exceeded') {
-        throw new PolicyError(
-          'limit_exceeded',
-          'the cumulative cap cannot go below the coverage already granted',
-        );
-      }
-      throw error;
-    }
+  // Within the period in force, the cap may not go below what it has committed already; a
+  // renewal's cap comes on top of what earlier periods committed, so it is not compared.
+  const inForce = await ledgerTerms(trx, pool);
+  const { committed: total } = await capacityState(trx, poolAccountCodes(pool.code));
+  const committed = total.minus(inForce.carried);
+  if (inForce.periodStart === terms.periodStart && terms.cumulativeCap.lt(committed)) {
+    throw new PolicyError(
+      'limit_exceeded',
+      `the cumulative cap cannot go below the ${formatAmount(committed)} of coverage already committed (reserved + consumed)`,
+      { committed: formatAmount(committed) },
+    );
   }
-  return insertTermsVersion(trx, pool.id, latest.version + 1, terms, recordedBy);
+  const version = await insertTermsVersion(trx, pool.id, latest.version + 1, terms, recordedBy);
+  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
+  return version;
 }

@@ -13,6 +13,8 @@ export interface NewProject {
   readonly name: string;
   readonly ownerDepartment: string;
   readonly description: string;
+  /** The pool whose coverage the project's risk points draw on (per-project figures). */
+  readonly poolId?: string | null;
 }
 
 export interface Project extends NewProject {
@@ -36,6 +38,7 @@ function projectQuery(db: DB | Tx) {
       'p.name',
       'p.owner_department as ownerDepartment',
       'p.description',
+      'p.pool_id as poolId',
       'p.created_at as createdAt',
       'p.created_by as createdBy',
       eb
@@ -89,6 +92,7 @@ export async function createProject(
       name: input.name,
       owner_department: input.ownerDepartment,
       description: input.description,
+      pool_id: input.poolId ?? null,
       created_at: context.at,
       created_by: context.actorUserId,
     })

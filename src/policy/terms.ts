@@ -28,6 +28,8 @@ export interface TermsInput {
   readonly incidentWarningPercent: Money;
   /** A claim decision paying more than this takes effect only when a second insurer user confirms it. */
   readonly fourEyesThreshold: Money;
+  /** What one reform project's incidents may draw in all; none (null) by default. */
+  readonly perProjectLimit?: Money | null;
   readonly reason: string;
 }
 
@@ -92,6 +94,7 @@ type TermsRow = {
   pool_warning_percents: string[];
   incident_warning_percent: string;
   four_eyes_threshold: string;
+  per_project_limit: string | null;
   reason: string;
   recorded_at: Date;
 };
@@ -114,6 +117,7 @@ function toTerms(row: TermsRow): PoolTerms {
     poolWarningPercents: row.pool_warning_percents.map((p) => new Money(p)),
     incidentWarningPercent: new Money(row.incident_warning_percent),
     fourEyesThreshold: new Money(row.four_eyes_threshold),
+    perProjectLimit: row.per_project_limit === null ? null : new Money(row.per_project_limit),
     reason: row.reason,
     recordedAt: row.recorded_at,
   };
@@ -178,6 +182,7 @@ export async function insertTermsVersion(
       pool_warning_percents: JSON.stringify(terms.poolWarningPercents.map((p) => p.toFixed(2))),
       incident_warning_percent: terms.incidentWarningPercent.toFixed(2),
       four_eyes_threshold: formatAmount(terms.fourEyesThreshold),
+      per_project_limit: terms.perProjectLimit ? formatAmount(terms.perProjectLimit) : null,
       reason: terms.reason,
       recorded_by: recordedBy,
     })
@@ -199,6 +204,7 @@ export function termsBody(terms: PoolTerms) {
     poolWarningPercents: terms.poolWarningPercents.map((p) => p.toFixed(2)),
     incidentWarningPercent: terms.incidentWarningPercent.toFixed(2),
     fourEyesThreshold: formatAmount(terms.fourEyesThreshold),
+    perProjectLimit: terms.perProjectLimit ? formatAmount(terms.perProjectLimit) : null,
     reason: terms.reason,
     recordedAt: terms.recordedAt.toISOString(),
   };

@@ -8,14 +8,19 @@ import {
 import { changeClaimStatus, type NewClaimLine, submitClaim } from '../../src/claims/claims.ts';
 import { ClaimError } from '../../src/claims/errors.ts';
 import { getIncident, incidentCoverage, reportIncident } from '../../src/claims/incidents.ts';
+import { projectCoverage } from '../../src/claims/project-coverage.ts';
 import { claimSummary, lossRun, lossRunCsv, workQueue } from '../../src/claims/views.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { listAlerts } from '../../src/policy/alerts.ts';
+import { recordContribution } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
+import { importPreGoLiveFiling } from '../../src/policy/filing-import.ts';
 import type { CostCategory } from '../../src/policy/pool-accounts.ts';
+import { createPool } from '../../src/policy/pools.ts';
+import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { ALL_PASS, createStaff, fundedPool, riskPoint, type Staff, sha } from './support.ts';
 
@@ -104,8 +109,10 @@ describe('the per-incident cap', () => {
     const later = await claimUnderReview(loss.id, [line('lawyer_fees', '20000.00')]);
     const nothing = await decide(later.id, approveInFull(later));
     expect(nothing.payable).toBe('0.00');
-    expect(nothing.outcome).toBe('denied');
-    expect(nothing.denialReasons).toEqual(['CAPS_NOT_EXHAUSTED']);
+    expect(nothing.outcome).toBe('partly_approved');
+    expect(nothing.denialReasons).toEqual([]);
+    expect(nothing.cuts).toEqual([{ cap: 'per_incident_cap', amount: '20000.00' }]);
+    expect(nothing.lines.map((l) => [l.payable, l.cutBy])).toEqual([['0.00', 'per_incident_cap']]);
     expect(
       await incidentCoverage(database.db, await getIncident(database.db, loss.id)),
     ).toMatchObject({
@@ -197,15 +204,223 @@ describe('the cumulative cap', () => {
   });
 });
 
+describe('the cap a cut names', () => {
+  // 6,000.00 at 1:50 buys 300,000.00 of pool coverage, less than one incident's 500,000.00.
+  const shallowPool = (code: string) =>
+    fundedPool(database.db, code, staff, {
+      fourEyesThreshold: '1000000.00',
+      contribution: '6000.00',
+    });
+
+  it('names the cumulative cap alone when the pool has less left than the claim', async () => {
+    await shallowPool('named-pool');
+    const loss = await incident('named-pool', await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '400000.00')]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    expect(decision.payable).toBe('300000.00');
+    expect(decision.cuts).toEqual([{ cap: 'cumulative_cap', amount: '100000.00' }]);
+    expect(decision.lines.map((l) => l.cutBy)).toEqual(['cumulative_cap']);
+  });
+
+  it('names the per-incident cap alone when only the incident runs out', async () => {
+    await fundedPool(database.db, 'named-incident', staff, { fourEyesThreshold: '1000000.00' });
+    const loss = await incident(
+      'named-incident',
+      await riskPoint(database.db, staff, '2026-02-01'),
+    );
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '600000.00')]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    expect(decision.payable).toBe('500000.00');
+    expect(decision.cuts).toEqual([{ cap: 'per_incident_cap', amount: '100000.00' }]);
+    expect(decision.lines.map((l) => l.cutBy)).toEqual(['per_incident_cap']);
+  });
+
+  it('gives each cap its own amount when both bind, and names the tighter one on the line', async () => {
+    await shallowPool('named-both');
+    const loss = await incident('named-both', await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '600000.00')]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    expect(decision.payable).toBe('300000.00');
+    expect(decision.incidentCapCut).toBe('100000.00');
+    expect(decision.poolCapCut).toBe('200000.00');
+    expect(decision.cuts).toEqual([
+      { cap: 'per_incident_cap', amount: '100000.00' },
+      { cap: 'cumulative_cap', amount: '200000.00' },
+    ]);
+    expect(decision.lines.map((l) => [l.payable, l.cutBy])).toEqual([
+      ['300000.00', 'cumulative_cap'],
+    ]);
+  });
+
+  it('never blames the per-incident cap for a later line the pool alone cut', async () => {
+    await shallowPool('named-later');
+    const loss = await incident('named-later', await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [
+      line('property_loss', '400000.00'),
+      line('lawyer_fees', '50000.00'),
+    ]);
+    const decision = await decide(claim.id, approveInFull(claim));
+    // The incident still had 200,000.00 left for the second line; the pool had nothing.
+    expect(decision.cuts).toEqual([{ cap: 'cumulative_cap', amount: '150000.00' }]);
+    expect(decision.lines.map((l) => [l.payable, l.cutBy])).toEqual([
+      ['300000.00', 'cumulative_cap'],
+      ['0.00', 'cumulative_cap'],
+    ]);
+    expect(
+      await incidentCoverage(database.db, await getIncident(database.db, loss.id)),
+    ).toMatchObject({ reserved: '300000.00', remaining: '200000.00' });
+  });
+});
+
+describe('per-project figures and the optional per-project limit', () => {
+  async function projectWithTwoRiskPoints(poolCode: string) {
+    return inTransaction(database.db, (trx) =>
+      importPreGoLiveFiling(
+        trx,
+        {
+          pool: poolCode,
+          project: { name: `Project of ${poolCode}`, ownerDepartment: 'Dept', description: 'x' },
+          riskPoints: [1, 2].map((n) => ({
+            description: `risk ${n}`,
+            likelihood: 'medium' as const,
+            impact: 'medium' as const,
+            controlPlan: 'as filed',
+          })),
+          submittedOn: '2026-02-01',
+          registeredOn: '2026-02-02',
+          source: 'paper',
+          sourceReference: `PAPER-${poolCode}`,
+          documents: [{ title: 'reform plan', documentNumber: `D-${poolCode}`, sha256: sha(777) }],
+          reason: 'filed before go-live',
+        },
+        { actorUserId: staff.office, at: new Date() },
+      ),
+    );
+  }
+
+  it('cuts a second incident of the same project at its 300,000.00 limit, naming it', async () => {
+    await inTransaction(database.db, (trx) =>
+      createPool(
+        trx,
+        {
+          code: 'project-limit',
+          name: 'Project limit pool',
+          insurer: 'Insurer',
+          policyNumber: 'RP-PROJECT-LIMIT',
+          terms: {
+            ...COUNTY_TERMS,
+            fourEyesThreshold: new Money('1000000.00'),
+            perProjectLimit: new Money('300000.00'),
+          },
+        },
+        null,
+      ),
+    );
+    await inTransaction(database.db, (trx) =>
+      recordContribution(
+        trx,
+        'project-limit',
+        {
+          amount: new Money('100000.00'),
+          receivedOn: '2026-01-05',
+          payer: 'County',
+          bankReference: 'PL-1',
+        },
+        staff.finance,
+      ),
+    );
+    const project = await projectWithTwoRiskPoints('project-limit');
+    const [first, second] = project.riskPointIds;
+    const one = await claimUnderReview((await incident('project-limit', first ?? '')).id, [
+      line('property_loss', '200000.00'),
+    ]);
+    expect((await decide(one.id, approveInFull(one))).payable).toBe('200000.00');
+    const two = await claimUnderReview((await incident('project-limit', second ?? '')).id, [
+      line('property_loss', '200000.00'),
+    ]);
+    const decision = await decide(two.id, approveInFull(two));
+    expect(decision.payable).toBe('100000.00');
+    expect(decision.cuts).toEqual([{ cap: 'per_project_limit', amount: '100000.00' }]);
+    expect(decision.lines.map((l) => l.cutBy)).toEqual(['per_project_limit']);
+    expect(await projectCoverage(database.db, project.projectId)).toMatchObject({
+      reserved: '300000.00',
+      paid: '0.00',
+      committed: '300000.00',
+      limit: '300000.00',
+      limitLeft: '0.00',
+    });
+  });
+
+  it('has no per-project limit by default, and shows the project beside its incidents', async () => {
+    await fundedPool(database.db, 'project-figures', staff, { fourEyesThreshold: '1000000.00' });
+    const project = await projectWithTwoRiskPoints('project-figures');
+    const claim = await claimUnderReview(
+      (await incident('project-figures', project.riskPointIds[0] ?? '')).id,
+      [line('appraisal', '12000.00')],
+    );
+    await decide(claim.id, approveInFull(claim));
+    const figures = await projectCoverage(database.db, project.projectId);
+    expect(figures).toMatchObject({
+      reserved: '12000.00',
+      paid: '0.00',
+      limit: null,
+      limitLeft: null,
+    });
+    expect(figures.incidents.map((i) => [i.occurredOn, i.reserved])).toEqual([
+      ['2026-06-01', '12000.00'],
+    ]);
+  });
+});
+
 describe('cover and eligibility', () => {
+  it('refuses an incident dated after today (Asia/Shanghai) and writes nothing', async () => {
+    await fundedPool(database.db, 'future-incident', staff);
+    const point = await riskPoint(database.db, staff, '2026-02-01');
+    const before = await database.db
+      .selectFrom('incident')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const report = (occurredOn: string) =>
+      inTransaction(database.db, (trx) =>
+        reportIncident(
+          trx,
+          {
+            pool: 'future-incident',
+            riskPointId: point,
+            occurredOn,
+            description: 'x',
+            place: 'x',
+            reporter: 'x',
+          },
+          staff.office,
+          '2026-06-10',
+        ),
+      );
+    expect(await errorCode(report('2026-06-11'))).toBe('impossible_date');
+    const after = await database.db
+      .selectFrom('incident')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+    expect((await report('2026-06-10')).covered).toBe(true);
+  });
+
   it('marks an incident the day before its risk point was registered as not covered, and refuses to approve', async () => {
     await fundedPool(database.db, 'eligibility', staff);
     const point = await riskPoint(database.db, staff, '2026-06-02');
     const early = await incident('eligibility', point, '2026-06-01');
     expect(early.covered).toBe(false);
-    expect(early.notCoveredReasons[0]).toContain('not before the incident');
+    expect(early.notCoveredReasons).toEqual([
+      {
+        code: 'RISK_POINT_NOT_FILED_BEFORE_INCIDENT',
+        text: 'the risk point was registered on 2026-06-02, not before the incident on 2026-06-01',
+      },
+    ]);
     const sameDay = await incident('eligibility', point, '2026-06-02');
     expect(sameDay.covered).toBe(false);
+    expect(sameDay.notCoveredReasons.map((r) => r.code)).toEqual([
+      'RISK_POINT_NOT_FILED_BEFORE_INCIDENT',
+    ]);
     expect((await incident('eligibility', point, '2026-06-03')).covered).toBe(true);
     const claim = await claimUnderReview(early.id, [line('property_loss', '1000.00')]);
     expect(await errorCode(decide(claim.id, approveInFull(claim)))).toBe('eligibility_failed');

@@ -1,15 +1,17 @@
 /**
  * Fixtures for claims tests: users, a pool with capacity, and risk points registered on a
- * given day. The registering filing is written directly (the filing loop has its own tests).
+ * given day through the pre-go-live filing import (the filing loop has its own tests).
  */
-import { sql } from 'kysely';
 import { createUser } from '../../src/access/tokens.ts';
 import { ATTESTED_FINDINGS, type Attestation } from '../../src/claims/eligibility.ts';
 import type { DB } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { recordContribution } from '../../src/policy/contributions.ts';
+import { importPreGoLiveFiling } from '../../src/policy/filing-import.ts';
 import { createPool, type Pool } from '../../src/policy/pools.ts';
+import { createProject } from '../../src/policy/projects.ts';
+import { addRiskPoint } from '../../src/policy/risk-points.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 
 export interface Staff {
@@ -28,12 +30,12 @@ export async function createStaff(db: DB, suffix: string): Promise<Staff> {
   };
 }
 
-/** A pool on the county's terms, funded to its full 5,000,000.00 of capacity. */
+/** A pool on the county's terms, funded to its full 5,000,000.00 of capacity unless told less. */
 export async function fundedPool(
   db: DB,
   code: string,
   staff: Staff,
-  overrides: { fourEyesThreshold?: string } = {},
+  overrides: { fourEyesThreshold?: string; contribution?: string } = {},
 ): Promise<Pool> {
   const terms = {
     ...COUNTY_TERMS,
@@ -53,7 +55,7 @@ export async function fundedPool(
       trx,
       code,
       {
-        amount: new Money('100000.00'),
+        amount: new Money(overrides.contribution ?? '100000.00'),
         receivedOn: '2026-01-05',
         payer: 'County finance bureau',
         bankReference: `${code}-1`,
@@ -66,46 +68,56 @@ export async function fundedPool(
 
 let projectCount = 0;
 
-/** A reform project with one risk point registered on `registeredOn` (null: never registered). */
+/**
+ * A reform project with one risk point registered on `registeredOn` (null: never
+ * registered), imported as a filing registered before go-live — the way a covered
+ * incident gets a risk point filed on a past day.
+ */
 export async function riskPoint(
   db: DB,
   staff: Staff,
   registeredOn: string | null,
 ): Promise<string> {
   projectCount += 1;
-  const project = await db
-    .insertInto('reform_project')
-    .values({
-      name: `Project ${process.pid}-${projectCount}`,
-      owner_department: 'County reform office',
-      description: 'fixture',
-      created_by: staff.office,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const point = await db
-    .insertInto('risk_point')
-    .values({ project_id: project.id, number: 1, created_by: staff.office })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  if (registeredOn) {
-    const at = new Date(`${registeredOn}T10:00:00+08:00`);
-    const filing = await sql<{ id: string }>`
-      INSERT INTO filing (project_id, status, submission_count, submitted_at, submitted_on, answered_at, filed_at, filed_on, created_by)
-      VALUES (${project.id}, 'registered', 1, ${at}, ${registeredOn}, ${at}, ${at}, ${registeredOn}, ${staff.office})
-      RETURNING id
-    `.execute(db);
-    await db
-      .updateTable('risk_point')
-      .set({
-        registered_at: at,
-        registered_on: registeredOn,
-        registered_by_filing_id: filing.rows[0]?.id ?? '',
-      })
-      .where('id', '=', point.id)
-      .execute();
+  const project = {
+    name: `Project ${process.pid}-${projectCount}`,
+    ownerDepartment: 'County reform office',
+    description: 'fixture',
+  };
+  const content = {
+    description: 'fixture risk',
+    likelihood: 'medium' as const,
+    impact: 'medium' as const,
+    controlPlan: 'as filed',
+  };
+  const context = { actorUserId: staff.office, at: new Date() };
+  if (registeredOn === null) {
+    return inTransaction(db, async (trx) => {
+      const created = await createProject(trx, project, context);
+      return (await addRiskPoint(trx, created.id, content, context)).id;
+    });
   }
-  return point.id;
+  const imported = await inTransaction(db, (trx) =>
+    importPreGoLiveFiling(
+      trx,
+      {
+        project,
+        riskPoints: [content],
+        submittedOn: registeredOn,
+        registeredOn,
+        source: 'paper',
+        sourceReference: `PAPER-${projectCount}`,
+        documents: [
+          { title: 'reform plan', documentNumber: `RP-${projectCount}`, sha256: sha(projectCount) },
+        ],
+        reason: 'filed on paper before go-live',
+      },
+      context,
+    ),
+  );
+  const [id] = imported.riskPointIds;
+  if (!id) throw new Error('the import registered no risk point');
+  return id;
 }
 
 export const ALL_PASS: Attestation[] = ATTESTED_FINDINGS.map((code) => ({

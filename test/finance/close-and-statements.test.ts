@@ -97,9 +97,10 @@ describe('the pool statement ties to the trial balance after contributions, clai
 
   it('adds up from opening to closing balance, with payouts by category', async () => {
     const statement = await poolStatement(db, pool, period);
+    // The pool was funded with 100,000.00 received on 2026-01-05: it opens the period.
     expect(statement.cash).toMatchObject({
-      openingBalance: '0.00',
-      contributions: '105000.00',
+      openingBalance: '100000.00',
+      contributions: '5000.00',
       contributionRefunds: '2000.00',
       remittances: '250000.00',
       payouts: '158000.00',
@@ -128,8 +129,12 @@ describe('the pool statement ties to the trial balance after contributions, clai
     const contributed = new Money(line(codes.contributions)?.credit ?? '0').plus(
       new Money(line(codes.surplus)?.credit ?? '0'),
     );
+    // Nothing but the January contribution moved the fund before the period.
     expect(contributed.toFixed(2)).toBe(
-      new Money(statement.cash.contributions).minus(statement.cash.contributionRefunds).toFixed(2),
+      new Money(statement.cash.openingBalance)
+        .plus(statement.cash.contributions)
+        .minus(statement.cash.contributionRefunds)
+        .toFixed(2),
     );
     expect(line(codes.remittances)?.credit).toBe(statement.cash.remittances);
     for (const [category, paid] of Object.entries(statement.cash.payoutsByCategory)) {
@@ -141,10 +146,10 @@ describe('the pool statement ties to the trial balance after contributions, clai
 
   it("gives the pool account's statement with a running balance that ends at the closing balance", async () => {
     const statement = await accountStatement(db, poolAccountCodes(pool.code).fund, period);
-    expect(statement.openingBalance).toBe('0.00');
+    expect(statement.openingBalance).toBe('100000.00');
     expect(statement.lines.at(-1)?.balance).toBe('195000.00');
     expect(statement.closingBalance).toBe('195000.00');
-    expect(statement.totalDebits).toBe('355000.00');
+    expect(statement.totalDebits).toBe('255000.00');
     expect(statement.totalCredits).toBe('160000.00');
   });
 });

@@ -31,6 +31,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /readyz',
   'GET /openapi.json',
   'GET /docs',
+  'GET /docs/scalar.js',
   'GET /public/clarifications',
 ]);
 

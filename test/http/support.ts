@@ -34,7 +34,13 @@ export interface RoleUser {
 
 export interface AppOptions {
   readonly maxBodyBytes?: number;
+  readonly observeRequest?: AppDependencies['observeRequest'];
+  readonly docsScript?: AppDependencies['docsScript'];
+  /** The moment "today" is judged from; the real clock when omitted. */
+  readonly clock?: () => Date;
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
+  readonly clientAddress?: AppDependencies['clientAddress'];
+  readonly authThrottle?: AppDependencies['authThrottle'];
 }
 
 export interface TestApp {
@@ -66,6 +72,11 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       logger: silentLogger,
       readiness: opts.readiness ?? readinessChecks(database.db, undefined),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
+      ...(opts.clientAddress === undefined ? {} : { clientAddress: opts.clientAddress }),
+      ...(opts.authThrottle === undefined ? {} : { authThrottle: opts.authThrottle }),
+      ...(opts.observeRequest === undefined ? {} : { observeRequest: opts.observeRequest }),
+      ...(opts.docsScript === undefined ? {} : { docsScript: opts.docsScript }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     };
     return createApp(deps);
   };

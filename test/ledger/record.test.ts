@@ -327,3 +327,56 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('ledger on %s', (kind) => {
     expect(report.ok).toBe(true);
   });
 });
+
+describe('verification while the service writes', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase('postgres');
+    await openAccount(database.db, {
+      code: 'cash:fund',
+      name: 'Pool fund',
+      unit: 'CNY',
+      normalSide: 'debit',
+    });
+    await openAccount(database.db, {
+      code: 'cash:contributions',
+      name: 'Contributions',
+      unit: 'CNY',
+      normalSide: 'credit',
+    });
+  });
+  afterAll(() => database.close());
+
+  it('reads one snapshot, so entries committed mid-run are never reported as tampering', async () => {
+    const contribution = (n: number) =>
+      recordCommand(database.db, {
+        type: 'transfer',
+        description: `contribution ${n}`,
+        postings: [
+          { accountCode: 'cash:fund', direction: 'debit', amount: '10.00' },
+          { accountCode: 'cash:contributions', direction: 'credit', amount: '10.00' },
+        ],
+      });
+    // Enough history that a run takes long enough for the writer to commit during it.
+    for (let batch = 0; batch < 3; batch++)
+      await Promise.all(Array.from({ length: 500 }, (_, i) => contribution(batch * 500 + i)));
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 0; writing && n < 5000; n++) await contribution(100_000 + n);
+    })();
+    const reports = [];
+    try {
+      for (let run = 0; run < 4; run++) reports.push(await verifyLedger(database.db));
+    } finally {
+      writing = false;
+      await writer;
+    }
+    for (const report of reports) {
+      expect(report.problems).toEqual([]);
+      expect(report.entriesChecked).toBeGreaterThanOrEqual(1500);
+    }
+    // The writer really did commit while the runs read.
+    const last = reports[reports.length - 1]?.entriesChecked ?? 0;
+    expect(last).toBeGreaterThan(reports[0]?.entriesChecked ?? 0);
+  }, 120_000);
+});

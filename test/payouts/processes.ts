@@ -34,7 +34,7 @@ process.once('exit', () => {
   }
 });
 
-function startChild(
+export function startChild(
   name: string,
   command: string,
   args: readonly string[],

@@ -285,6 +285,17 @@ describe('terms are versioned, never edited', () => {
       ),
     );
     await contribute('terms', '100000.00', 'T-1');
+    const codes = poolAccountCodes(pool.code);
+    await recordCommand(database.db, {
+      type: 'transfer',
+      pending: true,
+      description: 'reserved for a claim',
+      postings: [
+        { accountCode: codes.coverageConsumed, direction: 'debit', amount: '4500000.00' },
+        { accountCode: codes.coverageAvailable, direction: 'credit', amount: '4500000.00' },
+      ],
+    });
+    // Below the 4,500,000.00 already committed.
     const lowered = {
       ...COUNTY_TERMS,
       effectiveFrom: '2026-07-01',

@@ -5,6 +5,7 @@
  * databases; leftovers of runs that died are dropped here.
  */
 import pg from 'pg';
+import { register } from 'tsx/esm/api';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { ADMIN_DATABASE_URL, databaseUrl, TEMPLATE_PREFIX, TEST_DATABASE_PREFIX } from './env.ts';
@@ -29,6 +30,8 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
 }
 
 export default async function setup(): Promise<() => Promise<void>> {
+  // The migrator imports migrations/*.ts through Node's loader; this process needs tsx's.
+  register();
   const template = `${TEMPLATE_PREFIX}${process.pid}`;
   await withAdmin(async (admin) => {
     const existing = await admin.query<{ datname: string }>(

@@ -72,7 +72,8 @@ function registerCalendarReads(app: OpenAPIHono<AppEnv>): void {
           z.object({
             days: z.array(CalendarDaySchema),
             scheduledYears: z.array(z.number().int()).openapi({
-              description: 'Years whose official schedule is loaded; days in other years are refused',
+              description:
+                'Years whose official schedule is loaded; days in other years are refused',
             }),
           }),
           'Calendar days',

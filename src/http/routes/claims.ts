@@ -7,6 +7,7 @@ import { claimDecisions, rejectDecision } from '../../claims/adjudication.ts';
 import { addClaimLines, changeClaimStatus, claimEvents, submitClaim } from '../../claims/claims.ts';
 import { ATTESTED_FINDINGS, DENIAL_REASONS } from '../../claims/eligibility.ts';
 import { getIncident, incidentCoverage, reportIncident } from '../../claims/incidents.ts';
+import { projectCoverage } from '../../claims/project-coverage.ts';
 import { claimSummary, lossRun, lossRunCsv, workQueue } from '../../claims/views.ts';
 import type { ClaimStatus } from '../../db/schema.ts';
 import { caseOfIncident, payoutAwaitsExemption } from '../../exemption/claim-link.ts';
@@ -17,6 +18,7 @@ import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { json, jsonBody, roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../schemas.ts';
+import { requestToday } from '../today.ts';
 
 const CLAIM_STATUSES = [
   'submitted',
@@ -161,7 +163,7 @@ const IncidentSchema = z
     place: z.string(),
     reporter: z.string(),
     covered: z.boolean(),
-    notCoveredReasons: z.array(z.string()),
+    notCoveredReasons: z.array(z.object({ code: z.string(), text: z.string() })),
     perIncidentCap: AmountSchema,
     reportedAt: z.string(),
   })
@@ -225,10 +227,14 @@ const DecisionViewSchema = z
     note: z.string(),
     approvedTotal: AmountSchema,
     incidentCapCut: AmountSchema,
+    projectLimitCut: AmountSchema,
     poolCapCut: AmountSchema,
     payable: AmountSchema,
     cuts: z.array(
-      z.object({ cap: z.enum(['per_incident_cap', 'cumulative_cap']), amount: AmountSchema }),
+      z.object({
+        cap: z.enum(['per_incident_cap', 'per_project_limit', 'cumulative_cap']),
+        amount: AmountSchema,
+      }),
     ),
     lines: z.array(
       z.object({
@@ -284,6 +290,26 @@ const ClaimDetailSchema = ClaimSchema.extend({
     .openapi({ description: "The incident's error-tolerance case and its decision in force" }),
 }).openapi('ClaimDetail');
 
+const ProjectCoverageSchema = z
+  .object({
+    projectId: UuidSchema,
+    poolId: z.string().nullable(),
+    reserved: AmountSchema,
+    paid: AmountSchema,
+    committed: AmountSchema,
+    limit: AmountSchema.nullable(),
+    limitLeft: AmountSchema.nullable(),
+    incidents: z.array(
+      z.object({
+        incidentId: UuidSchema,
+        occurredOn: z.string(),
+        reserved: AmountSchema,
+        paid: AmountSchema,
+      }),
+    ),
+  })
+  .openapi('ProjectCoverage');
+
 const ClaimParams = z.object({ claimId: UuidSchema });
 const STAFF = ['insurer'] as const;
 const READERS = ['insurer', 'finance', 'reform_office', 'admin', 'special_group'] as const;
@@ -305,10 +331,26 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
         c,
         { action: 'incident.report', entity: 'incident', input: body },
         async (trx, actor) => {
-          const incident = await reportIncident(trx, body, actor.userId);
+          const incident = await reportIncident(trx, body, actor.userId, requestToday(c));
           return { status: 201, body: incident, entityId: incident.id };
         },
       );
+    },
+  );
+
+  app.openapi(
+    roleRoute(READERS, {
+      method: 'get',
+      path: '/projects/{projectId}/coverage',
+      tags: ['reform office'],
+      summary:
+        "A reform project's reserved and paid amounts, per incident, and what is left of its per-project limit (if the terms set one)",
+      request: { params: z.object({ projectId: UuidSchema }) },
+      responses: { 200: json(ProjectCoverageSchema, 'Project coverage') },
+    }),
+    async (c) => {
+      const coverage = await projectCoverage(c.var.deps.db, c.req.valid('param').projectId);
+      return c.json({ ...coverage, incidents: [...coverage.incidents] }, 200);
     },
   );
 

@@ -7,12 +7,14 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { closeMonth, periodState, reopenMonth } from '../../finance/period-close.ts';
 import { accountStatement, poolStatement } from '../../finance/reports.ts';
+import { ensureTermsInForce } from '../../policy/capacity.ts';
 import { findPool } from '../../policy/pools.ts';
 import { type CsvColumn, toCsv } from '../../reports/csv.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema } from '../schemas.ts';
+import { requestToday } from '../today.ts';
 import { CoverageSchema } from './pools.ts';
 
 const PeriodQuery = z.object({
@@ -187,6 +189,7 @@ export function registerFinanceRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { from, to, format, headers } = c.req.valid('query');
       const pool = await findPool(c.var.deps.db, c.req.valid('param').pool);
+      await ensureTermsInForce(c.var.deps.db, pool, requestToday(c));
       const statement = await poolStatement(c.var.deps.db, pool, { from, to });
       if (format === 'csv') {
         const cash = statement.cash;

@@ -7,6 +7,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { Money } from '../../ledger/money.ts';
 import { releaseAwaitingFunds } from '../../payouts/settlement.ts';
 import { acknowledgeAlert, listAlerts } from '../../policy/alerts.ts';
+import { ensureTermsInForce, overCommitments } from '../../policy/capacity.ts';
 import {
   listContributions,
   recordContribution,
@@ -14,7 +15,7 @@ import {
   refundContribution,
 } from '../../policy/contributions.ts';
 import { poolCoverage } from '../../policy/coverage.ts';
-import { localDateOf } from '../../policy/local-date.ts';
+import { periodFigures } from '../../policy/periods.ts';
 import { COST_CATEGORIES } from '../../policy/pool-accounts.ts';
 import { changeTerms, createPool, findPool, listPools } from '../../policy/pools.ts';
 import { type TermsInput, termsBody, termsHistory, termsInForce } from '../../policy/terms.ts';
@@ -22,6 +23,7 @@ import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { json, jsonBody, roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../schemas.ts';
+import { requestNow, requestToday } from '../today.ts';
 
 const PoolRefSchema = z
   .string()
@@ -66,6 +68,7 @@ const TermsSchema = z
     poolWarningPercents: z.array(z.string()),
     incidentWarningPercent: z.string(),
     fourEyesThreshold: AmountSchema,
+    perProjectLimit: AmountSchema.nullable(),
     reason: z.string(),
     recordedAt: z.string(),
   })
@@ -101,6 +104,7 @@ const NewTermsSchema = z
     poolWarningPercents: z.array(PercentSchema).min(1).max(10),
     incidentWarningPercent: PercentSchema,
     fourEyesThreshold: AmountSchema.default('100000.00'),
+    perProjectLimit: PositiveAmountSchema.nullable().default(null),
     reason: TextSchema(500),
   })
   .strict()
@@ -119,6 +123,7 @@ const toTermsInput = (body: NewTerms): TermsInput => ({
   poolWarningPercents: body.poolWarningPercents.map((p) => new Money(p)),
   incidentWarningPercent: new Money(body.incidentWarningPercent),
   fourEyesThreshold: new Money(body.fourEyesThreshold),
+  perProjectLimit: body.perProjectLimit === null ? null : new Money(body.perProjectLimit),
   reason: body.reason,
 });
 
@@ -145,6 +150,11 @@ export const CoverageSchema = z
   .object({
     poolId: UuidSchema,
     asOf: z.string().nullable(),
+    termsVersion: z.number().int(),
+    periodStart: z.string(),
+    periodEnd: z.string(),
+    fundingRatio: z.string(),
+    carriedFromEarlierPeriods: AmountSchema,
     cumulativeCap: AmountSchema,
     capacity: AmountSchema,
     reserved: AmountSchema,
@@ -157,8 +167,33 @@ export const CoverageSchema = z
     fundBalance: AmountSchema,
     utilisationPercent: z.string(),
     capacityUtilisationPercent: z.string(),
+    overCommitted: AmountSchema,
   })
   .openapi('PoolCoverage');
+
+const LateItemSchema = z.boolean().default(false).openapi({
+  description:
+    'Money received in a month finance has closed is refused (409 period_closed) unless this is true: then it is booked in the open month as a named late item',
+});
+
+const PeriodsSchema = z
+  .object({
+    periods: z.array(
+      z.object({
+        periodStart: z.string(),
+        periodEnd: z.string(),
+        cumulativeCap: AmountSchema,
+        committed: AmountSchema,
+        leftover: AmountSchema,
+        utilisationPercent: z.string(),
+        current: z.boolean(),
+      }),
+    ),
+    overCommitments: z.array(
+      z.object({ version: z.number().int(), inForceOn: z.string(), amount: AmountSchema }),
+    ),
+  })
+  .openapi('PolicyPeriods');
 
 const ReferenceSchema = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'letters, digits and . _ / -');
 
@@ -168,6 +203,7 @@ const NewContributionSchema = z
     receivedOn: LocalDateSchema,
     payer: TextSchema(200),
     bankReference: ReferenceSchema,
+    bookAsLateItem: LateItemSchema,
   })
   .strict()
   .openapi('NewContribution', {
@@ -189,6 +225,7 @@ const ContributionSchema = z
     bankReference: z.string(),
     coverageGranted: AmountSchema,
     surplus: AmountSchema,
+    bookedAsLateItem: z.boolean(),
     entryId: z.number().int(),
   })
   .openapi('Contribution');
@@ -199,6 +236,7 @@ const NewRefundSchema = z
     refundedOn: LocalDateSchema,
     bankReference: ReferenceSchema,
     reason: TextSchema(500),
+    bookAsLateItem: LateItemSchema,
   })
   .strict()
   .openapi('NewRefund', {
@@ -218,6 +256,7 @@ const RefundSchema = z
     refundedOn: z.string(),
     surplusReturned: AmountSchema,
     coverageReleased: AmountSchema,
+    bookedAsLateItem: z.boolean(),
     entryId: z.number().int(),
   })
   .openapi('Refund');
@@ -228,6 +267,7 @@ const NewRemittanceSchema = z
     receivedOn: LocalDateSchema,
     reference: ReferenceSchema,
     note: z.string().max(500).default(''),
+    bookAsLateItem: LateItemSchema,
   })
   .strict()
   .openapi('NewRemittance', {
@@ -247,6 +287,7 @@ const RemittanceSchema = z
     receivedOn: z.string(),
     reference: z.string(),
     note: z.string(),
+    bookedAsLateItem: z.boolean(),
     entryId: z.number().int(),
   })
   .openapi('Remittance');
@@ -256,6 +297,7 @@ const AlertSchema = z
     id: UuidSchema,
     poolId: UuidSchema,
     incidentId: z.string().nullable(),
+    periodStart: z.string().nullable(),
     thresholdPercent: z.string(),
     committed: AmountSchema,
     cap: AmountSchema,
@@ -278,7 +320,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const db = c.var.deps.db;
-      const today = localDateOf(new Date());
+      const today = requestToday(c);
       const pools = await listPools(db);
       const withTerms = await Promise.all(
         pools.map(async (pool) => ({
@@ -325,6 +367,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
             trx,
             { ...body, terms: toTermsInput(body.terms) },
             actor.userId,
+            requestNow(c),
           );
           return { status: 201, body: pool, entityId: pool.id };
         },
@@ -348,7 +391,13 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
         c,
         { action: 'pool.terms.change', entity: 'pool', input: { pool, body } },
         async (trx, actor) => {
-          const terms = await changeTerms(trx, pool, toTermsInput(body), actor.userId);
+          const terms = await changeTerms(
+            trx,
+            pool,
+            toTermsInput(body),
+            actor.userId,
+            requestNow(c),
+          );
           return { status: 201, body: termsBody(terms), entityId: terms.poolId };
         },
       );
@@ -366,8 +415,34 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: json(CoverageSchema, 'Coverage') },
     }),
     async (c) => {
-      const pool = await findPool(c.var.deps.db, c.req.valid('param').pool);
-      return c.json(await poolCoverage(c.var.deps.db, pool, c.req.valid('query').asOf), 200);
+      const db = c.var.deps.db;
+      const pool = await findPool(db, c.req.valid('param').pool);
+      await ensureTermsInForce(db, pool, requestToday(c));
+      return c.json(await poolCoverage(db, pool, c.req.valid('query').asOf), 200);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['reform_office', 'insurer', 'finance', 'admin'], {
+      method: 'get',
+      path: '/pools/{pool}/periods',
+      tags: ['pools'],
+      summary:
+        'Policy periods: each one’s cap, committed and leftover, and caps that came into force below commitments',
+      request: { params: PoolParams },
+      responses: { 200: json(PeriodsSchema, 'Policy periods') },
+    }),
+    async (c) => {
+      const db = c.var.deps.db;
+      const pool = await findPool(db, c.req.valid('param').pool);
+      await ensureTermsInForce(db, pool, requestToday(c));
+      return c.json(
+        {
+          periods: await periodFigures(db, pool),
+          overCommitments: await overCommitments(db, pool.id),
+        },
+        200,
+      );
     },
   );
 
@@ -393,6 +468,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
             pool,
             { ...body, amount: new Money(body.amount) },
             actor.userId,
+            requestNow(c),
           );
           return { status: 201, body: contribution, entityId: contribution.id };
         },
@@ -442,6 +518,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
             contributionId,
             { ...body, amount: new Money(body.amount) },
             actor.userId,
+            requestNow(c),
           );
           return { status: 201, body: refund, entityId: contributionId };
         },
@@ -471,6 +548,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
             pool,
             { ...body, amount: new Money(body.amount) },
             actor.userId,
+            requestNow(c),
           );
           await releaseAwaitingFunds(trx, remittance.poolId);
           return { status: 201, body: remittance, entityId: remittance.id };

@@ -1,0 +1,49 @@
+/**
+ * @module Kysely over PostgreSQL through pg, with no embedded-database import, so the Workers
+ * entry (Postgres through Hyperdrive) bundles it without PGlite.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type DB = Kysely<Database>;
+
+export const INT8_OID = 20;
+export const DATE_OID = 1082;
+
+/** A DATE is a local calendar day: keep it the string "2026-10-01", never a Date at some midnight. */
+export const keepDateText = (text: string): string => text;
+
+/**
+ * int8 carries ids, sequence numbers and counts here, never money (money is NUMERIC and
+ * stays a string). PGlite already returns numbers; make pg agree, and refuse silently
+ * losing precision.
+ */
+export function parseInt8(text: string): number {
+  const value = Number.parseInt(text, 10);
+  if (!Number.isSafeInteger(value))
+    throw new Error(`int8 value ${text} exceeds the safe integer range`);
+  return value;
+}
+
+export function createPgPool(url: string, max: number): pg.Pool {
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID
+        ? parseInt8
+        : oid === DATE_OID
+          ? keepDateText
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString: url, max, types });
+  // An idle client whose server connection drops (a restart, a forced disconnect) emits
+  // 'error' on the pool; unheard, that would crash the process. The pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export function openPostgres(url: string, poolSize: number): DB {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: createPgPool(url, poolSize) }),
+  });
+}

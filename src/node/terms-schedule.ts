@@ -1,0 +1,26 @@
+/**
+ * @module The scheduled step that brings dated terms into force: at start and then every
+ * TERMS_SCHEDULE_MS (default an hour). Writes and reads on or after a date do it too, so
+ * this only makes sure a pool nobody touches still gets its terms on time.
+ */
+import type { DB } from '../db/database.ts';
+import type { Logger } from '../http/env.ts';
+import { bringAllDueTermsIntoForce } from '../policy/capacity.ts';
+import { localDateOf } from '../policy/local-date.ts';
+
+const DEFAULT_EVERY_MS = 60 * 60 * 1000;
+
+export function startTermsSchedule(db: DB, logger: Logger): () => void {
+  const every = Number(process.env.TERMS_SCHEDULE_MS ?? DEFAULT_EVERY_MS);
+  const step = () =>
+    bringAllDueTermsIntoForce(db, localDateOf(new Date())).then(
+      (count) => {
+        if (count > 0) logger.info({ versions: count }, 'dated terms brought into force');
+      },
+      (error: unknown) => logger.warn({ err: String(error) }, 'terms step failed; will retry'),
+    );
+  void step();
+  const timer = setInterval(step, every > 0 ? every : DEFAULT_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
