@@ -278,6 +278,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/pools/{pool}/exemption-terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record exemption terms from a date: deadline, whether payouts wait, whether claims need exemption
+         * @description Roles: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    pool: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ExemptionTermsInput"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/pools/{pool}/terms": {
         parameters: {
             query?: never;
@@ -317,6 +412,99 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PoolTerms"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/special-group/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appoint a special_group user to the group for a unit, as member or leader
+         * @description Roles: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GroupAppointment"];
+                };
+            };
+            responses: {
+                /** @description Appointed */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -881,7 +1069,7 @@ export interface paths {
         };
         /**
          * The special days of the calendar (holidays and make-up working days)
-         * @description Roles: reform_office, insurer, finance, admin.
+         * @description Roles: reform_office, insurer, finance, admin, department, special_group.
          */
         get: {
             parameters: {
@@ -902,7 +1090,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             days: components["schemas"]["CalendarDay"][];
-                            /** @description Years whose official schedule is loaded; others count weekends only */
+                            /** @description Years whose official schedule is loaded; days in other years are refused */
                             scheduledYears: number[];
                         };
                     };
@@ -1118,7 +1306,7 @@ export interface paths {
         };
         /**
          * The n-th working day after a date (the date itself never counts)
-         * @description Roles: reform_office, insurer, finance, admin.
+         * @description Roles: reform_office, insurer, finance, admin, department, special_group.
          */
         get: {
             parameters: {
@@ -1184,6 +1372,799 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/exemption/drafts/{draftId}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The group leader decides a draft (never the one who prepared it)
+         * @description Roles: special_group.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    draftId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description The decision, immutable */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExemptionDecision"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/drafts/{draftId}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The group leader sends a draft back to be prepared again
+         * @description Roles: special_group.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    draftId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Sent back */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExemptionDraft"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/investigations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Investigations, oldest incident first; overdue=true lists open cases past their deadline
+         * @description Roles: special_group, reform_office, insurer.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A local date in Asia/Shanghai */
+                    asOf?: string;
+                    limit?: number;
+                    overdue?: "true" | "false";
+                    status?: "open" | "decided";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Cases */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            investigations: components["schemas"]["Investigation"][];
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/investigations/{investigationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A case: filed version, parties, evidence, findings, proposal, decisions
+         * @description Roles: special_group, reform_office, insurer.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    investigationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The case */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Investigation"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/investigations/{investigationId}/clarifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a clarification (澄清) for an exempted case
+         * @description Roles: special_group.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    investigationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewClarification"];
+                };
+            };
+            responses: {
+                /** @description The case with its clarification */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Investigation"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/investigations/{investigationId}/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prepare a decision (a member); a revision names the decision it supersedes
+         * @description Roles: special_group.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    investigationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ExemptionDraftInput"];
+                };
+            };
+            responses: {
+                /** @description Prepared, awaiting the leader */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExemptionDraft"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/investigations/{investigationId}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store a document as evidence, with its SHA-256
+         * @description Roles: special_group.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    investigationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InvestigationEvidence"];
+                };
+            };
+            responses: {
+                /** @description The case after the change */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Investigation"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/investigations/{investigationId}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record one of the group's coded findings
+         * @description Roles: special_group.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    investigationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InvestigationFinding"];
+                };
+            };
+            responses: {
+                /** @description The case after the change */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Investigation"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exemption/investigations/{investigationId}/parties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a unit or official concerned
+         * @description Roles: special_group.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    investigationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InvestigationParty"];
+                };
+            };
+            responses: {
+                /** @description The case after the change */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Investigation"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/filings": {
         parameters: {
             query?: never;
@@ -1193,14 +2174,14 @@ export interface paths {
         };
         /**
          * List filings, newest first, with status and deadline
-         * @description Roles: reform_office.
+         * @description Roles: department, reform_office.
          */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     projectId?: string;
-                    status?: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "registered" | "returned" | "rejected";
+                    status?: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "awaiting_answers" | "registered" | "returned" | "rejected";
                 };
                 header?: never;
                 path?: never;
@@ -1265,7 +2246,7 @@ export interface paths {
         };
         /**
          * A filing with its deadline, covered risk points and every step taken
-         * @description Roles: reform_office.
+         * @description Roles: department, reform_office.
          */
         get: {
             parameters: {
@@ -1324,6 +2305,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/filings/{filingId}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer the conditions of a conditional pass, one answer each (the clock runs again)
+         * @description Roles: department.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    filingId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FilingConditionAnswers"];
+                };
+            };
+            responses: {
+                /** @description The filing after the step */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FilingDetail"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/filings/{filingId}/feedback": {
         parameters: {
             query?: never;
@@ -1334,7 +2408,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Give the result feedback to the applicant (this stops the deadline clock)
+         * Give the review result to the department: a pass goes on to registration, a conditional pass waits for its answers (the clock paused)
          * @description Roles: reform_office.
          */
         post: {
@@ -1893,7 +2967,7 @@ export interface paths {
         put?: never;
         /**
          * Submit the filing (or resubmit it after a return) for the risk points given
-         * @description Roles: reform_office.
+         * @description Roles: department.
          */
         post: {
             parameters: {
@@ -4314,7 +5388,7 @@ export interface paths {
         };
         /**
          * A claim: lines, money (claimed, approved, outstanding, paid, incurred), findings and decisions, history
-         * @description Roles: insurer, finance, reform_office, admin.
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
          */
         get: {
             parameters: {
@@ -5112,7 +6186,7 @@ export interface paths {
         };
         /**
          * An incident and what is left of its per-incident cap
-         * @description Roles: insurer, finance, reform_office, admin.
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
          */
         get: {
             parameters: {
@@ -5325,7 +6399,7 @@ export interface paths {
         };
         /**
          * The user and role behind the token
-         * @description Roles: reform_office, insurer, finance, admin.
+         * @description Roles: reform_office, insurer, finance, admin, department, special_group.
          */
         get: {
             parameters: {
@@ -5348,7 +6422,7 @@ export interface paths {
                              * @example insurer
                              * @enum {string}
                              */
-                            role: "reform_office" | "insurer" | "finance" | "admin";
+                            role: "reform_office" | "insurer" | "finance" | "admin" | "department" | "special_group";
                             /**
                              * Format: uuid
                              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -5609,6 +6683,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pools/{pool}/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Policy periods: each one’s cap, committed and leftover, and caps that came into force below commitments
+         * @description Roles: reform_office, insurer, finance, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The pool's id or code */
+                    pool: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Policy periods */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyPeriods"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/pools/{pool}/terms": {
         parameters: {
             query?: never;
@@ -5689,7 +6832,7 @@ export interface paths {
         };
         /**
          * List reform projects, oldest first
-         * @description Roles: reform_office, insurer.
+         * @description Roles: reform_office, department, insurer, special_group.
          */
         get: {
             parameters: {
@@ -5745,7 +6888,7 @@ export interface paths {
         put?: never;
         /**
          * Register a reform project
-         * @description Roles: reform_office.
+         * @description Roles: department, reform_office.
          */
         post: {
             parameters: {
@@ -5834,7 +6977,7 @@ export interface paths {
         };
         /**
          * A reform project
-         * @description Roles: reform_office, insurer.
+         * @description Roles: reform_office, department, insurer, special_group.
          */
         get: {
             parameters: {
@@ -5893,6 +7036,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{projectId}/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A reform project's reserved and paid amounts, per incident, and what is left of its per-project limit (if the terms set one)
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Project coverage */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectCoverage"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{projectId}/filings": {
         parameters: {
             query?: never;
@@ -5904,7 +7115,7 @@ export interface paths {
         put?: never;
         /**
          * Start a filing (a draft) for a project; one may be in progress at a time
-         * @description Roles: reform_office.
+         * @description Roles: department.
          */
         post: {
             parameters: {
@@ -5991,7 +7202,7 @@ export interface paths {
         };
         /**
          * A project's risk points, each with the version in force (now, or on asOf)
-         * @description Roles: reform_office, insurer.
+         * @description Roles: reform_office, department, insurer, special_group.
          */
         get: {
             parameters: {
@@ -6050,7 +7261,7 @@ export interface paths {
         put?: never;
         /**
          * Add a risk point to a project (its version 1)
-         * @description Roles: reform_office.
+         * @description Roles: department.
          */
         post: {
             parameters: {
@@ -6132,6 +7343,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/clarifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Clarifications published to the public, newest first (no token needed) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Published clarifications */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            clarifications: components["schemas"]["PublishedClarification"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -6198,7 +7449,7 @@ export interface paths {
         };
         /**
          * The reference list items in force (now, or at the end of asOf)
-         * @description Roles: reform_office, insurer.
+         * @description Roles: reform_office, department, insurer, special_group.
          */
         get: {
             parameters: {
@@ -6270,7 +7521,7 @@ export interface paths {
         };
         /**
          * Every version of a reference list item, oldest first
-         * @description Roles: reform_office, insurer.
+         * @description Roles: reform_office, department, insurer, special_group.
          */
         get: {
             parameters: {
@@ -6499,6 +7750,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reform-office/filing-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a filing registered before go-live, with its real dates and documents (never after today, never in a closed month)
+         * @description Roles: reform_office.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PreGoLiveFiling"];
+                };
+            };
+            responses: {
+                /** @description Imported */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportedFiling"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/risk-points/{riskPointId}": {
         parameters: {
             query?: never;
@@ -6508,7 +7850,7 @@ export interface paths {
         };
         /**
          * A risk point with the version in force (now, or at the end of asOf)
-         * @description Roles: reform_office, insurer.
+         * @description Roles: reform_office, department, insurer, special_group.
          */
         get: {
             parameters: {
@@ -6580,8 +7922,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Amend a risk point: records its next version; earlier versions stay
-         * @description Roles: reform_office.
+         * Amend a risk point: records its next version, in force for incidents only once a new filing of it is registered
+         * @description Roles: department.
          */
         post: {
             parameters: {
@@ -6672,7 +8014,7 @@ export interface paths {
         };
         /**
          * Every version of a risk point, oldest first
-         * @description Roles: reform_office, insurer.
+         * @description Roles: reform_office, department, insurer, special_group.
          */
         get: {
             parameters: {
@@ -6693,6 +8035,74 @@ export interface paths {
                     content: {
                         "application/json": {
                             versions: components["schemas"]["RiskPointVersion"][];
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/special-group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The special group's units and members
+         * @description Roles: admin, special_group, reform_office.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The group */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -6867,7 +8277,7 @@ export interface components {
                  */
                 amount: string;
                 /** @enum {string} */
-                cap: "per_incident_cap" | "cumulative_cap";
+                cap: "per_incident_cap" | "per_project_limit" | "cumulative_cap";
             }[];
             decidedAt: string;
             /**
@@ -6925,6 +8335,11 @@ export interface components {
              * @example 1250.00
              */
             poolCapCut: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            projectLimitCut: string;
             /** @enum {string} */
             state: "awaiting_confirmation" | "effective" | "rejected_by_checker";
         };
@@ -6939,21 +8354,6 @@ export interface components {
          *       ],
          *       "attestations": [
          *         {
-         *           "code": "RISK_CONTROL_AS_FILED",
-         *           "result": "pass",
-         *           "note": "checked against the filed plan"
-         *         },
-         *         {
-         *           "code": "NON_SUBJECTIVE_OR_FORCE_MAJEURE",
-         *           "result": "pass",
-         *           "note": "checked against the filed plan"
-         *         },
-         *         {
-         *           "code": "NO_NEGATIVE_LIST_SITUATION",
-         *           "result": "pass",
-         *           "note": "checked against the filed plan"
-         *         },
-         *         {
          *           "code": "MEETS_CLAIM_STANDARDS",
          *           "result": "pass",
          *           "note": "checked against the filed plan"
@@ -6965,7 +8365,7 @@ export interface components {
         ClaimDecisionInput: {
             attestations: {
                 /** @enum {string} */
-                code: "RISK_CONTROL_AS_FILED" | "NON_SUBJECTIVE_OR_FORCE_MAJEURE" | "NO_NEGATIVE_LIST_SITUATION" | "MEETS_CLAIM_STANDARDS";
+                code: "MEETS_CLAIM_STANDARDS";
                 note: string;
                 /** @enum {string} */
                 result: "pass" | "fail";
@@ -6990,7 +8390,7 @@ export interface components {
             /** @default [] */
             attestations: {
                 /** @enum {string} */
-                code: "RISK_CONTROL_AS_FILED" | "NON_SUBJECTIVE_OR_FORCE_MAJEURE" | "NO_NEGATIVE_LIST_SITUATION" | "MEETS_CLAIM_STANDARDS";
+                code: "MEETS_CLAIM_STANDARDS";
                 note: string;
                 /** @enum {string} */
                 result: "pass" | "fail";
@@ -6999,10 +8399,34 @@ export interface components {
             decision: "deny";
             /** @default  */
             note: string;
-            reasons: ("RISK_POINT_FILED_BEFORE_INCIDENT" | "WITHIN_POLICY_PERIOD" | "CATEGORY_COVERED" | "CAPS_NOT_EXHAUSTED" | "NO_DUPLICATE" | "RISK_CONTROL_AS_FILED" | "NON_SUBJECTIVE_OR_FORCE_MAJEURE" | "NO_NEGATIVE_LIST_SITUATION" | "MEETS_CLAIM_STANDARDS" | "NOT_AN_ECONOMIC_LOSS" | "INSUFFICIENT_EVIDENCE" | "OTHER")[];
+            reasons: ("RISK_POINT_FILED_BEFORE_INCIDENT" | "WITHIN_POLICY_PERIOD" | "CATEGORY_COVERED" | "CAPS_NOT_EXHAUSTED" | "NO_DUPLICATE" | "MEETS_CLAIM_STANDARDS" | "EXEMPTION_CONDITIONS_MET" | "NOT_AN_ECONOMIC_LOSS" | "INSUFFICIENT_EVIDENCE" | "OTHER")[];
         };
         ClaimDetail: components["schemas"]["Claim"] & {
             decisions: components["schemas"]["ClaimDecision"][];
+            /** @description The incident's error-tolerance case and its decision in force */
+            exemption: {
+                decision: {
+                    decidedAt: string;
+                    /**
+                     * Format: uuid
+                     * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                     */
+                    id: string;
+                    /** @enum {string} */
+                    outcome: "exempt" | "partly_exempt" | "not_exempt";
+                    version: number;
+                } | null;
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                investigationId: string;
+                payoutWaitsForDecision: boolean;
+                /** @enum {string} */
+                proposedOutcome: "exempt" | "not_proposed";
+                /** @enum {string} */
+                status: "open" | "decided";
+            } | null;
             history: {
                 action: string;
                 actorUserId: string;
@@ -7073,6 +8497,7 @@ export interface components {
              */
             amount: string;
             bankReference: string;
+            bookedAsLateItem: boolean;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -7116,6 +8541,7 @@ export interface components {
              */
             id: string;
             incidentId: string | null;
+            periodStart: string | null;
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -7123,6 +8549,34 @@ export interface components {
             poolId: string;
             raisedAt: string;
             thresholdPercent: string;
+        };
+        ExemptionDecision: {
+            [key: string]: unknown;
+        };
+        ExemptionDraft: {
+            [key: string]: unknown;
+        };
+        ExemptionDraftInput: {
+            /** @enum {string} */
+            outcome: "exempt" | "partly_exempt" | "not_exempt";
+            reasons: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            supersedesDecisionId?: string;
+        };
+        ExemptionTermsInput: {
+            claimsRequireExemption: boolean;
+            /**
+             * Format: date
+             * @description A local date in Asia/Shanghai
+             * @example 2026-11-27
+             */
+            effectiveFrom: string;
+            investigationWorkingDays: number;
+            payoutsWaitForDecision: boolean;
+            reason: string;
         };
         /**
          * @example {
@@ -7143,7 +8597,7 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
-            nextSteps: ("submit" | "pass_preliminary_review" | "fail_preliminary_review" | "record_review" | "give_feedback" | "register" | "return" | "reject")[];
+            nextSteps: ("submit" | "pass_preliminary_review" | "fail_preliminary_review" | "record_review" | "give_feedback" | "give_conditional_feedback" | "answer_conditions" | "register" | "return" | "reject")[];
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -7154,20 +8608,39 @@ export interface components {
              * @example submitted
              * @enum {string}
              */
-            status: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "registered" | "returned" | "rejected";
+            status: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "awaiting_answers" | "registered" | "returned" | "rejected";
             submissionCount: number;
             submittedAt: string | null;
             submittedOn: string | null;
         };
+        /**
+         * @example {
+         *       "answers": [
+         *         {
+         *           "condition": 1,
+         *           "answer": "The control plan now names the audit bureau."
+         *         }
+         *       ]
+         *     }
+         */
+        FilingConditionAnswers: {
+            answers: {
+                answer: string;
+                condition: number;
+            }[];
+        };
         FilingDeadline: {
-            answeredOn: string | null;
-            /** @description Result feedback is due by the end of this day */
-            dueOn: string;
+            /** @description Registered or rejected on */
+            closedOn: string | null;
+            /** @description Registration is due by the end of this day, while the clock runs */
+            dueOn: string | null;
             /** @enum {string} */
-            state: "on_track" | "near" | "overdue" | "met" | "missed";
+            state: "on_track" | "near" | "overdue" | "paused" | "met" | "missed" | "calendar_unknown";
+            /** @description The first application: the clock starts */
             submittedOn: string;
-            /** @description Working days after today up to and including dueOn, while awaiting an answer */
+            /** @description Working days left: up to dueOn while running, of the 7 while paused */
             workingDaysLeft: number | null;
+            workingDaysUsed: number | null;
         } | null;
         FilingDetail: components["schemas"]["Filing"] & {
             riskPoints: {
@@ -7192,14 +8665,14 @@ export interface components {
                  * @example submitted
                  * @enum {string|null}
                  */
-                fromStatus: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "registered" | "returned" | "rejected" | null;
+                fromStatus: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "awaiting_answers" | "registered" | "returned" | "rejected" | null;
                 recordedAt: string;
                 step: string;
                 /**
                  * @example submitted
                  * @enum {string}
                  */
-                toStatus: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "registered" | "returned" | "rejected";
+                toStatus: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "awaiting_answers" | "registered" | "returned" | "rejected";
             }[];
         };
         /**
@@ -7313,10 +8786,12 @@ export interface components {
          *           "opinion": "Adequate."
          *         }
          *       ],
+         *       "specialProject": true,
          *       "expertOpinions": [
          *         {
          *           "expert": "Prof. Wang (county law advisory panel)",
-         *           "opinion": "Sound."
+         *           "opinion": "Sound.",
+         *           "verdict": "supports"
          *         }
          *       ],
          *       "summary": "The plan is rational, feasible and controllable."
@@ -7330,10 +8805,16 @@ export interface components {
                 /** @enum {string} */
                 rating: "meets" | "partly_meets" | "does_not_meet";
             }[];
+            /** @description Required exactly when the scores give a conditional pass */
+            conditions?: string[];
             expertOpinions?: {
                 expert: string;
                 opinion: string;
+                /** @enum {string} */
+                verdict: "supports" | "supports_with_conditions" | "opposes";
             }[];
+            /** @description A special project (重大专项): at least one expert opinion is required */
+            specialProject?: boolean;
             summary?: string;
         };
         /**
@@ -7347,6 +8828,15 @@ export interface components {
         FilingSubmission: {
             note?: string;
             riskPointIds: string[];
+        };
+        GroupAppointment: {
+            isLeader: boolean;
+            unitCode: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            userId: string;
         };
         /**
          * @example {
@@ -7369,6 +8859,25 @@ export interface components {
              */
             targetId: string;
         };
+        ImportedFiling: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            filingId: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            importId: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            projectId: string;
+            registeredOn: string;
+            riskPointIds: string[];
+        };
         Incident: {
             covered: boolean;
             description: string;
@@ -7377,7 +8886,10 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
-            notCoveredReasons: string[];
+            notCoveredReasons: {
+                code: string;
+                text: string;
+            }[];
             occurredOn: string;
             /**
              * @description CNY as a decimal string, at most two decimals
@@ -7397,6 +8909,38 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             riskPointId: string;
+        };
+        Investigation: {
+            [key: string]: unknown;
+        };
+        InvestigationEvidence: {
+            contentBase64: string;
+            mediaType: string;
+            sha256?: string;
+            title: string;
+        };
+        InvestigationFinding: {
+            /** @enum {string} */
+            code: "CONTROLLED_AS_FILED" | "NON_SUBJECTIVE_OR_FORCE_MAJEURE" | "POSITIVE_LIST_APPLIES" | "NO_NEGATIVE_LIST_SITUATION";
+            evidenceIds?: string[];
+            listItemCode?: string;
+            met: boolean;
+            note: string;
+        };
+        /**
+         * @example {
+         *       "kind": "official",
+         *       "name": "Zhang Wei",
+         *       "unit": "County land bureau",
+         *       "post": "Deputy director"
+         *     }
+         */
+        InvestigationParty: {
+            /** @enum {string} */
+            kind: "unit" | "official";
+            name: string;
+            post?: string;
+            unit?: string;
         };
         IssuedToken: {
             /** @description The bearer token. Shown once; only its hash is stored. */
@@ -7564,6 +9108,18 @@ export interface components {
                 payee: string;
             }[];
         };
+        NewClarification: {
+            /**
+             * Format: date
+             * @description A local date in Asia/Shanghai
+             * @example 2026-11-27
+             */
+            publishedOn: string;
+            /** @enum {string} */
+            scope: "unit" | "county" | "public";
+            text: string;
+            title: string;
+        };
         /**
          * @example {
          *       "amount": "30000.00",
@@ -7579,6 +9135,11 @@ export interface components {
              */
             amount: string;
             bankReference: string;
+            /**
+             * @description Money received in a month finance has closed is refused (409 period_closed) unless this is true: then it is booked in the open month as a named late item
+             * @default false
+             */
+            bookAsLateItem: boolean;
             payer: string;
             /**
              * Format: date
@@ -7750,6 +9311,12 @@ export interface components {
              * @example 2026-11-27
              */
             periodStart: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @default null
+             * @example 1250.00
+             */
+            perProjectLimit: string | null;
             poolWarningPercents: string[];
             reason: string;
         };
@@ -7780,6 +9347,11 @@ export interface components {
              */
             amount: string;
             bankReference: string;
+            /**
+             * @description Money received in a month finance has closed is refused (409 period_closed) unless this is true: then it is booked in the open month as a named late item
+             * @default false
+             */
+            bookAsLateItem: boolean;
             reason: string;
             /**
              * Format: date
@@ -7802,6 +9374,11 @@ export interface components {
              * @example 1250.00
              */
             amount: string;
+            /**
+             * @description Money received in a month finance has closed is refused (409 period_closed) unless this is true: then it is booked in the open month as a named late item
+             * @default false
+             */
+            bookAsLateItem: boolean;
             /** @default  */
             note: string;
             /**
@@ -7888,7 +9465,7 @@ export interface components {
              * @example insurer
              * @enum {string}
              */
-            role: "reform_office" | "insurer" | "finance" | "admin";
+            role: "reform_office" | "insurer" | "finance" | "admin" | "department" | "special_group";
         };
         PaymentFile: {
             checksum: string;
@@ -7964,6 +9541,38 @@ export interface components {
             }[];
             month: string;
         };
+        PolicyPeriods: {
+            overCommitments: {
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                amount: string;
+                inForceOn: string;
+                version: number;
+            }[];
+            periods: {
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                committed: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                cumulativeCap: string;
+                current: boolean;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                leftover: string;
+                periodEnd: string;
+                periodStart: string;
+                utilisationPercent: string;
+            }[];
+        };
         Pool: {
             code: string;
             /** @enum {string} */
@@ -7994,6 +9603,11 @@ export interface components {
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
              */
+            carriedFromEarlierPeriods: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
             committed: string;
             /**
              * @description CNY as a decimal string, at most two decimals
@@ -8015,6 +9629,14 @@ export interface components {
              * @example 1250.00
              */
             fundBalance: string;
+            fundingRatio: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            overCommitted: string;
+            periodEnd: string;
+            periodStart: string;
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -8035,6 +9657,7 @@ export interface components {
              * @example 1250.00
              */
             surplus: string;
+            termsVersion: number;
             utilisationPercent: string;
         };
         PoolStatement: {
@@ -8115,10 +9738,76 @@ export interface components {
             perIncidentCap: string;
             periodEnd: string;
             periodStart: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            perProjectLimit: string | null;
             poolWarningPercents: string[];
             reason: string;
             recordedAt: string;
             version: number;
+        };
+        /**
+         * @example {
+         *       "pool": "county",
+         *       "project": {
+         *         "name": "Rural collective land market reform",
+         *         "ownerDepartment": "County Natural Resources Bureau",
+         *         "description": "Pilot of market entry for collectively owned construction land."
+         *       },
+         *       "riskPoints": [
+         *         {
+         *           "description": "Land valuation disputes delay transfers and lead to litigation.",
+         *           "likelihood": "medium",
+         *           "impact": "high",
+         *           "controlPlan": "Independent appraisal before every transfer."
+         *         }
+         *       ],
+         *       "submittedOn": "2026-02-03",
+         *       "registeredOn": "2026-02-10",
+         *       "source": "government_platform",
+         *       "sourceReference": "GZW-2026-0007",
+         *       "documents": [
+         *         {
+         *           "title": "Reform plan",
+         *           "documentNumber": "GZW-2026-0007-1",
+         *           "sha256": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         *         },
+         *         {
+         *           "title": "Risk-control plan",
+         *           "documentNumber": "GZW-2026-0007-2",
+         *           "sha256": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+         *         }
+         *       ],
+         *       "reason": "filed on the government platform before the service went live"
+         *     }
+         */
+        PreGoLiveFiling: {
+            documents: {
+                documentNumber: string;
+                sha256: string;
+                title: string;
+            }[];
+            pool?: string;
+            project: components["schemas"]["NewReformProject"];
+            reason: string;
+            /**
+             * Format: date
+             * @description A local date in Asia/Shanghai
+             * @example 2026-11-27
+             */
+            registeredOn: string;
+            riskPoints: components["schemas"]["NewRiskPoint"][];
+            /** @enum {string} */
+            source: "paper" | "government_platform";
+            sourceReference: string;
+            /**
+             * Format: date
+             * @description A local date in Asia/Shanghai
+             * @example 2026-11-27
+             */
+            submittedOn: string;
         };
         /**
          * @example {
@@ -8167,6 +9856,67 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        ProjectCoverage: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            committed: string;
+            incidents: {
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                incidentId: string;
+                occurredOn: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                paid: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                reserved: string;
+            }[];
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            limit: string | null;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            limitLeft: string | null;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            paid: string;
+            poolId: string | null;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            projectId: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            reserved: string;
+        };
+        PublishedClarification: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            id: string;
+            publishedOn: string;
+            text: string;
+            title: string;
         };
         /**
          * @example {
@@ -8229,7 +9979,7 @@ export interface components {
              * @example submitted
              * @enum {string|null}
              */
-            filingStatus: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "registered" | "returned" | "rejected" | null;
+            filingStatus: "draft" | "submitted" | "preliminary_review_passed" | "preliminary_review_failed" | "reviewed" | "feedback_given" | "awaiting_answers" | "registered" | "returned" | "rejected" | null;
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -8246,6 +9996,7 @@ export interface components {
              * @example 1250.00
              */
             amount: string;
+            bookedAsLateItem: boolean;
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -8275,6 +10026,7 @@ export interface components {
              * @example 1250.00
              */
             amount: string;
+            bookedAsLateItem: boolean;
             entryId: number;
             /**
              * Format: uuid
@@ -8609,7 +10361,7 @@ export interface components {
              * @example insurer
              * @enum {string}
              */
-            role: "reform_office" | "insurer" | "finance" | "admin";
+            role: "reform_office" | "insurer" | "finance" | "admin" | "department" | "special_group";
         };
         /**
          * @example {
