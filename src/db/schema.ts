@@ -7,6 +7,7 @@
  */
 import type { ColumnType, Generated } from 'kysely';
 import type { FinanceTables } from './schema-finance.ts';
+import type { PayoutTables } from './schema-payouts.ts';
 import type { RegistryTables } from './schema-registry.ts';
 
 /** NUMERIC(20,2) as read from and written to the database. */
@@ -211,6 +212,7 @@ export type ClaimStatus =
   | 'payout_pending'
   | 'paid'
   | 'payout_failed'
+  | 'closed'
   | 'withdrawn'
   | 'reopened';
 
@@ -316,7 +318,14 @@ export interface ClaimEventTable {
   recorded_at: Generated<Date>;
 }
 
-export type PayoutStatus = 'pending' | 'awaiting_funds' | 'sending' | 'paid' | 'failed' | 'void';
+export type PayoutStatus =
+  | 'pending'
+  | 'awaiting_funds'
+  | 'sending'
+  | 'in_doubt'
+  | 'paid'
+  | 'failed'
+  | 'void';
 
 export interface PayoutTable {
   id: Generated<string>;
@@ -332,6 +341,12 @@ export interface PayoutTable {
   cash_hold_entry_id: number | null;
   status: PayoutStatus;
   attempts: Generated<number>;
+  /** The attempt count when finance last retried: the retry budget counts from here. */
+  attempts_before_retry: Generated<number>;
+  /** The live attempt's lease: only its holder may act on the payout until it expires. */
+  lease_token: string | null;
+  lease_expires_at: Date | null;
+  in_doubt_since: Date | null;
   next_attempt_at: ColumnType<Date, Date | undefined, Date>;
   last_error: string | null;
   gateway: string | null;
@@ -394,9 +409,12 @@ export interface PaymentInstructionTable {
   amount: Numeric;
   payment_file_id: string | null;
   created_at: Generated<Date>;
+  /** The treasury handed the line back unpaid. */
+  returned_at: Date | null;
+  return_reason: string | null;
 }
 
-export interface Database extends RegistryTables, FinanceTables {
+export interface Database extends RegistryTables, FinanceTables, PayoutTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   journal_entry: JournalEntryTable;

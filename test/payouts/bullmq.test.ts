@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/ledger/verify.ts';
-import type { RetryPolicy } from '../../src/payouts/in-process.ts';
+import type { RetryPolicy } from '../../src/payouts/attempt.ts';
 import {
   createPayoutQueue,
   createPayoutWorker,
