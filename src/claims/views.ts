@@ -1,6 +1,6 @@
 /**
- * @module What insurer staff see: a claim's money (claimed; approved, paid, voided and
- * outstanding summed from its payouts, so they always agree with them; incurred), the work
+ * @module What insurer staff see: a claim's money (claimed; approved; paid, voided and
+ * outstanding taken from its payouts, so they always agree with them; incurred), the work
  * queue by status and age with the same figures, and the loss run as of a date.
  */
 import { sql } from 'kysely';
@@ -18,7 +18,7 @@ import { getIncident, incidentCoverage } from './incidents.ts';
 
 export interface ClaimMoney {
   readonly claimed: string;
-  /** What its payouts were ordered for: the payable of the decisions that took effect. */
+  /** The payable of the decisions that took effect: what its payouts were ordered for. */
   readonly approved: string;
   /** Payouts settled: the money left. */
   readonly paid: string;
@@ -37,24 +37,38 @@ interface PayoutMoney {
 }
 
 /**
- * Each claim's money from its payouts, so the figures are the sum of what its payouts say
- * (a void is never read as a payment). As of a moment: ordered by then, settled by then,
- * voided by then.
+ * Each claim's money: approved from the claims-payable credits of its entries (what its
+ * decisions that took effect made payable), paid and voided from its payouts — so a void is
+ * never read as a payment and the figures are the sum of what its payouts say. As of a
+ * moment: posted by then, settled by then, voided by then.
  */
 async function moneyByClaim(db: DB | Tx, claimIds: readonly string[], asOf?: Date) {
   if (claimIds.length === 0) return new Map<string, PayoutMoney>();
   const at = asOf?.toISOString() ?? null;
   const rows = await sql<{ claim_id: string; approved: string; paid: string; voided: string }>`
-    SELECT claim_id,
-      coalesce(sum(amount), 0)::text AS approved,
-      coalesce(sum(amount) FILTER (WHERE status = 'paid'
-        AND (${at}::timestamptz IS NULL OR settled_at <= ${at}::timestamptz)), 0)::text AS paid,
-      coalesce(sum(amount) FILTER (WHERE status = 'void'
-        AND (${at}::timestamptz IS NULL OR voided_at <= ${at}::timestamptz)), 0)::text AS voided
-    FROM payout
-    WHERE claim_id = ${anyUuid(claimIds)}
-      AND (${at}::timestamptz IS NULL OR created_at <= ${at}::timestamptz)
-    GROUP BY claim_id
+    WITH approved AS (
+      SELECT e.claim_id, sum(p.amount) AS amount
+      FROM journal_entry e
+      JOIN posting p ON p.entry_id = e.id AND p.phase = 'posted' AND p.direction = 'credit'
+      JOIN ledger_account a ON a.id = p.account_id AND a.code LIKE '%:cash:claims-payable'
+      WHERE e.claim_id = ${anyUuid(claimIds)}
+        AND (${at}::timestamptz IS NULL OR e.effective_at <= ${at}::timestamptz)
+      GROUP BY e.claim_id
+    ), ended AS (
+      SELECT claim_id,
+        sum(amount) FILTER (WHERE status = 'paid'
+          AND (${at}::timestamptz IS NULL OR settled_at <= ${at}::timestamptz)) AS paid,
+        sum(amount) FILTER (WHERE status = 'void'
+          AND (${at}::timestamptz IS NULL OR voided_at <= ${at}::timestamptz)) AS voided
+      FROM payout
+      WHERE claim_id = ${anyUuid(claimIds)}
+      GROUP BY claim_id
+    )
+    SELECT coalesce(approved.claim_id, ended.claim_id) AS claim_id,
+      coalesce(approved.amount, 0)::text AS approved,
+      coalesce(ended.paid, 0)::text AS paid,
+      coalesce(ended.voided, 0)::text AS voided
+    FROM approved FULL JOIN ended ON ended.claim_id = approved.claim_id
   `.execute(db);
   return new Map(
     rows.rows.map((r) => [
