@@ -115,21 +115,26 @@ export async function createPaymentFile(
   return toPaymentFile(file);
 }
 
-/** The treasury has paid the file: settle each of its payouts, once. */
-export async function confirmPaymentFile(
-  trx: Tx,
-  fileId: string,
-  actorId: string,
-): Promise<PaymentFile> {
+/** Locks a file the treasury has not yet confirmed; refuses an unknown or confirmed one. */
+async function lockUnconfirmedFile(trx: Tx, fileId: string): Promise<void> {
   const file = await trx
     .selectFrom('payment_file')
-    .selectAll()
+    .select(['id', 'confirmed_at'])
     .where('id', '=', fileId)
     .forUpdate()
     .executeTakeFirst();
   if (!file) throw new PolicyError('not_found', `payment file ${fileId} does not exist`);
   if (file.confirmed_at)
     throw new PolicyError('illegal_transition', `payment file ${fileId} is already confirmed`);
+}
+
+/** The treasury has paid the file: settle each of its payouts, once. */
+export async function confirmPaymentFile(
+  trx: Tx,
+  fileId: string,
+  actorId: string,
+): Promise<PaymentFile> {
+  await lockUnconfirmedFile(trx, fileId);
   const instructions = await trx
     .selectFrom('payment_instruction')
     .select('payout_id')
@@ -158,15 +163,7 @@ export async function returnPaymentFileLine(
   payoutId: string,
   reason: string,
 ): Promise<{ readonly payoutId: string; readonly status: PayoutStatus }> {
-  const file = await trx
-    .selectFrom('payment_file')
-    .select(['id', 'confirmed_at'])
-    .where('id', '=', fileId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!file) throw new PolicyError('not_found', `payment file ${fileId} does not exist`);
-  if (file.confirmed_at)
-    throw new PolicyError('illegal_transition', `payment file ${fileId} is already confirmed`);
+  await lockUnconfirmedFile(trx, fileId);
   const returned = await trx
     .updateTable('payment_instruction')
     .set({ returned_at: new Date(), return_reason: reason })

@@ -20,7 +20,7 @@ import { recordContribution, refundContribution } from '../../src/policy/contrib
 import { PolicyError } from '../../src/policy/errors.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
-import { approveClaims, claimLine, incidentOn } from './support.ts';
+import { approveClaims, claimLine, incidentOn, payoutRow } from './support.ts';
 
 let database: TestDatabase;
 let staff: Staff;
@@ -31,14 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-const status = async (payoutId: string) =>
-  (
-    await database.db
-      .selectFrom('payout')
-      .select('status')
-      .where('id', '=', payoutId)
-      .executeTakeFirstOrThrow()
-  ).status;
+const status = async (payoutId: string) => (await payoutRow(database.db, payoutId)).status;
 
 it('shows 10,000.00 paid and 5,000.00 voided apart, and the claim ends paid, not stuck', async () => {
   const db = database.db;

@@ -15,7 +15,15 @@ import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
-import { approveClaims, claimLine, incidentOn, payoutTrails, sleep } from './support.ts';
+import {
+  approveClaims,
+  claimLine,
+  claimStatusOf,
+  incidentOn,
+  payoutRow,
+  payoutTrails,
+  sleep,
+} from './support.ts';
 
 let database: TestDatabase;
 let staff: Staff;
@@ -71,7 +79,7 @@ it('keeps a paid payout whose every answer and every lookup was lost in doubt, n
     await processPayout(db, bank, payoutId, options);
     await sleep(5);
   }
-  const stuck = await payoutRow(payoutId);
+  const stuck = await payoutRow(db, payoutId);
   // Every attempt is spent, the bank paid and could not say so: in doubt, not failed.
   expect(stuck).toMatchObject({ status: 'in_doubt', attempts: 6 });
   const [sent] = await payoutTrails(db, pool, [payoutId]);
@@ -85,7 +93,7 @@ it('keeps a paid payout whose every answer and every lookup was lost in doubt, n
   expect(refused).toBeInstanceOf(ClaimError);
   expect((refused as ClaimError).code).toBe('illegal_transition');
   expect(await poolCoverage(db, pool)).toMatchObject({ reserved: '20000.00', consumed: '0.00' });
-  expect(await claimStatusOf(claim?.claimId ?? '')).toBe('payout_pending');
+  expect(await claimStatusOf(db, claim?.claimId ?? '')).toBe('payout_pending');
 
   bank.behaviour.lookupAvailable = true;
   expect(await processPayout(db, bank, payoutId, options)).toEqual({
@@ -121,23 +129,6 @@ it('keeps a paid payout whose every answer and every lookup was lost in doubt, n
     .where('payout_id', '=', payoutId)
     .execute();
   expect(resolutions).toEqual([{ outcome: 'paid', evidence_kind: 'gateway_lookup' }]);
-  expect(await claimStatusOf(claim?.claimId ?? '')).toBe('paid');
+  expect(await claimStatusOf(db, claim?.claimId ?? '')).toBe('paid');
   expect((await verifyLedger(db)).ok).toBe(true);
 });
-
-async function payoutRow(payoutId: string) {
-  return database.db
-    .selectFrom('payout')
-    .selectAll()
-    .where('id', '=', payoutId)
-    .executeTakeFirstOrThrow();
-}
-
-async function claimStatusOf(claimId: string) {
-  const row = await database.db
-    .selectFrom('claim')
-    .select('status')
-    .where('id', '=', claimId)
-    .executeTakeFirstOrThrow();
-  return row.status;
-}

@@ -26,6 +26,7 @@ import {
   incidentOn,
   minus,
   notPaidExactlyOnce,
+  payoutRow as payoutRowOf,
   payoutTrails,
   plus,
   poolFigures,
@@ -43,13 +44,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-async function payoutRow(payoutId: string) {
-  return database.db
-    .selectFrom('payout')
-    .selectAll()
-    .where('id', '=', payoutId)
-    .executeTakeFirstOrThrow();
-}
+const payoutRow = (payoutId: string) => payoutRowOf(database.db, payoutId);
 
 async function claimStatus(claimId: string) {
   return (await getClaim(database.db, claimId)).status;
