@@ -58,7 +58,9 @@ export function enqueue(queue: Queue<PayoutJob>) {
   };
 }
 
-const STILL_QUEUED = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+// An `active` job is not counted: the sweep only looks at payouts whose lease is over, so
+// an active job for one belongs to a worker that died (or stalled) in its attempt.
+const STILL_QUEUED = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /** Which of these last hand-offs still have a job waiting or running in the queue. */
 export function stillQueued(queue: Queue<PayoutJob>) {
