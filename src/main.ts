@@ -12,9 +12,8 @@ import { createApp } from './http/app.ts';
 import { portFromEnv, serveApp } from './node/http-server.ts';
 import { createLogger } from './node/logger.ts';
 import { readinessChecks } from './node/readiness.ts';
-import { DEFAULT_RETRY } from './payouts/attempt.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
-import { InProcessPayoutRunner } from './payouts/in-process.ts';
+import { DEFAULT_RETRY, InProcessPayoutRunner } from './payouts/in-process.ts';
 import { seedDefaults } from './seed.ts';
 
 const logger = createLogger();

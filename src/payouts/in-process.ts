@@ -8,6 +8,9 @@ import { DEFAULT_LEASE_MS, DEFAULT_RETRY, processPayout, type RetryPolicy } from
 import type { DisbursementGateway } from './gateway.ts';
 import { relayOutbox } from './outbox.ts';
 
+// The runner's callers (src/main.ts, tests) configure it with the attempts' own policy.
+export { DEFAULT_RETRY, type RetryPolicy } from './attempt.ts';
+
 export class InProcessPayoutRunner {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
