@@ -35,14 +35,18 @@ const gateway = gatewayFromEnv(handle.db);
 const queueConnection = redisConnection(redisUrl);
 const workerConnection = redisConnection(redisUrl);
 const queue = createPayoutQueue(queueConnection, undefined, queueName);
+// One setting for both: an attempt unfinished this long has lost its lease, and only then
+// does the sweep hand its payout to the queue again.
+const staleMs = Number.parseInt(process.env.PAYOUT_STALE_MS ?? '60000', 10);
 const relay = new PayoutRelay(handle.db, queue, {
   pollMs: Number.parseInt(process.env.RELAY_POLL_MS ?? '200', 10),
-  staleMs: Number.parseInt(process.env.PAYOUT_STALE_MS ?? '60000', 10),
+  staleMs,
   onError: (error) => logger.warn({ err: String(error) }, 'relay pass failed; will retry'),
 });
 const worker = createPayoutWorker(handle.db, gateway, workerConnection, {
   concurrency,
   queueName,
+  leaseMs: staleMs,
 });
 worker.on('error', (error) => logger.warn({ err: String(error) }, 'worker connection error'));
 worker.on('failed', (job, error) =>

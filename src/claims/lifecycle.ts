@@ -3,8 +3,9 @@
  * which. Everything else is an illegal transition, refused with a clear error.
  *
  * submitted → under_review → (awaiting_confirmation →) approved | partly_approved | denied
- * approved | partly_approved → payout_pending → paid (payout_failed → payout_pending)
- * submitted | under_review → withdrawn;  approved | partly_approved | denied | paid → reopened
+ * approved | partly_approved → payout_pending ⇄ payout_failed → paid | closed (every payout
+ * voided) — the status follows the claim's payouts (src/payouts/claim-status.ts)
+ * submitted | under_review → withdrawn;  approved | partly_approved | denied | paid | closed → reopened
  */
 import type { ClaimStatus } from '../db/schema.ts';
 import { ClaimError } from './errors.ts';
@@ -19,6 +20,7 @@ export type ClaimAction =
   | 'settle'
   | 'fail_payout'
   | 'retry_payout'
+  | 'close'
   | 'reopen';
 
 const DECIDED: readonly ClaimStatus[] = ['approved', 'partly_approved', 'denied'];
@@ -32,10 +34,11 @@ const TRANSITIONS: Readonly<
   confirm: { from: ['awaiting_confirmation'], to: DECIDED },
   reject_decision: { from: ['awaiting_confirmation'], to: ['under_review'] },
   request_payout: { from: ['approved', 'partly_approved'], to: ['payout_pending'] },
-  settle: { from: ['payout_pending'], to: ['paid', 'payout_pending'] },
+  settle: { from: ['payout_pending', 'payout_failed'], to: ['paid'] },
   fail_payout: { from: ['payout_pending'], to: ['payout_failed'] },
   retry_payout: { from: ['payout_failed'], to: ['payout_pending'] },
-  reopen: { from: ['approved', 'partly_approved', 'denied', 'paid'], to: ['reopened'] },
+  close: { from: ['payout_pending', 'payout_failed'], to: ['closed'] },
+  reopen: { from: ['approved', 'partly_approved', 'denied', 'paid', 'closed'], to: ['reopened'] },
 };
 
 /** Throws unless `action` may move a claim in `from` to `to`. */

@@ -1,7 +1,7 @@
 /**
- * @module What insurer staff see: a claim's money (claimed, approved, outstanding, paid,
- * incurred — the last three from the claims-payable postings of the claim's entries), the
- * work queue by status and age, and the loss run as of a date.
+ * @module What insurer staff see: a claim's money (claimed; approved; paid, voided and
+ * outstanding taken from its payouts, so they always agree with them; incurred), the work
+ * queue by status and age with the same figures, and the loss run as of a date.
  */
 import { sql } from 'kysely';
 import { anyUuid } from '../db/arrays.ts';
@@ -18,46 +18,77 @@ import { getIncident, incidentCoverage } from './incidents.ts';
 
 export interface ClaimMoney {
   readonly claimed: string;
-  /** Payable of the decisions that took effect. */
+  /** The payable of the decisions that took effect: what its payouts were ordered for. */
   readonly approved: string;
-  /** Approved and not yet paid: claims payable still owed for this claim. */
-  readonly outstanding: string;
+  /** Payouts settled: the money left. */
   readonly paid: string;
+  /** Payouts voided: approved once, never paid, the coverage given back. */
+  readonly voided: string;
+  /** Payouts still on their way (pending, waiting for funds, sending, in doubt, failed). */
+  readonly outstanding: string;
   /** paid + outstanding */
   readonly incurred: string;
 }
 
-/** Claims payable of each claim, from the ledger: credits are approvals, debits payments. */
-async function payableByClaim(db: DB | Tx, claimIds: readonly string[], asOf?: Date) {
-  if (claimIds.length === 0) return new Map<string, { approved: Money; paid: Money }>();
-  const rows = await sql<{ claim_id: string; credits: string; debits: string }>`
-    SELECT e.claim_id,
-      coalesce(sum(p.amount) FILTER (WHERE p.direction = 'credit'), 0)::text AS credits,
-      coalesce(sum(p.amount) FILTER (WHERE p.direction = 'debit'), 0)::text AS debits
-    FROM journal_entry e
-    JOIN posting p ON p.entry_id = e.id AND p.phase = 'posted'
-    JOIN ledger_account a ON a.id = p.account_id AND a.code LIKE '%:cash:claims-payable'
-    WHERE e.claim_id = ${anyUuid(claimIds)}
-      AND (${asOf?.toISOString() ?? null}::timestamptz IS NULL OR e.effective_at <= ${asOf?.toISOString() ?? null}::timestamptz)
-    GROUP BY e.claim_id
+interface PayoutMoney {
+  readonly approved: Money;
+  readonly paid: Money;
+  readonly voided: Money;
+}
+
+/**
+ * Each claim's money: approved from the claims-payable credits of its entries (what its
+ * decisions that took effect made payable), paid and voided from its payouts — so a void is
+ * never read as a payment and the figures are the sum of what its payouts say. As of a
+ * moment: posted by then, settled by then, voided by then.
+ */
+async function moneyByClaim(db: DB | Tx, claimIds: readonly string[], asOf?: Date) {
+  if (claimIds.length === 0) return new Map<string, PayoutMoney>();
+  const at = asOf?.toISOString() ?? null;
+  const rows = await sql<{ claim_id: string; approved: string; paid: string; voided: string }>`
+    WITH approved AS (
+      SELECT e.claim_id, sum(p.amount) AS amount
+      FROM journal_entry e
+      JOIN posting p ON p.entry_id = e.id AND p.phase = 'posted' AND p.direction = 'credit'
+      JOIN ledger_account a ON a.id = p.account_id AND a.code LIKE '%:cash:claims-payable'
+      WHERE e.claim_id = ${anyUuid(claimIds)}
+        AND (${at}::timestamptz IS NULL OR e.effective_at <= ${at}::timestamptz)
+      GROUP BY e.claim_id
+    ), ended AS (
+      SELECT claim_id,
+        sum(amount) FILTER (WHERE status = 'paid'
+          AND (${at}::timestamptz IS NULL OR settled_at <= ${at}::timestamptz)) AS paid,
+        sum(amount) FILTER (WHERE status = 'void'
+          AND (${at}::timestamptz IS NULL OR voided_at <= ${at}::timestamptz)) AS voided
+      FROM payout
+      WHERE claim_id = ${anyUuid(claimIds)}
+      GROUP BY claim_id
+    )
+    SELECT coalesce(approved.claim_id, ended.claim_id) AS claim_id,
+      coalesce(approved.amount, 0)::text AS approved,
+      coalesce(ended.paid, 0)::text AS paid,
+      coalesce(ended.voided, 0)::text AS voided
+    FROM approved FULL JOIN ended ON ended.claim_id = approved.claim_id
   `.execute(db);
   return new Map(
     rows.rows.map((r) => [
       r.claim_id,
-      { approved: new Money(r.credits), paid: new Money(r.debits) },
+      { approved: new Money(r.approved), paid: new Money(r.paid), voided: new Money(r.voided) },
     ]),
   );
 }
 
-function money(claimed: Money, payable: { approved: Money; paid: Money } | undefined): ClaimMoney {
-  const approved = payable?.approved ?? ZERO;
-  const paid = payable?.paid ?? ZERO;
-  const outstanding = approved.minus(paid);
+function money(claimed: Money, payouts: PayoutMoney | undefined): ClaimMoney {
+  const approved = payouts?.approved ?? ZERO;
+  const paid = payouts?.paid ?? ZERO;
+  const voided = payouts?.voided ?? ZERO;
+  const outstanding = approved.minus(paid).minus(voided);
   return {
     claimed: formatAmount(claimed),
     approved: formatAmount(approved),
-    outstanding: formatAmount(outstanding),
     paid: formatAmount(paid),
+    voided: formatAmount(voided),
+    outstanding: formatAmount(outstanding),
     incurred: formatAmount(paid.plus(outstanding)),
   };
 }
@@ -68,11 +99,11 @@ export async function claimSummary(db: DB | Tx, claimId: string) {
     (total, line) => total.plus(new Money(line.amountClaimed)),
     ZERO,
   );
-  const payable = (await payableByClaim(db, [claimId])).get(claimId);
+  const payouts = (await moneyByClaim(db, [claimId])).get(claimId);
   const incident = await getIncident(db, claim.incidentId);
   return {
     ...claim,
-    money: money(claimed, payable),
+    money: money(claimed, payouts),
     incidentCoverage: await incidentCoverage(db, incident),
   };
 }
@@ -87,6 +118,10 @@ export interface QueueItem {
   /** Whole days in the current status. */
   readonly ageDays: number;
   readonly claimed: string;
+  readonly approved: string;
+  readonly paid: string;
+  readonly voided: string;
+  readonly outstanding: string;
 }
 
 /** Open claims, oldest first within each status. */
@@ -119,16 +154,27 @@ export async function workQueue(
     .limit(Math.min(options.limit ?? 100, 500))
     .execute();
   const now = Date.now();
-  return rows.map((row) => ({
-    claimId: row.id,
-    incidentId: row.incident_id,
-    status: row.status,
-    claimant: row.claimant,
-    submittedAt: row.submitted_at.toISOString(),
-    statusChangedAt: row.status_changed_at.toISOString(),
-    ageDays: Math.floor((now - row.status_changed_at.getTime()) / 86_400_000),
-    claimed: row.claimed,
-  }));
+  const payouts = await moneyByClaim(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => {
+    const m = money(new Money(row.claimed), payouts.get(row.id));
+    return {
+      claimId: row.id,
+      incidentId: row.incident_id,
+      status: row.status,
+      claimant: row.claimant,
+      submittedAt: row.submitted_at.toISOString(),
+      statusChangedAt: row.status_changed_at.toISOString(),
+      ageDays: Math.floor((now - row.status_changed_at.getTime()) / 86_400_000),
+      claimed: m.claimed,
+      approved: m.approved,
+      paid: m.paid,
+      voided: m.voided,
+      outstanding: m.outstanding,
+    };
+  });
 }
 
 export interface LossRunRow {
@@ -141,7 +187,9 @@ export interface LossRunRow {
   readonly claimSubmittedOn: string;
   readonly status: ClaimStatus;
   readonly claimed: string;
+  readonly approved: string;
   readonly paid: string;
+  readonly voided: string;
   readonly outstanding: string;
   readonly incurred: string;
   readonly incidentRemaining: string;
@@ -184,7 +232,7 @@ export async function lossRun(
     .orderBy('claim.submitted_at')
     .limit(10_000)
     .execute();
-  const payable = await payableByClaim(
+  const payouts = await moneyByClaim(
     db,
     rows.map((r) => r.claimId),
     asOf,
@@ -198,7 +246,7 @@ export async function lossRun(
     );
   }
   return rows.map((row) => {
-    const m = money(new Money(row.claimed), payable.get(row.claimId));
+    const m = money(new Money(row.claimed), payouts.get(row.claimId));
     return {
       project: row.project,
       riskPointNumber: row.riskPointNumber,
@@ -209,7 +257,9 @@ export async function lossRun(
       claimSubmittedOn: row.submittedAt.toISOString().slice(0, 10),
       status: row.status,
       claimed: m.claimed,
+      approved: m.approved,
       paid: m.paid,
+      voided: m.voided,
       outstanding: m.outstanding,
       incurred: m.incurred,
       incidentRemaining: incidentRemaining.get(row.incidentId) ?? '0.00',
@@ -227,7 +277,9 @@ const LOSS_RUN_COLUMNS: readonly CsvColumn<LossRunRow>[] = [
   { key: 'claimSubmittedOn', english: 'Claim date', chinese: '报案日期' },
   { key: 'status', english: 'Status', chinese: '状态' },
   { key: 'claimed', english: 'Claimed', chinese: '索赔金额' },
+  { key: 'approved', english: 'Approved', chinese: '核定金额' },
   { key: 'paid', english: 'Paid', chinese: '已付金额' },
+  { key: 'voided', english: 'Voided', chinese: '已作废金额' },
   { key: 'outstanding', english: 'Outstanding', chinese: '未决金额' },
   { key: 'incurred', english: 'Incurred', chinese: '已发生金额' },
   { key: 'incidentRemaining', english: 'Incident cap left', chinese: '每次事故剩余限额' },

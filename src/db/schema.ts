@@ -9,6 +9,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { CoverageTables } from './schema-coverage.ts';
 import type { ExemptionTables } from './schema-exemption.ts';
 import type { FinanceTables } from './schema-finance.ts';
+import type { PayoutTables } from './schema-payouts.ts';
 import type { RegistryTables } from './schema-registry.ts';
 
 /** NUMERIC(20,2) as read from and written to the database. */
@@ -245,6 +246,7 @@ export type ClaimStatus =
   | 'payout_pending'
   | 'paid'
   | 'payout_failed'
+  | 'closed'
   | 'withdrawn'
   | 'reopened';
 
@@ -352,7 +354,14 @@ export interface ClaimEventTable {
   recorded_at: Generated<Date>;
 }
 
-export type PayoutStatus = 'pending' | 'awaiting_funds' | 'sending' | 'paid' | 'failed' | 'void';
+export type PayoutStatus =
+  | 'pending'
+  | 'awaiting_funds'
+  | 'sending'
+  | 'in_doubt'
+  | 'paid'
+  | 'failed'
+  | 'void';
 
 export interface PayoutTable {
   id: Generated<string>;
@@ -368,6 +377,12 @@ export interface PayoutTable {
   cash_hold_entry_id: number | null;
   status: PayoutStatus;
   attempts: Generated<number>;
+  /** The attempt count when finance last retried: the retry budget counts from here. */
+  attempts_before_retry: Generated<number>;
+  /** The live attempt's lease: only its holder may act on the payout until it expires. */
+  lease_token: string | null;
+  lease_expires_at: Date | null;
+  in_doubt_since: Date | null;
   next_attempt_at: ColumnType<Date, Date | undefined, Date>;
   last_error: string | null;
   gateway: string | null;
@@ -430,9 +445,17 @@ export interface PaymentInstructionTable {
   amount: Numeric;
   payment_file_id: string | null;
   created_at: Generated<Date>;
+  /** The treasury handed the line back unpaid. */
+  returned_at: Date | null;
+  return_reason: string | null;
 }
 
-export interface Database extends RegistryTables, FinanceTables, CoverageTables, ExemptionTables {
+export interface Database
+  extends RegistryTables,
+    FinanceTables,
+    CoverageTables,
+    ExemptionTables,
+    PayoutTables {
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   ledger_checkpoint: LedgerCheckpointTable;

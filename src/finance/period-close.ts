@@ -1,13 +1,14 @@
 /**
  * @module Month-end close. Closing a month forbids any entry effective inside it (the
  * ledger checks under its chain-head lock, which closing also takes, so no posting slips in
- * between). Closing is refused while payouts are still in flight or statement lines are
+ * between). Closing is refused while payouts are still in flight (in doubt included) or statement lines are
  * unmatched, unless an admin forces it with a reason; reopening is a separate admin action.
  */
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { takeCheckpoint } from '../ledger/seal.ts';
+import { IN_FLIGHT } from '../payouts/lifecycle.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { startOfLocalDay } from '../policy/local-date.ts';
 import { countOpenStatementLines } from './matching.ts';
@@ -52,7 +53,7 @@ async function blockers(trx: Tx, endsAt: Date): Promise<CloseBlockers> {
   const payouts = await trx
     .selectFrom('payout')
     .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('status', 'in', ['pending', 'sending', 'awaiting_funds'])
+    .where('status', 'in', [...IN_FLIGHT])
     .where('created_at', '<', endsAt)
     .executeTakeFirstOrThrow();
   return {

@@ -37,13 +37,22 @@ export class LedgerGroupCommit {
     this.maxQueued = options.maxQueued ?? 100_000;
   }
 
-  /** Records one command alongside whatever else is waiting; resolves with its own outcome. */
+  /**
+   * Records one command alongside whatever else is waiting; resolves with its own outcome.
+   * A command without an idempotency key gets an internal one: should a batch's COMMIT
+   * outcome be lost, re-recording it one by one then finds the entry that did commit
+   * instead of posting it twice.
+   */
   submit(command: LedgerCommand): Promise<RecordOutcome> {
     if (this.queue.length >= this.maxQueued) {
       return Promise.reject(new Error(`ledger queue is full (${this.maxQueued} commands waiting)`));
     }
+    const keyed =
+      command.idempotencyKey === undefined
+        ? { ...command, idempotencyKey: `group-commit:${crypto.randomUUID()}` }
+        : command;
     return new Promise((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
+      this.queue.push({ command: keyed, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -87,8 +96,10 @@ export class LedgerGroupCommit {
         else waiting.reject(new Error('batch returned fewer outcomes than commands'));
       });
     } catch (error) {
-      // An unexpected failure (the database, not a refused command): record the batch one
-      // by one so that one caller's trouble does not become everyone's.
+      // An unexpected failure (the database, not a refused command), perhaps after the COMMIT
+      // reached the server: record the batch one by one so that one caller's trouble does
+      // not become everyone's. Every command carries a key, so one that did commit is
+      // answered with its first entry, never posted again.
       if (batch.length === 1) {
         batch[0]?.reject(error);
         return;

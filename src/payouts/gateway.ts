@@ -23,19 +23,25 @@ export interface DisbursementGateway {
   readonly name: string;
   pay(order: PaymentOrder): Promise<PaymentReceipt | DeferredPayment>;
   /**
-   * What the gateway knows of a key, when it can say: asked before a payout is given up, so
-   * one whose every answer was lost ("paid, then timed out") is settled, not parked as
-   * failed and perhaps voided although the money left.
+   * What the gateway knows of a key: a receipt if it paid, null if it never received the
+   * order; throws when it cannot say now. Asked for every payout in doubt, so one whose
+   * every answer was lost ("paid, then timed out") is settled, never failed and voided.
    */
   lookup?(idempotencyKey: string): Promise<PaymentReceipt | null>;
 }
 
-/** A refusal or fault of the gateway; `retryable` says whether trying again may help. */
+/**
+ * What a failed call tells about the money: `refused` — the gateway said no and will say no
+ * again; `not_sent` — it certainly did not pay (it was unavailable), try again later;
+ * `unknown` — it may have paid (a time-out, a lost answer): the payout is in doubt.
+ */
+export type GatewayFailure = 'refused' | 'not_sent' | 'unknown';
+
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
   constructor(
     message: string,
-    readonly retryable: boolean,
+    readonly failure: GatewayFailure,
   ) {
     super(message);
   }

@@ -1,19 +1,15 @@
 /**
- * @module Embedded mode's payout runner: drains the same outbox in-process and pays with
- * the same settlement code as the BullMQ workers. Retries back off exponentially up to a
- * bounded number of attempts; then the payout is parked as failed for finance.
+ * @module Embedded mode's payout runner: drains the same outbox in-process and runs the same
+ * attempts as the BullMQ workers (src/payouts/attempt.ts). Each attempt writes when the next
+ * one is due, so the runner only asks the database which payouts are due and not leased.
  */
 import type { DB } from '../db/database.ts';
+import { DEFAULT_LEASE_MS, DEFAULT_RETRY, processPayout, type RetryPolicy } from './attempt.ts';
 import type { DisbursementGateway } from './gateway.ts';
 import { relayOutbox } from './outbox.ts';
-import { giveUpPayout, processPayout } from './settlement.ts';
 
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly backoffMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 1000 };
+// The runner's callers (src/main.ts, tests) configure it with the attempts' own policy.
+export { DEFAULT_RETRY, type RetryPolicy } from './attempt.ts';
 
 export class InProcessPayoutRunner {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -26,6 +22,7 @@ export class InProcessPayoutRunner {
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly pollMs = 500,
     private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly leaseMs = DEFAULT_LEASE_MS,
   ) {}
 
   start(): void {
@@ -40,51 +37,28 @@ export class InProcessPayoutRunner {
     await this.running;
   }
 
-  /** One pass: move the outbox into due work, then pay every payout that is due. */
+  /** One pass: move the outbox into due work, then make one attempt at every due payout. */
   async runOnce(): Promise<number> {
     await relayOutbox(this.db, async () => undefined, 500);
+    const now = new Date();
     const due = await this.db
       .selectFrom('payout')
-      .select(['id', 'attempts'])
-      .where('status', 'in', ['pending', 'sending'])
-      .where('next_attempt_at', '<=', new Date())
+      .select('id')
+      .where('status', 'in', ['pending', 'sending', 'in_doubt'])
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
       .orderBy('created_at')
       .limit(100)
       .execute();
     for (const payout of due) {
-      // One payout that keeps throwing must not starve the ones behind it.
-      const result = await processPayout(this.db, this.gateway, payout.id).catch(
-        (error: unknown) => ({
-          kind: 'retry' as const,
-          error: error instanceof Error ? error.message : String(error),
-        }),
-      );
-      if (result.kind === 'retry') await this.scheduleRetry(payout.id, result.error);
+      // One payout that keeps throwing must not starve the ones behind it; its lease
+      // expires and a later pass tries again.
+      await processPayout(this.db, this.gateway, payout.id, {
+        retry: this.retry,
+        leaseMs: this.leaseMs,
+      }).catch(this.onError);
     }
     return due.length;
-  }
-
-  private async scheduleRetry(payoutId: string, error: string): Promise<void> {
-    const { attempts } = await this.db
-      .selectFrom('payout')
-      .select('attempts')
-      .where('id', '=', payoutId)
-      .executeTakeFirstOrThrow();
-    if (attempts >= this.retry.attempts) {
-      await giveUpPayout(
-        this.db,
-        this.gateway,
-        payoutId,
-        `gave up after ${attempts} attempts: ${error}`,
-      );
-      return;
-    }
-    const delay = this.retry.backoffMs * 2 ** (attempts - 1);
-    await this.db
-      .updateTable('payout')
-      .set({ next_attempt_at: new Date(Date.now() + delay) })
-      .where('id', '=', payoutId)
-      .execute();
   }
 
   private schedule(delayMs: number): void {

@@ -13,6 +13,7 @@ import {
 } from '../claims/adjudication.ts';
 import { lockClaim, moveClaim } from '../claims/claims.ts';
 import type { DB } from '../db/database.ts';
+import type { PayoutStatus } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
@@ -119,25 +120,32 @@ export interface PayoutView {
   readonly category: string;
   readonly payee: string;
   readonly amount: string;
-  readonly status: string;
+  readonly status: PayoutStatus;
   readonly attempts: number;
   readonly lastError: string | null;
   readonly gatewayReference: string | null;
   readonly settledAt: string | null;
   readonly createdAt: string;
+  /** Since when nobody knows whether the money left; null unless in doubt. */
+  readonly inDoubtSince: string | null;
+  /** Whole minutes in doubt: how long finance has let it wait. */
+  readonly inDoubtMinutes: number | null;
 }
 
 export async function listPayouts(
   db: DB | Tx,
-  filter: { status?: string; claimId?: string; limit?: number } = {},
+  filter: { status?: PayoutStatus; claimId?: string; limit?: number } = {},
 ): Promise<PayoutView[]> {
   let query = db
     .selectFrom('payout')
     .selectAll()
-    .orderBy('created_at')
+    // Payouts in doubt longest first: the oldest question is the most urgent.
+    .orderBy(filter.status === 'in_doubt' ? 'in_doubt_since' : 'created_at')
+    .orderBy('id')
     .limit(Math.min(filter.limit ?? 200, 1000));
-  if (filter.status) query = query.where('status', '=', filter.status as 'pending');
+  if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.claimId) query = query.where('claim_id', '=', filter.claimId);
+  const now = Date.now();
   return (await query.execute()).map((row) => ({
     id: row.id,
     claimId: row.claim_id,
@@ -152,6 +160,11 @@ export async function listPayouts(
     gatewayReference: row.gateway_reference,
     settledAt: row.settled_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
+    inDoubtSince: row.in_doubt_since?.toISOString() ?? null,
+    inDoubtMinutes:
+      row.in_doubt_since === null
+        ? null
+        : Math.floor((now - row.in_doubt_since.getTime()) / 60_000),
   }));
 }
 

@@ -4,6 +4,7 @@
  */
 import type { DB } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { nextPayoutStatus } from './lifecycle.ts';
 
 export const MAX_RELAY_BATCH = 500;
 
@@ -48,18 +49,36 @@ export async function relayOutbox(
 }
 
 /**
- * Puts payouts that have sat unfinished for `staleMs` back into the outbox. A queue that
- * lost its jobs (Redis restarted without persistence, a job dropped) is thus caught up
- * from the database; paying is idempotent, so an extra hand-off costs one no-op.
+ * Puts payouts back into the outbox whose last attempt is over — its lease expired or was
+ * released — and that nobody has looked at for `staleMs`: a queue that lost its jobs (Redis
+ * restarted without persistence, a job dropped, a job whose own attempts ran out) is thus
+ * caught up from the database, and a payout in doubt is asked about again on its schedule.
+ * `stillQueued` names the payouts whose last hand-off still has a job in the queue: those
+ * are left alone, so a payout never has two jobs waiting. A `sending` payout whose lease
+ * expired lost its worker after it may have sent: it is marked in doubt here.
  */
-export async function requeueStalePayouts(db: DB, staleMs: number, limit = 500): Promise<number> {
+export async function requeueStalePayouts(
+  db: DB,
+  staleMs: number,
+  stillQueued: (lastHandOffs: readonly OutboxRow[]) => Promise<Set<string>>,
+  limit = 500,
+): Promise<number> {
   return inTransaction(db, async (trx) => {
+    const now = new Date();
     const stale = await trx
       .selectFrom('payout')
-      .select('id')
-      .where('status', 'in', ['pending', 'sending'])
-      .where('updated_at', '<', new Date(Date.now() - staleMs))
-      .where('next_attempt_at', '<', new Date(Date.now() - staleMs))
+      .select(['id', 'status', 'lease_token'])
+      .select((eb) =>
+        eb
+          .selectFrom('payout_outbox')
+          .select((o) => o.fn.max('payout_outbox.id').as('last'))
+          .whereRef('payout_outbox.payout_id', '=', 'payout.id')
+          .as('lastOutboxId'),
+      )
+      .where('status', 'in', ['pending', 'sending', 'in_doubt'])
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
+      .where('updated_at', '<', new Date(now.getTime() - staleMs))
+      .where('next_attempt_at', '<', new Date(now.getTime() - staleMs))
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -76,19 +95,45 @@ export async function requeueStalePayouts(db: DB, staleMs: number, limit = 500):
       .skipLocked()
       .execute();
     if (stale.length === 0) return 0;
+    const queued = await stillQueued(
+      stale.flatMap((p) =>
+        p.lastOutboxId === null ? [] : [{ payoutId: p.id, outboxId: Number(p.lastOutboxId) }],
+      ),
+    );
+    const due = stale.filter((p) => !queued.has(p.id));
+    if (due.length === 0) return 0;
+    const lost = due.filter((p) => p.status === 'sending' && p.lease_token !== null);
+    if (lost.length > 0) {
+      await trx
+        .updateTable('payout')
+        .set({
+          status: nextPayoutStatus('lose_answer', 'sending'),
+          in_doubt_since: now,
+          lease_token: null,
+          lease_expires_at: null,
+          last_error: 'the attempt that was sending it stopped before it heard an answer',
+          updated_at: now,
+        })
+        .where(
+          'id',
+          'in',
+          lost.map((p) => p.id),
+        )
+        .execute();
+    }
     await trx
       .insertInto('payout_outbox')
-      .values(stale.map((p) => ({ payout_id: p.id, relayed_at: null })))
+      .values(due.map((p) => ({ payout_id: p.id, relayed_at: null })))
       .execute();
     await trx
       .updateTable('payout')
-      .set({ next_attempt_at: new Date() })
+      .set({ next_attempt_at: now })
       .where(
         'id',
         'in',
-        stale.map((p) => p.id),
+        due.map((p) => p.id),
       )
       .execute();
-    return stale.length;
+    return due.length;
   });
 }

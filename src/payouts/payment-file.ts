@@ -5,13 +5,14 @@
  * and confirms the file once the treasury has paid it, which settles every payout in it.
  */
 import type { DB } from '../db/database.ts';
+import type { PayoutStatus } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { sha256Hex } from '../ledger/hash.ts';
 import { formatAmount, Money, parseAmount, sumAmounts } from '../ledger/money.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { findPool } from '../policy/pools.ts';
 import type { DeferredPayment, DisbursementGateway, PaymentOrder } from './gateway.ts';
-import { settlePayout } from './settlement.ts';
+import { failPayout, lockPayout, settlePayout } from './settlement.ts';
 
 export const MAX_FILE_LINES = 5000;
 
@@ -29,7 +30,13 @@ export class PaymentFileGateway implements DisbursementGateway {
         amount: formatAmount(parseAmount(order.amount)),
         payment_file_id: null,
       })
-      .onConflict((oc) => oc.column('payout_id').doNothing())
+      // Sent again after the treasury returned it (and finance retried): the line is open again.
+      .onConflict((oc) =>
+        oc
+          .column('payout_id')
+          .doUpdateSet({ payment_file_id: null, returned_at: null, return_reason: null })
+          .where('payment_instruction.returned_at', 'is not', null),
+      )
       .execute();
     return { deferred: true };
   }
@@ -63,7 +70,12 @@ export async function createPaymentFile(
       'payment_instruction.amount',
     ])
     .where('payment_instruction.payment_file_id', 'is', null)
+    .where('payment_instruction.returned_at', 'is', null)
     .where('payout.pool_id', '=', pool.id)
+    // Only a payout handed to the treasury and still waiting for it; never a voided, failed
+    // or paid one, whatever instruction it left behind.
+    .where('payout.status', '=', 'sending')
+    .where('payout.gateway', '=', 'payment-file')
     .orderBy('payment_instruction.created_at')
     .orderBy('payment_instruction.payout_id')
     .limit(MAX_FILE_LINES)
@@ -103,25 +115,31 @@ export async function createPaymentFile(
   return toPaymentFile(file);
 }
 
-/** The treasury has paid the file: settle each of its payouts, once. */
-export async function confirmPaymentFile(
-  trx: Tx,
-  fileId: string,
-  actorId: string,
-): Promise<PaymentFile> {
+/** Locks a file the treasury has not yet confirmed; refuses an unknown or confirmed one. */
+async function lockUnconfirmedFile(trx: Tx, fileId: string): Promise<void> {
   const file = await trx
     .selectFrom('payment_file')
-    .selectAll()
+    .select(['id', 'confirmed_at'])
     .where('id', '=', fileId)
     .forUpdate()
     .executeTakeFirst();
   if (!file) throw new PolicyError('not_found', `payment file ${fileId} does not exist`);
   if (file.confirmed_at)
     throw new PolicyError('illegal_transition', `payment file ${fileId} is already confirmed`);
+}
+
+/** The treasury has paid the file: settle each of its payouts, once. */
+export async function confirmPaymentFile(
+  trx: Tx,
+  fileId: string,
+  actorId: string,
+): Promise<PaymentFile> {
+  await lockUnconfirmedFile(trx, fileId);
   const instructions = await trx
     .selectFrom('payment_instruction')
     .select('payout_id')
     .where('payment_file_id', '=', fileId)
+    .where('returned_at', 'is', null)
     .execute();
   for (const instruction of instructions) {
     await settlePayout(trx, instruction.payout_id, 'payment-file', `file ${fileId}`);
@@ -133,6 +151,32 @@ export async function confirmPaymentFile(
     .returningAll()
     .executeTakeFirstOrThrow();
   return toPaymentFile(confirmed);
+}
+
+/**
+ * The treasury handed one line of an unconfirmed file back unpaid: the money certainly did
+ * not leave, so the payout fails (its cash hold released) and may then be retried or voided.
+ */
+export async function returnPaymentFileLine(
+  trx: Tx,
+  fileId: string,
+  payoutId: string,
+  reason: string,
+): Promise<{ readonly payoutId: string; readonly status: PayoutStatus }> {
+  await lockUnconfirmedFile(trx, fileId);
+  const returned = await trx
+    .updateTable('payment_instruction')
+    .set({ returned_at: new Date(), return_reason: reason })
+    .where('payment_file_id', '=', fileId)
+    .where('payout_id', '=', payoutId)
+    .where('returned_at', 'is', null)
+    .returning('payout_id')
+    .executeTakeFirst();
+  if (!returned)
+    throw new PolicyError('not_found', `payout ${payoutId} is not an open line of file ${fileId}`);
+  const payout = await lockPayout(trx, payoutId);
+  const failed = await failPayout(trx, payout, 'refuse', `the treasury returned it: ${reason}`);
+  return { payoutId, status: failed.status };
 }
 
 export async function getPaymentFile(db: DB | Tx, fileId: string): Promise<PaymentFile> {

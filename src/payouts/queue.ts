@@ -1,16 +1,16 @@
 /**
  * @module Production payouts on BullMQ: a relay moves outbox rows into the queue (job id
  * derived from the payout id and its outbox row, so a relay that crashed after adding adds
- * nothing twice), and workers run the shared settlement code with exponential backoff and
- * a bounded number of attempts; the last failure parks the payout as failed.
+ * nothing twice), and workers run the shared attempt code (src/payouts/attempt.ts). BullMQ
+ * only says when to look: the payout's lease in the database decides who may act, so a
+ * job delivered twice, or a stale one, does nothing.
  */
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DB } from '../db/database.ts';
+import { DEFAULT_LEASE_MS, DEFAULT_RETRY, processPayout, type RetryPolicy } from './attempt.ts';
 import type { DisbursementGateway } from './gateway.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from './in-process.ts';
 import { type OutboxRow, relayOutbox, requeueStalePayouts } from './outbox.ts';
-import { giveUpPayout, processPayout } from './settlement.ts';
 
 export const PAYOUT_QUEUE = 'payouts';
 
@@ -44,15 +44,29 @@ export function createPayoutQueue(
   });
 }
 
+const jobId = (row: OutboxRow) => `${row.payoutId}-${row.outboxId}`;
+
 export function enqueue(queue: Queue<PayoutJob>) {
   return async (rows: OutboxRow[]) => {
     await queue.addBulk(
       rows.map((row) => ({
         name: 'pay',
         data: { payoutId: row.payoutId },
-        opts: { jobId: `${row.payoutId}-${row.outboxId}` },
+        opts: { jobId: jobId(row) },
       })),
     );
+  };
+}
+
+// An `active` job is not counted: the sweep only looks at payouts whose lease is over, so
+// an active job for one belongs to a worker that died (or stalled) in its attempt.
+const STILL_QUEUED = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+/** Which of these last hand-offs still have a job waiting or running in the queue. */
+export function stillQueued(queue: Queue<PayoutJob>) {
+  return async (rows: readonly OutboxRow[]): Promise<Set<string>> => {
+    const states = await Promise.all(rows.map((row) => queue.getJobState(jobId(row))));
+    return new Set(rows.filter((_, n) => STILL_QUEUED.has(states[n] ?? '')).map((r) => r.payoutId));
   };
 }
 
@@ -60,22 +74,25 @@ export function createPayoutWorker(
   db: DB,
   gateway: DisbursementGateway,
   connection: Redis,
-  options: { concurrency: number; retry?: RetryPolicy; queueName?: string },
+  options: {
+    concurrency: number;
+    retry?: RetryPolicy;
+    queueName?: string;
+    /** How long one attempt may run before another may take the payout over. */
+    leaseMs?: number;
+  },
 ): Worker<PayoutJob> {
-  const attempts = (options.retry ?? DEFAULT_RETRY).attempts;
+  const retry = options.retry ?? DEFAULT_RETRY;
   return new Worker<PayoutJob>(
     options.queueName ?? PAYOUT_QUEUE,
     async (job: Job<PayoutJob>) => {
-      const result = await processPayout(db, gateway, job.data.payoutId);
+      const result = await processPayout(db, gateway, job.data.payoutId, {
+        retry,
+        leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+      });
       if (result.kind === 'done') return result.status;
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? attempts)) {
-        return giveUpPayout(
-          db,
-          gateway,
-          job.data.payoutId,
-          `gave up after ${job.attemptsMade + 1} attempts: ${result.error}`,
-        );
-      }
+      // The payout itself counts its attempts and gives up; the job only waits and looks
+      // again. Should the job's own attempts run out first, the sweep hands it back.
       throw new Error(result.error);
     },
     { connection, concurrency: options.concurrency, autorun: true },
@@ -109,7 +126,7 @@ export class PayoutRelay {
   }
 
   async runOnce(): Promise<number> {
-    await requeueStalePayouts(this.db, this.options.staleMs);
+    await requeueStalePayouts(this.db, this.options.staleMs, stillQueued(this.queue));
     let relayed = 0;
     for (let pass = 0; pass < 20; pass++) {
       const moved = await relayOutbox(this.db, enqueue(this.queue), 500);

@@ -1,32 +1,30 @@
 /**
- * @module Paying one payout, exactly once, whatever is retried or crashes in between. The
- * same code serves the BullMQ worker and the embedded in-process runner.
- *
- * 1. prepare (one transaction): lock the payout; hold its amount on the pool's account
- *    (claims payable → fund, pending) — if the account cannot cover it the payout waits as
- *    awaiting_funds; otherwise it is `sending`.
- * 2. pay through the gateway with the payout's id as idempotency key — outside any
- *    transaction; a crash here is safe because the retry pays the same key.
- * 3. settle (one transaction): post the cash hold, post the line's coverage hold (reserved
- *    → consumed), mark the payout paid, and the claim paid when it was its last payout.
+ * @module The payout's ledger steps, each one transaction and each a transition of the
+ * payout life cycle (src/payouts/lifecycle.ts): hold its cash, settle it (post the cash
+ * and coverage holds), fail it (release the cash hold), retry, void (release coverage and
+ * reverse the payable), and finance's decision on a payout in doubt, with its evidence.
  * Every ledger write carries a key derived from the payout id, so nothing posts twice.
  */
 
-import { lockClaim, moveClaim } from '../claims/claims.ts';
 import { ClaimError } from '../claims/errors.ts';
-import type { DB } from '../db/database.ts';
 import type { PayoutStatus } from '../db/schema.ts';
-import { inTransaction, type Tx } from '../db/transaction.ts';
+import type { PayoutEvidenceKind, PayoutResolutionOutcome } from '../db/schema-payouts.ts';
+import type { Tx } from '../db/transaction.ts';
+import { accountBalance } from '../ledger/balances.ts';
 import { LedgerError } from '../ledger/errors.ts';
+import { Money } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import type { CostCategory } from '../policy/pool-accounts.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
-import { type DisbursementGateway, GatewayError } from './gateway.ts';
+import { cashOwedToOlderWaiting } from './cash-priority.ts';
+import { followPayouts } from './claim-status.ts';
+import { nextPayoutStatus, type PayoutAction } from './lifecycle.ts';
 
-/** The system's own user id for automatic steps is null in events; use this actor label. */
-type Outcome = { readonly status: PayoutStatus; readonly detail?: string };
+export type Outcome = { readonly status: PayoutStatus; readonly detail?: string };
 
-async function lockPayout(trx: Tx, payoutId: string) {
+export type LockedPayout = Awaited<ReturnType<typeof lockPayout>>;
+
+export async function lockPayout(trx: Tx, payoutId: string) {
   const payout = await trx
     .selectFrom('payout')
     .innerJoin('pool', 'pool.id', 'payout.pool_id')
@@ -39,54 +37,75 @@ async function lockPayout(trx: Tx, payoutId: string) {
   return payout;
 }
 
-export async function preparePayout(trx: Tx, payoutId: string): Promise<Outcome> {
-  const payout = await lockPayout(trx, payoutId);
-  if (
-    payout.status !== 'pending' &&
-    payout.status !== 'awaiting_funds' &&
-    payout.status !== 'sending'
-  ) {
-    return { status: payout.status };
-  }
-  if (payout.cash_hold_entry_id !== null) {
-    // A crash after the hold: the money is already held for this payout; send again.
-    await trx
-      .updateTable('payout')
-      .set({ status: 'sending', attempts: payout.attempts + 1, updated_at: new Date() })
-      .where('id', '=', payoutId)
-      .execute();
-    return { status: 'sending' };
-  }
+/** Applies one transition of the table to a locked payout, with the columns it changes. */
+export async function movePayout(
+  trx: Tx,
+  payout: LockedPayout,
+  action: PayoutAction,
+  changes: {
+    readonly cash_hold_entry_id?: number | null;
+    readonly last_error?: string | null;
+    readonly next_attempt_at?: Date;
+    readonly settled_at?: Date;
+    readonly gateway?: string;
+    readonly gateway_reference?: string;
+    readonly voided_at?: Date;
+    readonly void_reason?: string;
+    readonly attempts_before_retry?: number;
+  } = {},
+): Promise<PayoutStatus> {
+  const to = nextPayoutStatus(action, payout.status);
+  const stillInDoubt = to === 'in_doubt';
+  await trx
+    .updateTable('payout')
+    .set({
+      ...changes,
+      status: to,
+      in_doubt_since: stillInDoubt ? (payout.in_doubt_since ?? new Date()) : null,
+      updated_at: new Date(),
+    })
+    .where('id', '=', payout.id)
+    .execute();
+  return to;
+}
+
+function references(payout: LockedPayout) {
+  return {
+    poolId: payout.pool_id,
+    incidentId: payout.incident_id,
+    claimId: payout.claim_id,
+    payoutId: payout.id,
+  };
+}
+
+/**
+ * Holds the payout's amount on the pool's account (claims payable → fund, pending) and
+ * moves it to sending. When the account cannot cover it — after what older waiting payouts
+ * are owed, so cash goes to the oldest first — it waits as awaiting_funds.
+ */
+export async function holdCash(trx: Tx, payout: LockedPayout): Promise<Outcome> {
   const codes = poolAccountCodes(payout.poolCode);
+  const owedToOlder = await cashOwedToOlderWaiting(trx, payout);
   try {
+    if (owedToOlder.gt(0)) {
+      const available = new Money((await accountBalance(trx, codes.fund)).availableBalance);
+      if (available.minus(owedToOlder).lt(new Money(payout.amount))) {
+        await movePayout(trx, payout, 'wait_for_funds');
+        return { status: 'awaiting_funds', detail: 'older payouts are waiting for this cash' };
+      }
+    }
     const hold = await recordCommandInTransaction(trx, {
       type: 'transfer',
       pending: true,
       idempotencyKey: `payout:${payout.id}:cash-hold:${payout.attempts}`,
       description: `payout ${payout.id} to ${payout.payee}`,
-      references: {
-        poolId: payout.pool_id,
-        incidentId: payout.incident_id,
-        claimId: payout.claim_id,
-        payoutId: payout.id,
-        category: payout.category,
-      },
+      references: { ...references(payout), category: payout.category },
       postings: [
         { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
         { accountCode: codes.fund, direction: 'credit', amount: payout.amount },
       ],
     });
-    await trx
-      .updateTable('payout')
-      .set({
-        status: 'sending',
-        cash_hold_entry_id: hold.id,
-        attempts: payout.attempts + 1,
-        updated_at: new Date(),
-      })
-      .where('id', '=', payoutId)
-      .execute();
-    return { status: 'sending' };
+    return { status: await movePayout(trx, payout, 'hold_funds', { cash_hold_entry_id: hold.id }) };
   } catch (error) {
     if (
       !(error instanceof LedgerError) ||
@@ -94,15 +113,15 @@ export async function preparePayout(trx: Tx, payoutId: string): Promise<Outcome>
       error.details.account !== codes.fund
     )
       throw error;
-    await trx
-      .updateTable('payout')
-      .set({ status: 'awaiting_funds', updated_at: new Date() })
-      .where('id', '=', payoutId)
-      .execute();
+    await movePayout(trx, payout, 'wait_for_funds');
     return { status: 'awaiting_funds', detail: error.message };
   }
 }
 
+/**
+ * The money left: post the cash hold and the line's coverage hold (reserved → consumed),
+ * mark the payout paid, and let the claim follow. Settling a paid payout again is a no-op.
+ */
 export async function settlePayout(
   trx: Tx,
   payoutId: string,
@@ -111,21 +130,16 @@ export async function settlePayout(
 ): Promise<Outcome> {
   const payout = await lockPayout(trx, payoutId);
   if (payout.status === 'paid') return { status: 'paid' };
-  if (payout.status !== 'sending' || payout.cash_hold_entry_id === null) {
-    throw new Error(`payout ${payoutId} cannot settle from ${payout.status}`);
+  nextPayoutStatus('confirm_paid', payout.status);
+  if (payout.cash_hold_entry_id === null) {
+    throw new Error(`payout ${payoutId} is ${payout.status} without a cash hold`);
   }
   await recordCommandInTransaction(trx, {
     type: 'post_pending',
     pendingEntryId: payout.cash_hold_entry_id,
     idempotencyKey: `payout:${payout.id}:cash`,
     description: `paid ${payout.payee} (${reference})`,
-    references: {
-      poolId: payout.pool_id,
-      incidentId: payout.incident_id,
-      claimId: payout.claim_id,
-      payoutId: payout.id,
-      category: payout.category,
-    },
+    references: { ...references(payout), category: payout.category },
   });
   if (payout.coverage_hold_entry_id !== null) {
     await recordCommandInTransaction(trx, {
@@ -133,53 +147,30 @@ export async function settlePayout(
       pendingEntryId: payout.coverage_hold_entry_id,
       idempotencyKey: `payout:${payout.id}:coverage`,
       description: `coverage consumed by payout ${payout.id}`,
-      references: {
-        poolId: payout.pool_id,
-        incidentId: payout.incident_id,
-        claimId: payout.claim_id,
-        payoutId: payout.id,
-      },
+      references: references(payout),
     });
   }
-  await trx
-    .updateTable('payout')
-    .set({
-      status: 'paid',
-      settled_at: new Date(),
-      gateway,
-      gateway_reference: reference,
-      last_error: null,
-      updated_at: new Date(),
-    })
-    .where('id', '=', payoutId)
-    .execute();
-  // Lock the claim before asking whether this was its last open payout: two of its payouts
-  // settling at once then queue here, and the second sees the first one's commit.
-  const claim = await lockClaim(trx, payout.claim_id);
-  const open = await trx
-    .selectFrom('payout')
-    .select('id')
-    .where('claim_id', '=', payout.claim_id)
-    .where('status', 'not in', ['paid', 'void'])
-    .executeTakeFirst();
-  if (!open && claim.status === 'payout_pending') {
-    await moveClaim(
-      trx,
-      claim,
-      'settle',
-      'paid',
-      'every payout settled',
-      await systemActor(trx, payout.claim_id),
-    );
-  }
+  await movePayout(trx, payout, 'confirm_paid', {
+    settled_at: new Date(),
+    gateway,
+    gateway_reference: reference,
+    last_error: null,
+  });
+  await followPayouts(trx, payout.claim_id, await systemActor(trx, payout.claim_id));
   return { status: 'paid' };
 }
 
-/** Parks a payout that kept failing where finance sees it; its cash hold is released. */
-export async function failPayout(trx: Tx, payoutId: string, reason: string): Promise<Outcome> {
-  const payout = await lockPayout(trx, payoutId);
-  if (payout.status === 'paid' || payout.status === 'void' || payout.status === 'failed')
-    return { status: payout.status };
+/**
+ * The money certainly did not leave: a definite refusal, or an answer that the gateway never
+ * received the order. The cash hold is released; the payout waits for finance.
+ */
+export async function failPayout(
+  trx: Tx,
+  payout: LockedPayout,
+  action: 'refuse' | 'confirm_not_paid',
+  reason: string,
+): Promise<Outcome> {
+  nextPayoutStatus(action, payout.status);
   if (payout.cash_hold_entry_id !== null) {
     await recordCommandInTransaction(trx, {
       type: 'void_pending',
@@ -189,61 +180,43 @@ export async function failPayout(trx: Tx, payoutId: string, reason: string): Pro
       references: { poolId: payout.pool_id, claimId: payout.claim_id, payoutId: payout.id },
     });
   }
-  await trx
-    .updateTable('payout')
-    .set({
-      status: 'failed',
-      cash_hold_entry_id: null,
-      last_error: reason.slice(0, 2000),
-      updated_at: new Date(),
-    })
-    .where('id', '=', payoutId)
-    .execute();
-  const claim = await lockClaim(trx, payout.claim_id);
-  if (claim.status === 'payout_pending') {
-    await moveClaim(
-      trx,
-      claim,
-      'fail_payout',
-      'payout_failed',
-      reason.slice(0, 500),
-      await systemActor(trx, payout.claim_id),
-    );
-  }
-  return { status: 'failed', detail: reason };
+  const status = await movePayout(trx, payout, action, {
+    cash_hold_entry_id: null,
+    last_error: reason.slice(0, 2000),
+  });
+  await followPayouts(trx, payout.claim_id, await systemActor(trx, payout.claim_id));
+  return { status, detail: reason };
 }
 
-/** Finance: send a failed payout again. */
+/** Finance: send a failed payout again, with a fresh budget of attempts. */
 export async function retryPayout(trx: Tx, payoutId: string, actorId: string): Promise<Outcome> {
   const payout = await lockPayout(trx, payoutId);
-  if (payout.status !== 'failed') {
-    throw new ClaimError(
-      'illegal_transition',
-      `only a failed payout can be retried; this one is ${payout.status}`,
-    );
-  }
-  await trx
-    .updateTable('payout')
-    .set({ status: 'pending', next_attempt_at: new Date(), updated_at: new Date() })
-    .where('id', '=', payoutId)
-    .execute();
+  const status = await movePayout(trx, payout, 'retry', {
+    next_attempt_at: new Date(),
+    attempts_before_retry: payout.attempts,
+  });
   await trx.insertInto('payout_outbox').values({ payout_id: payoutId, relayed_at: null }).execute();
-  const claim = await lockClaim(trx, payout.claim_id);
-  if (claim.status === 'payout_failed')
-    await moveClaim(
-      trx,
-      claim,
-      'retry_payout',
-      'payout_pending',
-      'finance retried a payout',
-      actorId,
-    );
-  return { status: 'pending' };
+  await followPayouts(trx, payout.claim_id, actorId);
+  return { status };
+}
+
+/** Whether the payout sits in a payment file the treasury has neither paid nor returned. */
+async function inOpenPaymentFile(trx: Tx, payoutId: string): Promise<string | null> {
+  const row = await trx
+    .selectFrom('payment_instruction')
+    .innerJoin('payment_file', 'payment_file.id', 'payment_instruction.payment_file_id')
+    .select('payment_file.id')
+    .where('payment_instruction.payout_id', '=', payoutId)
+    .where('payment_instruction.returned_at', 'is', null)
+    .where('payment_file.confirmed_at', 'is', null)
+    .executeTakeFirst();
+  return row?.id ?? null;
 }
 
 /**
- * Finance: void a payout that was not paid. Its coverage hold is released (the coverage is
- * available again) and the payable is reversed against the claims expense it came from.
+ * Finance: void a payout whose money certainly did not leave (pending, awaiting funds,
+ * failed — never sending or in doubt, never in an open payment file). Its coverage hold is
+ * released and the payable reversed against the claims expense it came from.
  */
 export async function voidPayout(
   trx: Tx,
@@ -252,27 +225,17 @@ export async function voidPayout(
   actorId: string,
 ): Promise<Outcome> {
   const payout = await lockPayout(trx, payoutId);
-  if (
-    payout.status !== 'failed' &&
-    payout.status !== 'awaiting_funds' &&
-    payout.status !== 'pending'
-  ) {
-    throw new ClaimError('illegal_transition', `a ${payout.status} payout cannot be voided`);
+  nextPayoutStatus('void', payout.status);
+  const file = await inOpenPaymentFile(trx, payoutId);
+  if (file) {
+    throw new ClaimError(
+      'illegal_transition',
+      `payout ${payoutId} is in payment file ${file}, which the treasury has not returned`,
+      { paymentFileId: file },
+    );
   }
-  const references = {
-    poolId: payout.pool_id,
-    incidentId: payout.incident_id,
-    claimId: payout.claim_id,
-    payoutId: payout.id,
-  };
   if (payout.cash_hold_entry_id !== null) {
-    await recordCommandInTransaction(trx, {
-      type: 'void_pending',
-      pendingEntryId: payout.cash_hold_entry_id,
-      idempotencyKey: `payout:${payout.id}:cash-release:void`,
-      description: `payout ${payout.id} voided`,
-      references,
-    });
+    throw new Error(`payout ${payoutId} is ${payout.status} but still holds cash`);
   }
   if (payout.coverage_hold_entry_id !== null) {
     await recordCommandInTransaction(trx, {
@@ -280,7 +243,7 @@ export async function voidPayout(
       pendingEntryId: payout.coverage_hold_entry_id,
       idempotencyKey: `payout:${payout.id}:coverage-release`,
       description: `coverage released: payout ${payout.id} voided`,
-      references,
+      references: references(payout),
     });
   }
   const codes = poolAccountCodes(payout.poolCode);
@@ -288,7 +251,7 @@ export async function voidPayout(
     type: 'transfer',
     idempotencyKey: `payout:${payout.id}:payable-reversal`,
     description: `payable reversed: payout ${payout.id} voided (${reason.slice(0, 200)})`,
-    references: { ...references, category: payout.category },
+    references: { ...references(payout), category: payout.category },
     postings: [
       { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
       {
@@ -298,22 +261,16 @@ export async function voidPayout(
       },
     ],
   });
-  await trx
-    .updateTable('payout')
-    .set({
-      status: 'void',
-      cash_hold_entry_id: null,
-      voided_at: new Date(),
-      void_reason: reason,
-      updated_at: new Date(),
-    })
-    .where('id', '=', payoutId)
-    .execute();
-  const claim = await lockClaim(trx, payout.claim_id);
+  await movePayout(trx, payout, 'void', { voided_at: new Date(), void_reason: reason });
+  const claim = await trx
+    .selectFrom('claim')
+    .select('status')
+    .where('id', '=', payout.claim_id)
+    .executeTakeFirstOrThrow();
   await trx
     .insertInto('claim_event')
     .values({
-      claim_id: claim.id,
+      claim_id: payout.claim_id,
       from_status: claim.status,
       to_status: claim.status,
       action: 'void_payout',
@@ -321,35 +278,101 @@ export async function voidPayout(
       actor_user_id: actorId,
     })
     .execute();
+  await followPayouts(trx, payout.claim_id, actorId);
   return { status: 'void' };
 }
 
-/** After money comes in: payouts waiting for funds go back to the queue, oldest first. */
-export async function releaseAwaitingFunds(trx: Tx, poolId: string): Promise<number> {
-  const waiting = await trx
-    .selectFrom('payout')
-    .select('id')
-    .where('pool_id', '=', poolId)
-    .where('status', '=', 'awaiting_funds')
-    .orderBy('created_at')
-    .limit(1000)
-    .forUpdate()
-    .execute();
-  if (waiting.length === 0) return 0;
+export interface InDoubtDecision {
+  readonly outcome: PayoutResolutionOutcome;
+  readonly evidence:
+    | { readonly kind: 'statement_line'; readonly statementLineId: string }
+    | { readonly kind: 'bank_confirmation'; readonly reference: string };
+  readonly note: string;
+}
+
+/** What a statement line says about a payout: it must be money out, for the very amount. */
+async function statementLineEvidence(trx: Tx, payout: LockedPayout, lineId: string) {
+  const line = await trx
+    .selectFrom('statement_line')
+    .innerJoin('bank_statement', 'bank_statement.id', 'statement_line.statement_id')
+    .select(['statement_line.id', 'statement_line.amount', 'statement_line.reference'])
+    .where('statement_line.id', '=', lineId)
+    .where('bank_statement.pool_id', '=', payout.pool_id)
+    .executeTakeFirst();
+  if (!line) throw new ClaimError('not_found', `statement line ${lineId} is not on this pool`);
+  if (!new Money(line.amount).negated().eq(new Money(payout.amount))) {
+    throw new ClaimError(
+      'validation_failed',
+      `statement line ${lineId} moved ${line.amount}, not -${payout.amount}`,
+      { lineAmount: line.amount, payoutAmount: payout.amount },
+    );
+  }
+  return line.reference || `statement line ${lineId}`;
+}
+
+/**
+ * Finance says what happened to a payout in doubt, with its evidence (a statement line of
+ * the pool's account that shows the money leaving, or a confirmation the bank gave). Paid
+ * settles it; not paid fails it, for a retry or a void. The decision is kept.
+ */
+export async function decideInDoubt(
+  trx: Tx,
+  payoutId: string,
+  decision: InDoubtDecision,
+  actorId: string,
+): Promise<Outcome> {
+  const payout = await lockPayout(trx, payoutId);
+  nextPayoutStatus(
+    decision.outcome === 'paid' ? 'confirm_paid' : 'confirm_not_paid',
+    payout.status,
+  );
+  if (decision.evidence.kind === 'statement_line' && decision.outcome === 'not_paid') {
+    throw new ClaimError(
+      'validation_failed',
+      'a statement line shows money that left; it cannot show that a payout was not paid',
+    );
+  }
+  const reference =
+    decision.evidence.kind === 'statement_line'
+      ? await statementLineEvidence(trx, payout, decision.evidence.statementLineId)
+      : decision.evidence.reference;
+  await recordResolution(trx, payoutId, {
+    outcome: decision.outcome,
+    kind: decision.evidence.kind,
+    reference,
+    statementLineId:
+      decision.evidence.kind === 'statement_line' ? decision.evidence.statementLineId : null,
+    note: decision.note,
+    decidedBy: actorId,
+  });
+  if (decision.outcome === 'paid') return settlePayout(trx, payoutId, 'finance', reference);
+  return failPayout(trx, payout, 'confirm_not_paid', `finance: not paid (${reference})`);
+}
+
+export async function recordResolution(
+  trx: Tx,
+  payoutId: string,
+  resolution: {
+    readonly outcome: PayoutResolutionOutcome;
+    readonly kind: PayoutEvidenceKind;
+    readonly reference: string;
+    readonly statementLineId: string | null;
+    readonly note: string;
+    readonly decidedBy: string | null;
+  },
+): Promise<void> {
   await trx
-    .updateTable('payout')
-    .set({ status: 'pending', next_attempt_at: new Date(), updated_at: new Date() })
-    .where(
-      'id',
-      'in',
-      waiting.map((w) => w.id),
-    )
+    .insertInto('payout_resolution')
+    .values({
+      payout_id: payoutId,
+      outcome: resolution.outcome,
+      evidence_kind: resolution.kind,
+      evidence_reference: resolution.reference.slice(0, 200),
+      statement_line_id: resolution.statementLineId,
+      note: resolution.note,
+      decided_by: resolution.decidedBy,
+    })
     .execute();
-  await trx
-    .insertInto('payout_outbox')
-    .values(waiting.map((w) => ({ payout_id: w.id, relayed_at: null })))
-    .execute();
-  return waiting.length;
 }
 
 /** Automatic steps are recorded under the user who submitted the claim's decision. */
@@ -362,96 +385,4 @@ async function systemActor(trx: Tx, claimId: string): Promise<string> {
     .orderBy('decided_at', 'desc')
     .executeTakeFirstOrThrow();
   return decision.confirmed_by ?? decision.decided_by;
-}
-
-/** A payout handed to a deferred gateway is looked at again only after this long. */
-const DEFERRED_RECHECK_MS = 7 * 24 * 3600 * 1000;
-
-export type PayoutStepResult =
-  | { readonly kind: 'done'; readonly status: PayoutStatus }
-  | { readonly kind: 'retry'; readonly error: string };
-
-/**
- * One attempt at one payout: prepare, pay, settle. Returns `retry` for a failure that
- * another attempt may cure; a gateway refusal that will not change parks it as failed.
- */
-export async function processPayout(
-  db: DB,
-  gateway: DisbursementGateway,
-  payoutId: string,
-): Promise<PayoutStepResult> {
-  const prepared = await inTransaction(db, (trx) => preparePayout(trx, payoutId));
-  if (prepared.status !== 'sending') return { kind: 'done', status: prepared.status };
-  const payout = await db
-    .selectFrom('payout')
-    .select(['payee', 'amount'])
-    .where('id', '=', payoutId)
-    .executeTakeFirstOrThrow();
-  let receipt: Awaited<ReturnType<DisbursementGateway['pay']>>;
-  try {
-    receipt = await gateway.pay({
-      idempotencyKey: payoutId,
-      payee: payout.payee,
-      amount: payout.amount,
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof GatewayError && !error.retryable) {
-      const failed = await inTransaction(db, (trx) => failPayout(trx, payoutId, message));
-      return { kind: 'done', status: failed.status };
-    }
-    await db
-      .updateTable('payout')
-      .set({ last_error: message.slice(0, 2000), updated_at: new Date() })
-      .where('id', '=', payoutId)
-      .execute();
-    return { kind: 'retry', error: message };
-  }
-  if ('deferred' in receipt) {
-    // Accepted for a later settlement (a payment file): nothing to retry until then, so no
-    // runner or sweep should pick it up again.
-    await db
-      .updateTable('payout')
-      .set({
-        gateway: gateway.name,
-        next_attempt_at: new Date(Date.now() + DEFERRED_RECHECK_MS),
-        updated_at: new Date(),
-      })
-      .where('id', '=', payoutId)
-      .execute();
-    return { kind: 'done', status: 'sending' };
-  }
-  const reference = receipt.reference;
-  const settled = await inTransaction(db, (trx) =>
-    settlePayout(trx, payoutId, gateway.name, reference),
-  );
-  return { kind: 'done', status: settled.status };
-}
-
-/**
- * The last attempt failed: before parking the payout as failed, ask the gateway whether the
- * money in fact left (every answer may have been lost); if so, settle it instead.
- */
-export async function giveUpPayout(
-  db: DB,
-  gateway: DisbursementGateway,
-  payoutId: string,
-  reason: string,
-): Promise<PayoutStatus> {
-  const receipt = await gateway.lookup?.(payoutId).catch(() => null);
-  if (receipt) {
-    const sending = await db
-      .selectFrom('payout')
-      .select('status')
-      .where('id', '=', payoutId)
-      .executeTakeFirstOrThrow();
-    if (sending.status === 'sending') {
-      const settled = await inTransaction(db, (trx) =>
-        settlePayout(trx, payoutId, gateway.name, receipt.reference),
-      );
-      return settled.status;
-    }
-  }
-  const failed = await inTransaction(db, (trx) => failPayout(trx, payoutId, reason));
-  return failed.status;
 }

@@ -140,6 +140,7 @@ describe('a claim from contribution to loss run, over the API', () => {
       approved: '500000.00',
       outstanding: '500000.00',
       paid: '0.00',
+      voided: '0.00',
       incurred: '500000.00',
     });
     expect(detail.incidentCoverage.remaining).toBe('0.00');

@@ -6,13 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/ledger/verify.ts';
-import type { RetryPolicy } from '../../src/payouts/in-process.ts';
+import type { RetryPolicy } from '../../src/payouts/attempt.ts';
+import { relayOutbox, requeueStalePayouts } from '../../src/payouts/outbox.ts';
 import {
   createPayoutQueue,
   createPayoutWorker,
   enqueue,
   PayoutRelay,
   redisConnection,
+  stillQueued,
 } from '../../src/payouts/queue.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
@@ -221,5 +223,49 @@ describe('payouts through BullMQ', () => {
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
     const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
     expect(jobs).toBe(1);
+  });
+
+  it('sweeps only payouts whose lease is over and whose job has left the queue, and marks a lost send in doubt', async () => {
+    await fundedPool(database.db, 'bullmq-sweep', staff, { fourEyesThreshold: '1000000.00' });
+    const incident = await incidentOn(database.db, 'bullmq-sweep', staff);
+    const [claim] = await approveClaims(database.db, staff, incident, [
+      [
+        claimLine('appraisal', '400.00', 'Appraiser W'),
+        claimLine('lawyer_fees', '600.00', 'Firm X'),
+      ],
+    ]);
+    const [queuedId, lostId] = claim?.payoutIds ?? [];
+    const { queue } = testQueue({ attempts: 1, backoffMs: 10 });
+    // No worker: the relay's jobs stay waiting in Redis.
+    await relayOutbox(database.db, enqueue(queue), 500);
+    const lease = { lease_token: randomUUID(), lease_expires_at: new Date(Date.now() - 1000) };
+    await database.db
+      .updateTable('payout')
+      .set({ updated_at: new Date(0), next_attempt_at: new Date(0) })
+      .where('claim_id', '=', claim?.claimId ?? '')
+      .execute();
+    // The second payout's worker died while sending; its job is gone from the queue.
+    await database.db
+      .updateTable('payout')
+      .set({ status: 'sending', ...lease })
+      .where('id', '=', lostId ?? '')
+      .execute();
+    const lostJob = (await queue.getJobs(['waiting'])).find((j) => j.data.payoutId === lostId);
+    await lostJob?.remove();
+
+    expect(await requeueStalePayouts(database.db, 0, stillQueued(queue))).toBe(1);
+    const rows = await database.db
+      .selectFrom('payout')
+      .select(['id', 'status'])
+      .where('claim_id', '=', claim?.claimId ?? '')
+      .execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({
+      [queuedId ?? '']: 'pending',
+      [lostId ?? '']: 'in_doubt',
+    });
+    await relayOutbox(database.db, enqueue(queue), 500);
+    const jobs = await queue.getJobs(['waiting']);
+    // One job per payout: the waiting one was not duplicated, the lost one was handed back.
+    expect(jobs.map((j) => j.data.payoutId).sort()).toEqual([queuedId, lostId].sort());
   });
 });

@@ -9,9 +9,11 @@ import { ClaimError } from '../../src/claims/errors.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
-import { InProcessPayoutRunner, type RetryPolicy } from '../../src/payouts/in-process.ts';
+import type { RetryPolicy } from '../../src/payouts/attempt.ts';
+import { releaseWaitingPayouts } from '../../src/payouts/cash-priority.ts';
+import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
 import { confirmAndOrder, shortfall } from '../../src/payouts/orders.ts';
-import { releaseAwaitingFunds, retryPayout, voidPayout } from '../../src/payouts/settlement.ts';
+import { retryPayout, voidPayout } from '../../src/payouts/settlement.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordRemittance } from '../../src/policy/contributions.ts';
 import type { Pool } from '../../src/policy/pools.ts';
@@ -24,6 +26,7 @@ import {
   incidentOn,
   minus,
   notPaidExactlyOnce,
+  payoutRow as payoutRowOf,
   payoutTrails,
   plus,
   poolFigures,
@@ -41,13 +44,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-async function payoutRow(payoutId: string) {
-  return database.db
-    .selectFrom('payout')
-    .selectAll()
-    .where('id', '=', payoutId)
-    .executeTakeFirstOrThrow();
-}
+const payoutRow = (payoutId: string) => payoutRowOf(database.db, payoutId);
 
 async function claimStatus(claimId: string) {
   return (await getClaim(database.db, claimId)).status;
@@ -175,7 +172,7 @@ describe('a bank that pays and then times out', () => {
     await runner.runOnce();
     expect(await bankTransferCount(database.db)).toBe(transfersBefore + 1);
     const inDoubt = await payoutRow(payoutId);
-    expect(inDoubt.status).toBe('sending');
+    expect(inDoubt.status).toBe('in_doubt');
     expect(inDoubt.last_error).toBe('the bank did not answer in time');
     const [sent] = await payoutTrails(database.db, pool);
     // The bank has paid; the ledger holds the cash but has not posted it.
@@ -203,7 +200,7 @@ describe('a bank that pays and then times out', () => {
     expect((await poolFigures(database.db, pool)).fundBalance).toBe('92000.00');
     expect((await verifyLedger(database.db)).ok).toBe(true);
   });
-  it('settles, when giving up, a payout whose every answer was a timeout: the bank is asked first', async () => {
+  it('settles a payout whose every answer was a timeout: the next attempt asks the bank first', async () => {
     const pool = await fundedPoolWithoutFourEyes('inproc-in-doubt');
     const incident = await incidentOn(database.db, pool.code, staff);
     const claims = await approveClaims(database.db, staff, incident, [
@@ -344,7 +341,7 @@ describe('a payout the bank keeps refusing', () => {
 });
 
 describe('a pool whose fund cannot cover what it owes', () => {
-  it('parks the payout it cannot pay, names the amount to call, and pays it after the remittance', async () => {
+  it('parks the payouts it cannot pay oldest first, names the amount to call, and pays them after the remittance', async () => {
     // 100,000.00 contributed buys 5,000,000.00 of coverage but holds only 100,000.00 of cash.
     const pool = await fundedPoolWithoutFourEyes('inproc-short');
     const incident = await incidentOn(database.db, pool.code, staff);
@@ -358,18 +355,20 @@ describe('a pool whose fund cannot cover what it owes', () => {
     const runner = new InProcessPayoutRunner(database.db, new SimulatedBank(database.db));
     await runner.runOnce();
 
-    expect(await bankTransferCount(database.db)).toBe(transfersBefore + 2);
+    // The younger, smaller payout would fit in the 40,000.00 left, but the older one waits
+    // for that cash: it never jumps the line.
+    expect(await bankTransferCount(database.db)).toBe(transfersBefore + 1);
     expect([
       (await payoutRow(first ?? '')).status,
       (await payoutRow(waiting ?? '')).status,
       (await payoutRow(third ?? '')).status,
-    ]).toEqual(['paid', 'awaiting_funds', 'paid']);
+    ]).toEqual(['paid', 'awaiting_funds', 'awaiting_funds']);
     expect(await claimStatus(claims[1]?.claimId ?? '')).toBe('payout_pending');
     expect(await shortfall(database.db, pool)).toEqual({
       poolId: pool.id,
-      payoutsAwaitingFunds: 1,
-      amountAwaitingFunds: '60000.00',
-      fundAvailable: '10000.00',
+      payoutsAwaitingFunds: 2,
+      amountAwaitingFunds: '90000.00',
+      fundAvailable: '40000.00',
       toCallFromInsurer: '50000.00',
     });
     // Waiting is not retrying: no pass touches it until money comes in.
@@ -389,9 +388,9 @@ describe('a pool whose fund cannot cover what it owes', () => {
         },
         staff.finance,
       );
-      return releaseAwaitingFunds(trx, pool.id);
+      return releaseWaitingPayouts(trx, pool.id);
     });
-    expect(released).toBe(1);
+    expect(released).toBe(2);
     await runner.runOnce();
 
     const trails = await payoutTrails(database.db, pool);

@@ -275,3 +275,16 @@ export async function poolFigures(db: DB, pool: Pool) {
 
 export const plus = (a: string, b: string) => new Money(a).plus(new Money(b)).toFixed(2);
 export const minus = (a: string, b: string) => new Money(a).minus(new Money(b)).toFixed(2);
+
+export async function payoutRow(db: DB, payoutId: string) {
+  return db.selectFrom('payout').selectAll().where('id', '=', payoutId).executeTakeFirstOrThrow();
+}
+
+export async function claimStatusOf(db: DB, claimId: string) {
+  const row = await db
+    .selectFrom('claim')
+    .select('status')
+    .where('id', '=', claimId)
+    .executeTakeFirstOrThrow();
+  return row.status;
+}

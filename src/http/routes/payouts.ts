@@ -1,22 +1,23 @@
 /**
- * @module Finance watches payouts: by status and per claim, the shortfall to call from the
- * insurer, and the parked ones to retry or void.
+ * @module Finance watches payouts: by status and per claim, the ones in doubt with their
+ * age and the decision on them (with evidence), the shortfall to call from the insurer, the
+ * failed ones to retry or void, and the treasury's payment files.
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { PAYOUT_STATUSES } from '../../payouts/lifecycle.ts';
 import { listPayouts, shortfall } from '../../payouts/orders.ts';
 import {
   confirmPaymentFile,
   createPaymentFile,
   getPaymentFile,
+  returnPaymentFileLine,
 } from '../../payouts/payment-file.ts';
-import { retryPayout, voidPayout } from '../../payouts/settlement.ts';
+import { decideInDoubt, retryPayout, voidPayout } from '../../payouts/settlement.ts';
 import { findPool } from '../../policy/pools.ts';
 import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { json, roleRoute } from '../route.ts';
 import { AmountSchema, UuidSchema } from '../schemas.ts';
-
-const PAYOUT_STATUSES = ['pending', 'awaiting_funds', 'sending', 'paid', 'failed', 'void'] as const;
 
 const PayoutSchema = z
   .object({
@@ -33,6 +34,8 @@ const PayoutSchema = z
     gatewayReference: z.string().nullable(),
     settledAt: z.string().nullable(),
     createdAt: z.string(),
+    inDoubtSince: z.string().nullable(),
+    inDoubtMinutes: z.number().int().nullable(),
   })
   .openapi('Payout');
 
@@ -44,6 +47,32 @@ const VoidSchema = z
   .openapi('VoidPayout', {
     example: { reason: 'payee account closed; claimant to resubmit bank details' },
   });
+const InDoubtDecisionSchema = z
+  .object({
+    outcome: z.enum(['paid', 'not_paid']),
+    evidence: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('statement_line'), statementLineId: UuidSchema }).strict(),
+      z
+        .object({
+          kind: z.literal('bank_confirmation'),
+          reference: z.string().trim().min(1).max(200),
+        })
+        .strict(),
+    ]),
+    note: z.string().trim().min(1).max(2000),
+  })
+  .strict()
+  .openapi('InDoubtDecision', {
+    example: {
+      outcome: 'paid',
+      evidence: { kind: 'bank_confirmation', reference: 'BOC enquiry 2026-11-03 #4471' },
+      note: 'the bank confirmed by phone and e-mail that the transfer left on 2 November',
+    },
+  });
+const ReturnLineSchema = z
+  .object({ payoutId: UuidSchema, reason: z.string().trim().min(1).max(500) })
+  .strict()
+  .openapi('ReturnPaymentFileLine');
 
 export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
@@ -62,15 +91,52 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: json(z.object({ payouts: z.array(PayoutSchema) }), 'Payouts') },
     }),
     async (c) => {
-      const payouts = await listPayouts(c.var.deps.db, c.req.valid('query'));
-      return c.json(
-        {
-          payouts: payouts.map((p) => ({
-            ...p,
-            status: p.status as (typeof PAYOUT_STATUSES)[number],
-          })),
-        },
+      return c.json({ payouts: await listPayouts(c.var.deps.db, c.req.valid('query')) }, 200);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/payouts/in-doubt',
+      tags: ['finance'],
+      summary:
+        'Payouts nobody knows were paid (a lost answer, a worker stopped mid-send), longest in doubt first, with their age',
+      responses: { 200: json(z.object({ payouts: z.array(PayoutSchema) }), 'In doubt') },
+    }),
+    async (c) =>
+      c.json(
+        { payouts: await listPayouts(c.var.deps.db, { status: 'in_doubt', limit: 1000 }) },
         200,
+      ),
+  );
+
+  app.openapi(
+    roleRoute(['finance'], {
+      method: 'post',
+      path: '/finance/payouts/{payoutId}/decide',
+      tags: ['finance'],
+      summary:
+        'Say what happened to a payout in doubt, with evidence: paid settles it, not paid fails it (then retry or void)',
+      request: {
+        params: PayoutParams,
+        body: {
+          content: { 'application/json': { schema: InDoubtDecisionSchema } },
+          required: true,
+        },
+      },
+      responses: { 200: json(StepSchema, 'Decided') },
+    }),
+    (c) => {
+      const { payoutId } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return mutate(
+        c,
+        { action: 'payout.decide_in_doubt', entity: 'payout', input: { payoutId, body } },
+        async (trx, actor) => {
+          const outcome = await decideInDoubt(trx, payoutId, body, actor.userId);
+          return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
+        },
       );
     },
   );
@@ -128,7 +194,8 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'post',
       path: '/finance/payouts/{payoutId}/void',
       tags: ['finance'],
-      summary: 'Void an unpaid payout: its coverage is released and the payable reversed',
+      summary:
+        'Void a payout whose money certainly did not leave (pending, awaiting funds, failed; never sending, in doubt or in an open payment file): its coverage is released and the payable reversed',
       request: {
         params: PayoutParams,
         body: { content: { 'application/json': { schema: VoidSchema } }, required: true },
@@ -234,6 +301,33 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
         async (trx, actor) => {
           const file = await confirmPaymentFile(trx, fileId, actor.userId);
           return { status: 200, body: file, entityId: file.id };
+        },
+      );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance'], {
+      method: 'post',
+      path: '/finance/payment-files/{fileId}/return',
+      tags: ['finance'],
+      summary:
+        'The treasury handed a line of the file back unpaid: its payout fails (then retry or void)',
+      request: {
+        params: FileParams,
+        body: { content: { 'application/json': { schema: ReturnLineSchema } }, required: true },
+      },
+      responses: { 200: json(StepSchema, 'Returned') },
+    }),
+    (c) => {
+      const { fileId } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return mutate(
+        c,
+        { action: 'payment_file.return_line', entity: 'payout', input: { fileId, body } },
+        async (trx) => {
+          const outcome = await returnPaymentFileLine(trx, fileId, body.payoutId, body.reason);
+          return { status: 200, body: outcome, entityId: body.payoutId };
         },
       );
     },

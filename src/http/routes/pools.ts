@@ -5,7 +5,10 @@
  */
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { Money } from '../../ledger/money.ts';
-import { releaseAwaitingFunds } from '../../payouts/settlement.ts';
+import {
+  guardRefundAgainstWaitingPayouts,
+  releaseWaitingPayouts,
+} from '../../payouts/cash-priority.ts';
 import { acknowledgeAlert, listAlerts } from '../../policy/alerts.ts';
 import { ensureTermsInForce, overCommitments } from '../../policy/capacity.ts';
 import {
@@ -237,6 +240,11 @@ const NewRefundSchema = z
     bankReference: ReferenceSchema,
     reason: TextSchema(500),
     bookAsLateItem: LateItemSchema,
+    /** Finance's reason for letting the refund take cash that waiting payouts need. */
+    cashPriorityOverride: z
+      .object({ reason: TextSchema(500) })
+      .strict()
+      .optional(),
   })
   .strict()
   .openapi('NewRefund', {
@@ -452,7 +460,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/finance/pools/{pool}/contributions',
       tags: ['finance'],
       summary:
-        'Record a contribution: grants ratio × amount of coverage up to the cap; the rest is surplus',
+        'Record a contribution: grants ratio × amount of coverage up to the cap; the rest is surplus; payouts waiting for funds are sent again, oldest first',
       request: { params: PoolParams, body: jsonBody(NewContributionSchema) },
       responses: { 201: json(ContributionSchema, 'Recorded') },
     }),
@@ -470,6 +478,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
             actor.userId,
             requestNow(c),
           );
+          await releaseWaitingPayouts(trx, contribution.poolId);
           return { status: 201, body: contribution, entityId: contribution.id };
         },
       );
@@ -499,7 +508,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/finance/contributions/{contributionId}/refunds',
       tags: ['finance'],
       summary:
-        'Refund a contribution: surplus first, then coverage that is neither reserved nor consumed',
+        'Refund a contribution: surplus first, then coverage that is neither reserved nor consumed; never cash that waiting payouts need, unless finance overrides with a reason',
       request: {
         params: z.object({ contributionId: UuidSchema }),
         body: jsonBody(NewRefundSchema),
@@ -513,12 +522,20 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
         c,
         { action: 'contribution.refund', entity: 'contribution', input: { contributionId, body } },
         async (trx, actor) => {
+          const { cashPriorityOverride, ...refundInput } = body;
           const refund = await refundContribution(
             trx,
             contributionId,
-            { ...body, amount: new Money(body.amount) },
+            { ...refundInput, amount: new Money(body.amount) },
             actor.userId,
             requestNow(c),
+          );
+          await guardRefundAgainstWaitingPayouts(
+            trx,
+            refund,
+            cashPriorityOverride
+              ? { reason: cashPriorityOverride.reason, actorId: actor.userId }
+              : null,
           );
           return { status: 201, body: refund, entityId: contributionId };
         },
@@ -550,7 +567,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
             actor.userId,
             requestNow(c),
           );
-          await releaseAwaitingFunds(trx, remittance.poolId);
+          await releaseWaitingPayouts(trx, remittance.poolId);
           return { status: 201, body: remittance, entityId: remittance.id };
         },
       );
