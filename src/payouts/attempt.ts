@@ -17,6 +17,7 @@
 import type { DB } from '../db/database.ts';
 import type { PayoutStatus } from '../db/schema.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
+import { payoutAwaitsExemption } from '../exemption/claim-link.ts';
 import { type DisbursementGateway, GatewayError, type PaymentReceipt } from './gateway.ts';
 import { canTakePayout } from './lifecycle.ts';
 import {
@@ -69,6 +70,9 @@ type Begun =
 const spent = (payout: { attempts: number; attempts_before_retry: number }, retry: RetryPolicy) =>
   payout.attempts - payout.attempts_before_retry >= retry.attempts;
 
+/** How soon a payout waiting for an exemption decision is looked at again. */
+const EXEMPTION_RECHECK_MS = 60_000;
+
 async function beginAttempt(trx: Tx, payoutId: string, options: AttemptOptions): Promise<Begun> {
   let payout = await lockPayout(trx, payoutId);
   const now = new Date();
@@ -82,6 +86,21 @@ async function beginAttempt(trx: Tx, payoutId: string, options: AttemptOptions):
       last_error: 'the attempt that was sending it stopped before it heard an answer',
     });
     payout = await lockPayout(trx, payoutId);
+  }
+  if (payout.status === 'pending' && (await payoutAwaitsExemption(trx, payout.incident_id))) {
+    // The pool's terms say compensation waits for the group's exemption decision: nothing
+    // is held or sent; the runner and the sweep ask again later.
+    await trx
+      .updateTable('payout')
+      .set({
+        next_attempt_at: new Date(now.getTime() + EXEMPTION_RECHECK_MS),
+        last_error:
+          "waiting for the exemption decision on its incident (the pool's terms say payouts wait)",
+        updated_at: now,
+      })
+      .where('id', '=', payoutId)
+      .execute();
+    return { kind: 'skip', status: payout.status };
   }
   const token = crypto.randomUUID();
   const leased = await trx

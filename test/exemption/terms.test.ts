@@ -9,6 +9,8 @@ import { createUser, issueToken } from '../../src/access/tokens.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { payoutAwaitsExemption } from '../../src/exemption/claim-link.ts';
 import { appointMember } from '../../src/exemption/special-group.ts';
+import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
+import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { seedWorkingCalendar } from '../../src/policy/calendar.ts';
 import { seedCountyPool } from '../../src/policy/pools.ts';
 import { seedReferenceLists } from '../../src/policy/reference-lists.ts';
@@ -179,5 +181,98 @@ describe('exemption terms of a pool', () => {
     expect(decision.findings).toContainEqual(
       expect.objectContaining({ code: 'EXEMPTION_CONDITIONS_MET', result: 'pass' }),
     );
+  });
+
+  it('holds a payout, sending nothing, until the group has decided, where the terms say so', async () => {
+    const terms = await post('/admin/pools/county/exemption-terms', t.users.admin.token, {
+      effectiveFrom: '2026-07-01',
+      investigationWorkingDays: 10,
+      payoutsWaitForDecision: true,
+      claimsRequireExemption: false,
+      reason: 'From July the insurer decides alone, but the fund pays only after the group.',
+    });
+    expect(terms.status).toBe(201);
+    const filing = await filingIn(
+      t.database.db,
+      t.users.reform_office.id,
+      'registered',
+      new Date('2026-03-03T10:00:00+08:00'),
+    );
+    const incident = await readJson(
+      await post('/insurer/incidents', t.users.insurer.token, {
+        pool: 'county',
+        riskPointId: filing.riskPointIds[0],
+        occurredOn: '2026-08-03',
+        description: 'Appraisal of a failed pilot.',
+        place: 'County seat',
+        reporter: 'Bureau',
+      }),
+    );
+    const claim = await readJson(
+      await post('/insurer/claims', t.users.insurer.token, {
+        incidentId: incident.id,
+        claimant: 'Appraiser',
+        lines: [
+          {
+            category: 'appraisal',
+            amountClaimed: '3000.00',
+            payee: 'Appraiser',
+            evidence: [{ title: 'report', documentNumber: 'AP-9', sha256: 'c'.repeat(64) }],
+          },
+        ],
+      }),
+    );
+    await post(`/insurer/claims/${claim.id}/start-review`, t.users.insurer.token);
+    const approved = await post(`/insurer/claims/${claim.id}/decision`, t.users.insurer.token, {
+      decision: 'approve',
+      lines: (claim.lines as { id: string; amountClaimed: string }[]).map((l) => ({
+        lineId: l.id,
+        approved: l.amountClaimed,
+      })),
+      attestations: [{ code: 'MEETS_CLAIM_STANDARDS', result: 'pass', note: 'Within standards.' }],
+    });
+    expect(approved.status, await approved.clone().text()).toBe(201);
+    const bank = new SimulatedBank(t.database.db);
+    const runner = new InProcessPayoutRunner(t.database.db, bank);
+    await runner.runOnce();
+    const payoutOf = () =>
+      t.database.db
+        .selectFrom('payout')
+        .select(['id', 'status', 'last_error', 'cash_hold_entry_id'])
+        .where('claim_id', '=', claim.id as string)
+        .executeTakeFirstOrThrow();
+    const waiting = await payoutOf();
+    expect(waiting).toMatchObject({ status: 'pending', cash_hold_entry_id: null });
+    expect(waiting.last_error).toContain('exemption decision');
+    const transfers = await t.database.db
+      .selectFrom('bank_transfer')
+      .select('id')
+      .where('idempotency_key', '=', waiting.id)
+      .execute();
+    expect(transfers).toHaveLength(0);
+
+    const shown = await readJson(
+      await call(t.app, 'GET', `/insurer/claims/${claim.id}`, { token: t.users.insurer.token }),
+    );
+    const base = `/exemption/investigations/${(shown.exemption as { investigationId: string }).investigationId}`;
+    const member = t.users.special_group.token;
+    for (const finding of [
+      { code: 'POSITIVE_LIST_APPLIES', met: false, note: 'No situation fits.' },
+      { code: 'NO_NEGATIVE_LIST_SITUATION', met: true, note: 'None.' },
+    ]) {
+      expect((await post(`${base}/findings`, member, finding)).status).toBe(201);
+    }
+    const draft = await readJson(
+      await post(`${base}/drafts`, member, { outcome: 'not_exempt', reasons: 'Not shown.' }),
+    );
+    expect((await post(`/exemption/drafts/${draft.id}/decide`, leaderToken)).status).toBe(201);
+    // The recheck comes round (a minute later in service); the fund then pays.
+    await t.database.db
+      .updateTable('payout')
+      .set({ next_attempt_at: new Date() })
+      .where('id', '=', waiting.id)
+      .execute();
+    await runner.runOnce();
+    expect((await payoutOf()).status).toBe('paid');
   });
 });
