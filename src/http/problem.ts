@@ -112,6 +112,7 @@ const POLICY_STATUS: Record<PolicyErrorCode, number> = {
   validation_failed: 422,
   impossible_date: 422,
   period_closed: 409,
+  later_capacity_event: 422,
 };
 
 const CLAIM_STATUS: Record<ClaimErrorCode, number> = {

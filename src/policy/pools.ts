@@ -6,7 +6,12 @@ import type { DB } from '../db/database.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { formatAmount } from '../ledger/money.ts';
-import { bringTermsIntoForce, capacityState, ledgerTerms } from './capacity.ts';
+import {
+  bringTermsIntoForce,
+  capacityState,
+  latestCapacityEvent,
+  ledgerTerms,
+} from './capacity.ts';
 import { PolicyError } from './errors.ts';
 import { localDateOf } from './local-date.ts';
 import { poolAccountCodes, poolAccountSpecs } from './pool-accounts.ts';
@@ -151,6 +156,19 @@ export async function changeTerms(
       `new terms must take effect after ${latest.effectiveFrom}, the latest version's date`,
     );
   }
+  // Terms dated before today post their difference on their date from today's balances:
+  // true only if nothing moved the formula's inputs since that date.
+  const today = localDateOf(now);
+  if (terms.effectiveFrom < today) {
+    const later = await latestCapacityEvent(trx, pool.id);
+    if (later && later.day > terms.effectiveFrom) {
+      throw new PolicyError(
+        'later_capacity_event',
+        `terms effective from ${terms.effectiveFrom} (before today, ${today}) cannot be back-dated past ${later.what} on ${later.day}, already posted; give an effectiveFrom of ${later.day} or later`,
+        { effectiveFrom: terms.effectiveFrom, laterEvent: later.what, laterEventOn: later.day },
+      );
+    }
+  }
   // Within the period in force, the cap may not go below what it has committed already; a
   // renewal's cap comes on top of what earlier periods committed, so it is not compared.
   const inForce = await ledgerTerms(trx, pool);
@@ -164,6 +182,6 @@ export async function changeTerms(
     );
   }
   const version = await insertTermsVersion(trx, pool.id, latest.version + 1, terms, recordedBy);
-  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
+  await bringTermsIntoForce(trx, pool, today, 'write', now);
   return version;
 }

@@ -157,6 +157,113 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     expect((await verifyLedger(database.db)).ok).toBe(true);
   });
 
+  const raiseCapFromApril = (pool: Pool, now: Date, effectiveFrom = '2026-04-01') =>
+    inTransaction(database.db, (trx) =>
+      changeTerms(
+        trx,
+        pool.code,
+        {
+          ...COUNTY_TERMS,
+          effectiveFrom,
+          cumulativeCap: new Money('6000000.00'),
+          reason: 'cap raised',
+        },
+        financeId,
+        now,
+      ),
+    );
+
+  it('never back-dates coverage past terms already in force: money keyed late is refused or booked as a late item today', async () => {
+    const pool = await newPool();
+    await contribute(
+      pool,
+      { amount: new Money('100000.00'), receivedOn: '2026-02-01' },
+      noonOn('2026-02-01'),
+    );
+    await raiseCapFromApril(pool, noonOn('2026-03-10'));
+    await ensureTermsInForce(database.db, pool, '2026-04-01');
+    const late = { amount: new Money('20000.00'), receivedOn: '2026-03-01' };
+    const refused = await contribute(pool, late, noonOn('2026-04-10')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PolicyError);
+    expect((refused as PolicyError).code).toBe('later_capacity_event');
+    expect((refused as PolicyError).details).toMatchObject({
+      laterEvent: 'terms version 2 in force',
+      laterEventOn: '2026-04-01',
+    });
+
+    const booked = await contribute(pool, { ...late, bookAsLateItem: true }, noonOn('2026-04-10'));
+    expect(booked).toMatchObject({ bookedAsLateItem: true, receivedOn: '2026-03-01' });
+    // The 5,000,000.00 cap still held in March: the late money did not buy coverage there.
+    expect(await poolCoverage(database.db, pool, '2026-03-31')).toMatchObject({
+      cumulativeCap: '5000000.00',
+      capacity: '5000000.00',
+      surplus: '0.00',
+    });
+    expect(await poolCoverage(database.db, pool, '2026-04-10')).toMatchObject({
+      cumulativeCap: '6000000.00',
+      capacity: '6000000.00',
+      surplus: '0.00',
+      contributionsReceived: '120000.00',
+    });
+    expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+
+  it('refuses money dated before a later movement already posted, and terms dated before it', async () => {
+    const pool = await newPool();
+    await contribute(
+      pool,
+      { amount: new Money('100000.00'), receivedOn: '2026-05-01' },
+      noonOn('2026-05-01'),
+    );
+    expect(
+      await failure(
+        contribute(
+          pool,
+          { amount: new Money('20000.00'), receivedOn: '2026-03-01' },
+          noonOn('2026-05-10'),
+        ),
+      ),
+    ).toBe('later_capacity_event');
+    // Nothing was back-dated into March.
+    expect(await poolCoverage(database.db, pool, '2026-03-31')).toMatchObject({
+      capacity: '0.00',
+      surplus: '0.00',
+    });
+    expect(await failure(raiseCapFromApril(pool, noonOn('2026-05-10')))).toBe(
+      'later_capacity_event',
+    );
+    // On or after the latest movement is fine, and computed from that day's figures.
+    const onTheDay = await contribute(
+      pool,
+      { amount: new Money('20000.00'), receivedOn: '2026-05-01' },
+      noonOn('2026-05-10'),
+    );
+    expect(onTheDay).toMatchObject({ coverageGranted: '0.00', surplus: '20000.00' });
+    await raiseCapFromApril(pool, noonOn('2026-05-10'), '2026-05-02');
+    expect(await poolCoverage(database.db, pool, '2026-05-02')).toMatchObject({
+      capacity: '6000000.00',
+      surplus: '0.00',
+    });
+    const paid = await contribute(
+      pool,
+      { amount: new Money('1000.00'), receivedOn: '2026-05-10' },
+      noonOn('2026-05-10'),
+    );
+    const refund = (bankReference: string, refundedOn: string) =>
+      inTransaction(database.db, (trx) =>
+        refundContribution(
+          trx,
+          paid.id,
+          { amount: new Money('100.00'), refundedOn, bankReference, reason: 'overpaid' },
+          financeId,
+          noonOn('2026-05-10'),
+        ),
+      );
+    expect(await failure(refund('REF-EARLY', '2026-05-09'))).toBe('impossible_date');
+    await refund('REF-1', '2026-05-10');
+    expect(await failure(refund('REF-1', '2026-05-10'))).toBe('conflict');
+  });
+
   it('dates money on the day received: the March statement shows a contribution keyed later', async () => {
     const pool = await newPool();
     await contribute(
