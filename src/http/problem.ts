@@ -113,6 +113,7 @@ const POLICY_STATUS: Record<PolicyErrorCode, number> = {
   impossible_date: 422,
   period_closed: 409,
   later_capacity_event: 422,
+  registered_after_go_live: 422,
 };
 
 const CLAIM_STATUS: Record<ClaimErrorCode, number> = {

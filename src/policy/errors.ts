@@ -16,7 +16,9 @@ export type PolicyErrorCode =
    * Money or terms dated before a capacity event already posted (terms in force, another
    * movement): the figures of the days in between would contradict the formula.
    */
-  | 'later_capacity_event';
+  | 'later_capacity_event'
+  /** An imported filing registered on or after the day the service went live. */
+  | 'registered_after_go_live';
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

@@ -111,6 +111,9 @@ export async function createPool(
       name: input.name,
       insurer: input.insurer,
       policy_number: input.policyNumber,
+      // The injected clock's moment: the day the pool went live decides which filings
+      // may be imported as registered before it (filing-import.ts).
+      created_at: now,
       created_by: createdBy,
     })
     .returning(POOL_COLUMNS)
