@@ -42,12 +42,15 @@ export type DecisionInput =
       readonly lines: readonly { readonly lineId: string; readonly approved: Money }[];
       readonly attestations: readonly Attestation[];
       readonly note: string;
+      /** The request's clock: terms due by then reach the ledger first. */
+      readonly now?: Date;
     }
   | {
       readonly decision: 'deny';
       readonly reasons: readonly DenialReason[];
       readonly attestations: readonly Attestation[];
       readonly note: string;
+      readonly now?: Date;
     };
 
 export interface DecisionView {
@@ -102,7 +105,8 @@ export async function decideClaim(
   const { claim, incident, pool } = await lockForDecision(trx, claimId);
   assertTransition('decide', claim.status, 'approved');
   // Terms whose date has come reach the ledger before anything is drawn on it.
-  await bringTermsIntoForce(trx, pool, localDateOf(new Date()), 'write');
+  const now = input.now ?? new Date();
+  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
   const terms = await termsInForce(trx, pool.id, incident.occurredOn);
   const lines = await undecidedLines(trx, claimId);
   if (lines.length === 0)

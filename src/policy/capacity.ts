@@ -264,7 +264,8 @@ export async function bringTermsIntoForce(
   pool: Pool,
   today: LocalDate,
   broughtBy: TermsBroughtBy,
-  now: Date = new Date(),
+  /** The caller's clock: a version due in a closed month is posted as a late item at this moment. */
+  now: Date,
 ): Promise<TermsBroughtIntoForce[]> {
   const due = await versionsDue(trx, pool.id, today);
   if (due.length === 0) return [];
@@ -404,16 +405,22 @@ function termsDescription(terms: PoolTerms, trueUp: TrueUp): string {
  * For readers: brings due versions into force in a transaction of its own, only when one
  * is due (the check is one indexed query), so a read on or after a date sees its terms.
  */
-export async function ensureTermsInForce(db: DB, pool: Pool, today: LocalDate): Promise<void> {
+export async function ensureTermsInForce(
+  db: DB,
+  pool: Pool,
+  today: LocalDate,
+  now: Date = startOfLocalDay(today),
+): Promise<void> {
   if ((await versionsDue(db, pool.id, today)).length === 0) return;
   await inTransaction(db, async (trx) => {
     await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
-    await bringTermsIntoForce(trx, pool, today, 'read');
+    await bringTermsIntoForce(trx, pool, today, 'read', now);
   });
 }
 
 /** The scheduled step: every pool's due versions, each pool in its own transaction. */
-export async function bringAllDueTermsIntoForce(db: DB, today: LocalDate): Promise<number> {
+export async function bringAllDueTermsIntoForce(db: DB, now: Date): Promise<number> {
+  const today = localDateOf(now);
   const pools = await db
     .selectFrom('pool')
     .select(['id', 'code', 'name', 'insurer', 'policy_number as policyNumber', 'currency'])
@@ -425,7 +432,7 @@ export async function bringAllDueTermsIntoForce(db: DB, today: LocalDate): Promi
     if ((await versionsDue(db, pool.id, today)).length === 0) continue;
     count += await inTransaction(db, async (trx) => {
       await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
-      return (await bringTermsIntoForce(trx, pool, today, 'schedule')).length;
+      return (await bringTermsIntoForce(trx, pool, today, 'schedule', now)).length;
     });
   }
   return count;

@@ -21,6 +21,8 @@ import {
   type PoolTerms,
   type TermsInput,
   termsHistory,
+  validateFollows,
+  validateTerms,
 } from './terms.ts';
 
 export interface Pool {
@@ -159,6 +161,8 @@ export async function changeTerms(
       `new terms must take effect after ${latest.effectiveFrom}, the latest version's date`,
     );
   }
+  validateTerms(terms);
+  validateFollows(latest, terms);
   // Terms dated before today post their difference on their date from today's balances:
   // true only if nothing moved the formula's inputs since that date.
   const today = localDateOf(now);

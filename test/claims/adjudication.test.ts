@@ -19,7 +19,7 @@ import { recordContribution } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
 import { importPreGoLiveFiling } from '../../src/policy/filing-import.ts';
 import type { CostCategory } from '../../src/policy/pool-accounts.ts';
-import { createPool } from '../../src/policy/pools.ts';
+import { changeTerms, createPool } from '../../src/policy/pools.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { ALL_PASS, createStaff, fundedPool, riskPoint, type Staff, sha } from './support.ts';
@@ -87,6 +87,44 @@ const errorCode = (promise: Promise<unknown>) =>
     () => 'succeeded',
     (error: unknown) => (error instanceof ClaimError ? error.code : String(error)),
   );
+
+describe('the decision’s clock', () => {
+  it('brings terms into force as of the request’s moment, not the machine’s', async () => {
+    const code = 'decision-clock';
+    const pool = await fundedPool(database.db, code, staff);
+    await inTransaction(database.db, (trx) =>
+      changeTerms(
+        trx,
+        code,
+        {
+          ...COUNTY_TERMS,
+          effectiveFrom: '2026-11-01',
+          cumulativeCap: new Money('6000000.00'),
+          reason: 'cap raised from November',
+        },
+        staff.finance,
+        new Date('2026-10-01T12:00:00+08:00'),
+      ),
+    );
+    const loss = await incident(code, await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '1000.00')]);
+    await inTransaction(database.db, (trx) =>
+      decideClaim(
+        trx,
+        claim.id,
+        { ...approveInFull(claim), now: new Date('2026-10-15T12:00:00+08:00') },
+        staff.handler,
+      ),
+    );
+    // On 2026-10-15 the November terms are not due: nothing brought them in.
+    const inForce = await database.db
+      .selectFrom('pool_terms_in_force')
+      .select('version')
+      .where('pool_id', '=', pool.id)
+      .execute();
+    expect(inForce.map((r) => r.version)).toEqual([1]);
+  });
+});
 
 describe('the per-incident cap', () => {
   it('pays 500,000.00 of 650,000.00 claimed, naming the per-incident cap, and nothing more on that incident', async () => {

@@ -264,6 +264,44 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     expect(await failure(refund('REF-1', '2026-05-10'))).toBe('conflict');
   });
 
+  it('refuses terms that take effect outside their period, and a renewal that overlaps or leaves a gap', async () => {
+    const pool = await newPool();
+    const change = (input: Partial<typeof COUNTY_TERMS>) =>
+      failure(
+        inTransaction(database.db, (trx) =>
+          changeTerms(
+            trx,
+            pool.code,
+            { ...COUNTY_TERMS, reason: 'checked', ...input },
+            financeId,
+            noonOn('2026-03-10'),
+          ),
+        ),
+      );
+    expect(await change({ effectiveFrom: '2027-02-01' })).toBe('validation_failed');
+    expect(
+      await change({
+        effectiveFrom: '2026-12-01',
+        periodStart: '2026-12-01',
+        periodEnd: '2027-11-30',
+      }),
+    ).toBe('validation_failed');
+    expect(
+      await change({
+        effectiveFrom: '2027-02-01',
+        periodStart: '2027-02-01',
+        periodEnd: '2028-01-31',
+      }),
+    ).toBe('validation_failed');
+    expect(
+      await change({
+        effectiveFrom: '2027-01-01',
+        periodStart: '2027-01-01',
+        periodEnd: '2027-12-31',
+      }),
+    ).toBe('succeeded');
+  });
+
   it('dates money on the day received: the March statement shows a contribution keyed later', async () => {
     const pool = await newPool();
     await contribute(

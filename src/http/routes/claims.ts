@@ -17,7 +17,7 @@ import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { json, jsonBody, roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../schemas.ts';
-import { requestToday } from '../today.ts';
+import { requestNow, requestToday } from '../today.ts';
 
 const CLAIM_STATUSES = [
   'submitted',
@@ -571,6 +571,7 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
         c,
         { action: 'claim.decide', entity: 'claim', input: { claimId, body } },
         async (trx, actor) => {
+          const now = requestNow(c);
           const input =
             body.decision === 'approve'
               ? {
@@ -579,8 +580,9 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
                     lineId: l.lineId,
                     approved: new Money(l.approved),
                   })),
+                  now,
                 }
-              : body;
+              : { ...body, now };
           const decision = await decideAndOrder(trx, claimId, input, actor.userId);
           return { status: 201, body: decision, entityId: claimId };
         },
