@@ -13,12 +13,13 @@
 import type { DB } from '../db/database.ts';
 import type { FindingRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
-import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
+import { formatAmount, Money, minAmount, sumAmounts, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
 import { bringTermsIntoForce } from '../policy/capacity.ts';
 import { poolCoverage } from '../policy/coverage.ts';
 import { localDateOf, localDateText } from '../policy/local-date.ts';
+import { periodLeftover } from '../policy/periods.ts';
 import { type CostCategory, poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool, type Pool } from '../policy/pools.ts';
 import { type PoolTerms, termsInForce } from '../policy/terms.ts';
@@ -138,6 +139,12 @@ export async function decideClaim(
   const paidLines = lines.filter((l) => (approvedByLine.get(l.id) ?? ZERO).gt(ZERO));
   const incidentLeft = await incidentCoverage(trx, incident);
   const poolLeft = await poolCoverage(trx, pool);
+  // The cumulative cap that binds is the incident's period's: what that period has left,
+  // and never more than the pool's ledger has available.
+  const cumulativeLeft = minAmount(
+    new Money(poolLeft.available),
+    await periodLeftover(trx, pool, terms.periodStart),
+  );
   const riskPoint = await trx
     .selectFrom('risk_point')
     .select(localDateText<string | null>('registered_on').as('registeredOn'))
@@ -154,7 +161,7 @@ export async function decideClaim(
         covered: categoryTerms.get(l.category)?.covered ?? false,
       })),
       incidentRemaining: incidentLeft.remaining,
-      poolRemaining: poolLeft.available,
+      poolRemaining: formatAmount(cumulativeLeft),
       duplicateLines: (input.decision === 'approve' ? paidLines : lines).filter(
         (l) => l.possible_duplicate_of.length > 0,
       ).length,
@@ -191,7 +198,7 @@ export async function decideClaim(
         countsAgainstCaps: categoryTerms.get(l.category)?.countsAgainstCaps ?? true,
       })),
       incident.covered ? new Money(incidentLeft.remaining) : ZERO,
-      new Money(poolLeft.available),
+      cumulativeLeft,
       await projectLimitLeft(trx, incident, terms),
     );
     const claimedTotal = sumAmounts(lines.map((l) => new Money(l.amount_claimed)));
@@ -489,7 +496,7 @@ async function raiseCoverageAlerts(
   incident: Incident,
   terms: PoolTerms,
 ): Promise<void> {
-  await raisePoolAlerts(trx, pool);
+  await raisePoolAlerts(trx, pool, terms.periodStart);
   if (!incident.covered) return;
   const coverage = await incidentCoverage(trx, incident);
   const committed = new Money(coverage.reserved).plus(new Money(coverage.consumed));

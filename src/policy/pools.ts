@@ -5,16 +5,12 @@
 import type { DB } from '../db/database.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
 import { openAccount } from '../ledger/accounts.ts';
-import { formatAmount } from '../ledger/money.ts';
-import {
-  bringTermsIntoForce,
-  capacityState,
-  latestCapacityEvent,
-  ledgerTerms,
-} from './capacity.ts';
+import { formatAmount, Money } from '../ledger/money.ts';
+import { bringTermsIntoForce, latestCapacityEvent, ledgerTerms } from './capacity.ts';
 import { PolicyError } from './errors.ts';
 import { localDateOf } from './local-date.ts';
-import { poolAccountCodes, poolAccountSpecs } from './pool-accounts.ts';
+import { periodFigures } from './periods.ts';
+import { poolAccountSpecs } from './pool-accounts.ts';
 import {
   COUNTY_TERMS,
   insertTermsVersion,
@@ -179,8 +175,8 @@ export async function changeTerms(
   // Within the period in force, the cap may not go below what it has committed already; a
   // renewal's cap comes on top of what earlier periods committed, so it is not compared.
   const inForce = await ledgerTerms(trx, pool);
-  const { committed: total } = await capacityState(trx, poolAccountCodes(pool.code));
-  const committed = total.minus(inForce.carried);
+  const current = (await periodFigures(trx, pool)).find((p) => p.current);
+  const committed = new Money(current?.committed ?? '0');
   if (inForce.periodStart === terms.periodStart && terms.cumulativeCap.lt(committed)) {
     throw new PolicyError(
       'limit_exceeded',

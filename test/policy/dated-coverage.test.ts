@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
+import { incidentAccountCodes } from '../../src/claims/incident-accounts.ts';
+import { reportIncident } from '../../src/claims/incidents.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { closeMonth } from '../../src/finance/period-close.ts';
 import { poolStatement } from '../../src/finance/reports.ts';
@@ -25,6 +27,7 @@ import { periodFigures } from '../../src/policy/periods.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool, type Pool } from '../../src/policy/pools.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
+import { createStaff, riskPoint } from '../claims/support.ts';
 import { type DatabaseKind, freshDatabase, type TestDatabase } from '../support/database.ts';
 
 /** A moment on a local day in Asia/Shanghai, at noon. */
@@ -424,6 +427,50 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     ]);
     expect((await verifyLedger(database.db)).ok).toBe(true);
   });
+  /** Holds 500,000.00 on each of `count` incidents occurring on `occurredOn`, as approvals would. */
+  const reserveOnIncidents = async (
+    pool: Pool,
+    occurredOn: string,
+    count: number,
+    today: string,
+  ) => {
+    const staff = await createStaff(database.db, `${pool.code}-${occurredOn}`);
+    const codes = poolAccountCodes(pool.code);
+    for (let i = 0; i < count; i++) {
+      // Registered before the pools went live (2026-01-02), through the pre-go-live import.
+      const riskPointId = await riskPoint(database.db, staff, '2026-01-01');
+      const loss = await inTransaction(database.db, (trx) =>
+        reportIncident(
+          trx,
+          {
+            pool: pool.code,
+            riskPointId,
+            occurredOn,
+            description: 'loss',
+            place: 'County',
+            reporter: 'Reform office',
+          },
+          staff.office,
+          today,
+        ),
+      );
+      const incident = incidentAccountCodes(loss.id);
+      const amount = '500000.00';
+      await recordCommand(database.db, {
+        type: 'transfer',
+        pending: true,
+        description: 'reserved for a claim',
+        references: { poolId: pool.id, incidentId: loss.id },
+        postings: [
+          { accountCode: codes.coverageConsumed, direction: 'debit', amount },
+          { accountCode: codes.coverageAvailable, direction: 'credit', amount },
+          { accountCode: incident.consumed, direction: 'debit', amount },
+          { accountCode: incident.available, direction: 'credit', amount },
+        ],
+      });
+    }
+  };
+
   it('opens a second policy period with its own cap: alerts fire again, the first period keeps its figures', async () => {
     const pool = await newPool();
     await contribute(
@@ -431,9 +478,8 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
       { amount: new Money('100000.00'), receivedOn: '2026-04-05' },
       noonOn('2026-04-10'),
     );
-    const reserve = (amount: string) => reserveCoverage(pool, amount);
     const alertsNow = () => inTransaction(database.db, (trx) => raisePoolAlerts(trx, pool));
-    await reserve('2600000.00');
+    await reserveOnIncidents(pool, '2026-06-01', 6, '2026-06-10');
     expect((await alertsNow()).map((a) => [a.periodStart, a.thresholdPercent])).toEqual([
       ['2026-01-01', '50.00'],
     ]);
@@ -464,9 +510,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
         periodStart: '2026-01-01',
         periodEnd: '2026-12-31',
         cumulativeCap: '5000000.00',
-        committed: '2600000.00',
-        leftover: '2400000.00',
-        utilisationPercent: '52.00',
+        committed: '3000000.00',
+        leftover: '2000000.00',
+        utilisationPercent: '60.00',
         current: false,
       },
       {
@@ -480,19 +526,19 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
       },
     ]);
     expect(await poolCoverage(database.db, pool)).toMatchObject({
-      carriedFromEarlierPeriods: '2600000.00',
-      cumulativeCap: '7600000.00',
-      capacity: '7600000.00',
+      carriedFromEarlierPeriods: '3000000.00',
+      cumulativeCap: '8000000.00',
+      capacity: '8000000.00',
       available: '5000000.00',
     });
 
-    await reserve('2500000.00');
+    await reserveOnIncidents(pool, '2027-01-06', 5, '2027-01-06');
     expect((await alertsNow()).map((a) => [a.periodStart, a.thresholdPercent])).toEqual([
       ['2027-01-01', '50.00'],
     ]);
     expect(await alertsNow()).toEqual([]);
     const [first, second] = await periodFigures(database.db, pool);
-    expect(first).toMatchObject({ committed: '2600000.00', leftover: '2400000.00' });
+    expect(first).toMatchObject({ committed: '3000000.00', leftover: '2000000.00' });
     expect(second).toMatchObject({ committed: '2500000.00', leftover: '2500000.00' });
     expect(await poolCoverage(database.db, pool, '2026-12-31')).toMatchObject({
       termsVersion: 1,
