@@ -279,6 +279,16 @@ export async function decideClaim(
   } else {
     await recordExpense(trx, { decisionId, claimId, incident, pool, lines: payable.lines });
     await moveClaim(trx, claim, 'decide', outcome, input.note, deciderId);
+    if (outcome === 'partly_approved' && payable.payable.isZero()) {
+      await moveClaim(
+        trx,
+        { id: claim.id, status: outcome },
+        'close_nothing_to_pay',
+        'paid',
+        `closed with nothing to pay: the caps cut ${formatAmount(payable.approvedTotal)} approved to 0.00`,
+        deciderId,
+      );
+    }
   }
   await raiseCoverageAlerts(trx, pool, incident, terms);
   return getDecision(trx, decisionId);

@@ -4,6 +4,7 @@
  *
  * submitted → under_review → (awaiting_confirmation →) approved | partly_approved | denied
  * approved | partly_approved → payout_pending → paid (payout_failed → payout_pending)
+ * partly_approved → paid when the caps cut the approval to 0.00: nothing to pay, no payout
  * submitted | under_review → withdrawn;  approved | partly_approved | denied | paid → reopened
  */
 import type { ClaimStatus } from '../db/schema.ts';
@@ -17,6 +18,7 @@ export type ClaimAction =
   | 'reject_decision'
   | 'request_payout'
   | 'settle'
+  | 'close_nothing_to_pay'
   | 'fail_payout'
   | 'retry_payout'
   | 'reopen';
@@ -33,6 +35,8 @@ const TRANSITIONS: Readonly<
   reject_decision: { from: ['awaiting_confirmation'], to: ['under_review'] },
   request_payout: { from: ['approved', 'partly_approved'], to: ['payout_pending'] },
   settle: { from: ['payout_pending'], to: ['paid', 'payout_pending'] },
+  // An approval with payable 0.00 has nothing to pay out: it ends where a paid claim ends.
+  close_nothing_to_pay: { from: ['partly_approved'], to: ['paid'] },
   fail_payout: { from: ['payout_pending'], to: ['payout_failed'] },
   retry_payout: { from: ['payout_failed'], to: ['payout_pending'] },
   reopen: { from: ['approved', 'partly_approved', 'denied', 'paid'], to: ['reopened'] },

@@ -207,6 +207,8 @@ describe('caps per policy period', () => {
     const late = await decideOn(await claimOn('2026-07-01', '300000.00'), '2027-01-10');
     expect(late).toMatchObject({ outcome: 'partly_approved', payable: '0.00' });
     expect(late.cuts).toEqual([{ cap: 'cumulative_cap', amount: '300000.00' }]);
+    // Nothing to pay: the claim is closed, not left waiting for a payout that never comes.
+    expect((await claimSummary(database.db, late.claimId)).status).toBe('paid');
     // The 2026 hold released after the renewal gives 2026 back its room, not 2027.
     await inTransaction(database.db, (trx) =>
       rejectDecision(trx, awaiting.id, staff.checker, 'amount unsupported'),
