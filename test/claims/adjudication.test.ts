@@ -46,7 +46,12 @@ const line = (category: CostCategory, amount: string): NewClaimLine => {
   };
 };
 
-async function incident(pool: string, riskPointId: string, occurredOn = '2026-06-01') {
+async function incident(
+  pool: string,
+  riskPointId: string,
+  occurredOn = '2026-06-01',
+  today?: string,
+) {
   return inTransaction(database.db, (trx) =>
     reportIncident(
       trx,
@@ -59,6 +64,7 @@ async function incident(pool: string, riskPointId: string, occurredOn = '2026-06
         reporter: 'Reform office',
       },
       staff.office,
+      today,
     ),
   );
 }
@@ -162,21 +168,7 @@ describe('caps per policy period', () => {
     );
     const claimOn = async (occurredOn: string, amount: string) => {
       const riskPointId = await riskPoint(database.db, staff, '2026-02-01');
-      const loss = await inTransaction(database.db, (trx) =>
-        reportIncident(
-          trx,
-          {
-            pool: code,
-            riskPointId,
-            occurredOn,
-            description: 'loss',
-            place: 'County',
-            reporter: 'Reform office',
-          },
-          staff.office,
-          '2027-01-10',
-        ),
-      );
+      const loss = await incident(code, riskPointId, occurredOn, '2027-01-10');
       return claimUnderReview(loss.id, [line('property_loss', amount)]);
     };
     const decideOn = (claim: Awaited<ReturnType<typeof claimOn>>, day: string) =>
