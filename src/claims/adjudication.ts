@@ -14,12 +14,13 @@ import type { DB } from '../db/database.ts';
 import type { FindingRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { exemptionEligibility } from '../exemption/claim-link.ts';
-import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
+import { formatAmount, Money, minAmount, sumAmounts, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
 import { bringTermsIntoForce } from '../policy/capacity.ts';
 import { poolCoverage } from '../policy/coverage.ts';
 import { localDateOf, localDateText } from '../policy/local-date.ts';
+import { periodLeftover } from '../policy/periods.ts';
 import { type CostCategory, poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool, type Pool } from '../policy/pools.ts';
 import { type PoolTerms, termsInForce } from '../policy/terms.ts';
@@ -43,12 +44,15 @@ export type DecisionInput =
       readonly lines: readonly { readonly lineId: string; readonly approved: Money }[];
       readonly attestations: readonly Attestation[];
       readonly note: string;
+      /** The request's clock: terms due by then reach the ledger first. */
+      readonly now?: Date;
     }
   | {
       readonly decision: 'deny';
       readonly reasons: readonly DenialReason[];
       readonly attestations: readonly Attestation[];
       readonly note: string;
+      readonly now?: Date;
     };
 
 export interface DecisionView {
@@ -103,7 +107,8 @@ export async function decideClaim(
   const { claim, incident, pool } = await lockForDecision(trx, claimId);
   assertTransition('decide', claim.status, 'approved');
   // Terms whose date has come reach the ledger before anything is drawn on it.
-  await bringTermsIntoForce(trx, pool, localDateOf(new Date()), 'write');
+  const now = input.now ?? new Date();
+  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
   const terms = await termsInForce(trx, pool.id, incident.occurredOn);
   const lines = await undecidedLines(trx, claimId);
   if (lines.length === 0)
@@ -135,6 +140,12 @@ export async function decideClaim(
   const paidLines = lines.filter((l) => (approvedByLine.get(l.id) ?? ZERO).gt(ZERO));
   const incidentLeft = await incidentCoverage(trx, incident);
   const poolLeft = await poolCoverage(trx, pool);
+  // The cumulative cap that binds is the incident's period's: what that period has left,
+  // and never more than the pool's ledger has available.
+  const cumulativeLeft = minAmount(
+    new Money(poolLeft.available),
+    await periodLeftover(trx, pool, terms.periodStart),
+  );
   const riskPoint = await trx
     .selectFrom('risk_point')
     .select(localDateText<string | null>('registered_on').as('registeredOn'))
@@ -151,7 +162,7 @@ export async function decideClaim(
         covered: categoryTerms.get(l.category)?.covered ?? false,
       })),
       incidentRemaining: incidentLeft.remaining,
-      poolRemaining: poolLeft.available,
+      poolRemaining: formatAmount(cumulativeLeft),
       duplicateLines: (input.decision === 'approve' ? paidLines : lines).filter(
         (l) => l.possible_duplicate_of.length > 0,
       ).length,
@@ -190,7 +201,7 @@ export async function decideClaim(
         countsAgainstCaps: categoryTerms.get(l.category)?.countsAgainstCaps ?? true,
       })),
       incident.covered ? new Money(incidentLeft.remaining) : ZERO,
-      new Money(poolLeft.available),
+      cumulativeLeft,
       await projectLimitLeft(trx, incident, terms),
     );
     const claimedTotal = sumAmounts(lines.map((l) => new Money(l.amount_claimed)));
@@ -271,6 +282,16 @@ export async function decideClaim(
   } else {
     await recordExpense(trx, { decisionId, claimId, incident, pool, lines: payable.lines });
     await moveClaim(trx, claim, 'decide', outcome, input.note, deciderId);
+    if (outcome === 'partly_approved' && payable.payable.isZero()) {
+      await moveClaim(
+        trx,
+        { id: claim.id, status: outcome },
+        'close_nothing_to_pay',
+        'paid',
+        `closed with nothing to pay: the caps cut ${formatAmount(payable.approvedTotal)} approved to 0.00`,
+        deciderId,
+      );
+    }
   }
   await raiseCoverageAlerts(trx, pool, incident, terms);
   return getDecision(trx, decisionId);
@@ -488,7 +509,7 @@ async function raiseCoverageAlerts(
   incident: Incident,
   terms: PoolTerms,
 ): Promise<void> {
-  await raisePoolAlerts(trx, pool);
+  await raisePoolAlerts(trx, pool, terms.periodStart);
   if (!incident.covered) return;
   const coverage = await incidentCoverage(trx, incident);
   const committed = new Money(coverage.reserved).plus(new Money(coverage.consumed));

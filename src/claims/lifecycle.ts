@@ -6,6 +6,7 @@
  * approved | partly_approved → payout_pending ⇄ payout_failed → paid | closed (every payout
  * voided) — the status follows the claim's payouts (src/payouts/claim-status.ts)
  * submitted | under_review → withdrawn;  approved | partly_approved | denied | paid | closed → reopened
+ * partly_approved → paid when the caps cut the approval to 0.00: nothing to pay, no payout
  */
 import type { ClaimStatus } from '../db/schema.ts';
 import { ClaimError } from './errors.ts';
@@ -18,6 +19,7 @@ export type ClaimAction =
   | 'reject_decision'
   | 'request_payout'
   | 'settle'
+  | 'close_nothing_to_pay'
   | 'fail_payout'
   | 'retry_payout'
   | 'close'
@@ -35,6 +37,8 @@ const TRANSITIONS: Readonly<
   reject_decision: { from: ['awaiting_confirmation'], to: ['under_review'] },
   request_payout: { from: ['approved', 'partly_approved'], to: ['payout_pending'] },
   settle: { from: ['payout_pending', 'payout_failed'], to: ['paid'] },
+  // An approval with payable 0.00 has nothing to pay out: it ends where a paid claim ends.
+  close_nothing_to_pay: { from: ['partly_approved'], to: ['paid'] },
   fail_payout: { from: ['payout_pending'], to: ['payout_failed'] },
   retry_payout: { from: ['payout_failed'], to: ['payout_pending'] },
   close: { from: ['payout_pending', 'payout_failed'], to: ['closed'] },

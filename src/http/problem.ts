@@ -114,6 +114,8 @@ const POLICY_STATUS: Record<PolicyErrorCode, number> = {
   separation_of_duties: 403,
   impossible_date: 422,
   period_closed: 409,
+  later_capacity_event: 422,
+  registered_after_go_live: 422,
 };
 
 const CLAIM_STATUS: Record<ClaimErrorCode, number> = {

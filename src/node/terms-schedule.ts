@@ -6,14 +6,13 @@
 import type { DB } from '../db/database.ts';
 import type { Logger } from '../http/env.ts';
 import { bringAllDueTermsIntoForce } from '../policy/capacity.ts';
-import { localDateOf } from '../policy/local-date.ts';
 
 const DEFAULT_EVERY_MS = 60 * 60 * 1000;
 
 export function startTermsSchedule(db: DB, logger: Logger): () => void {
   const every = Number(process.env.TERMS_SCHEDULE_MS ?? DEFAULT_EVERY_MS);
   const step = () =>
-    bringAllDueTermsIntoForce(db, localDateOf(new Date())).then(
+    bringAllDueTermsIntoForce(db, new Date()).then(
       (count) => {
         if (count > 0) logger.info({ versions: count }, 'dated terms brought into force');
       },

@@ -85,12 +85,19 @@ export async function raiseAlerts(
 }
 
 /**
- * Checks the pool-wide thresholds of the period in force against its own cap; call in the
- * transaction that changed committed coverage.
+ * Checks the pool-wide thresholds of a period (the one in force unless named: a decision
+ * names its incident's) against its own cap; call in the transaction that changed
+ * committed coverage.
  */
-export async function raisePoolAlerts(trx: Tx, pool: Pool): Promise<CoverageAlert[]> {
+export async function raisePoolAlerts(
+  trx: Tx,
+  pool: Pool,
+  periodStart?: string,
+): Promise<CoverageAlert[]> {
   const { terms } = await ledgerTerms(trx, pool);
-  const current = (await periodFigures(trx, pool)).find((p) => p.current);
+  const current = (await periodFigures(trx, pool)).find((p) =>
+    periodStart === undefined ? p.current : p.periodStart === periodStart,
+  );
   if (!current) return [];
   return raiseAlerts(
     trx,

@@ -24,7 +24,7 @@ import { LedgerError } from '../ledger/errors.ts';
 import { formatAmount, Money, maxAmount, minAmount, roundToFen, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import type { JournalEntry, PostingCommand } from '../ledger/types.ts';
-import { type LocalDate, localDateText, startOfLocalDay } from './local-date.ts';
+import { type LocalDate, localDateOf, localDateText, startOfLocalDay } from './local-date.ts';
 import { type PoolAccountCodes, poolAccountCodes } from './pool-accounts.ts';
 import type { Pool } from './pools.ts';
 import { type PoolTerms, termsHistory, termsInForce } from './terms.ts';
@@ -130,8 +130,22 @@ export async function recordEffectiveOn(
     readonly postings: readonly PostingCommand[];
   },
   effectiveOn: LocalDate,
-  options: { readonly lateIfClosed: boolean; readonly now: Date },
+  options: {
+    readonly lateIfClosed: boolean;
+    readonly now: Date;
+    /** Posted now as a named late item, for this reason, instead of on its day. */
+    readonly lateBecause?: string;
+  },
 ): Promise<{ entry: JournalEntry; bookedAsLateItem: boolean }> {
+  if (options.lateBecause !== undefined) {
+    const entry = await recordCommandInTransaction(trx, {
+      type: 'transfer',
+      ...command,
+      description: `late item (effective ${effectiveOn}, ${options.lateBecause}): ${command.description}`,
+      effectiveAt: options.now,
+    });
+    return { entry, bookedAsLateItem: true };
+  }
   // Effective from the start of the day it happened: as-of figures for that day include it.
   const effectiveAt = startOfLocalDay(effectiveOn);
   try {
@@ -152,6 +166,64 @@ export async function recordEffectiveOn(
     });
     return { entry, bookedAsLateItem: true };
   }
+}
+
+/** A posted movement of the formula's inputs: terms in force, a contribution or a refund. */
+export interface CapacityEvent {
+  readonly day: LocalDate;
+  readonly what: string;
+}
+
+/**
+ * The latest day on which the pool's capacity inputs moved in the ledger. A movement dated
+ * before it cannot be posted on its day: its true-up would be computed from balances and
+ * terms of a later day, and the figures in between would contradict the formula.
+ */
+export async function latestCapacityEvent(
+  db: DB | Tx,
+  poolId: string,
+): Promise<CapacityEvent | null> {
+  const terms = await db
+    .selectFrom('pool_terms_in_force as f')
+    .leftJoin('journal_entry as e', 'e.id', 'f.entry_id')
+    .select(['f.version', localDateText('f.in_force_on').as('inForceOn'), 'e.effective_at'])
+    .where('f.pool_id', '=', poolId)
+    .execute();
+  const contributions = await db
+    .selectFrom('contribution as c')
+    .innerJoin('journal_entry as e', 'e.id', 'c.entry_id')
+    .select(['c.bank_reference as reference', 'e.effective_at'])
+    .where('c.pool_id', '=', poolId)
+    .orderBy('e.effective_at', 'desc')
+    .limit(1)
+    .execute();
+  const refunds = await db
+    .selectFrom('contribution_refund as r')
+    .innerJoin('contribution as c', 'c.id', 'r.contribution_id')
+    .innerJoin('journal_entry as e', 'e.id', 'r.entry_id')
+    .select(['r.bank_reference as reference', 'e.effective_at'])
+    .where('c.pool_id', '=', poolId)
+    .orderBy('e.effective_at', 'desc')
+    .limit(1)
+    .execute();
+  const events: CapacityEvent[] = [
+    ...terms.map((t) => ({
+      day: t.effective_at ? localDateOf(new Date(t.effective_at)) : t.inForceOn,
+      what: `terms version ${t.version} in force`,
+    })),
+    ...contributions.map((c) => ({
+      day: localDateOf(new Date(c.effective_at)),
+      what: `contribution ${c.reference}`,
+    })),
+    ...refunds.map((r) => ({
+      day: localDateOf(new Date(r.effective_at)),
+      what: `refund ${r.reference}`,
+    })),
+  ];
+  return events.reduce<CapacityEvent | null>(
+    (latest, event) => (latest === null || event.day > latest.day ? event : latest),
+    null,
+  );
 }
 
 export interface TermsBroughtIntoForce {
@@ -192,7 +264,8 @@ export async function bringTermsIntoForce(
   pool: Pool,
   today: LocalDate,
   broughtBy: TermsBroughtBy,
-  now: Date = new Date(),
+  /** The caller's clock: a version due in a closed month is posted as a late item at this moment. */
+  now: Date,
 ): Promise<TermsBroughtIntoForce[]> {
   const due = await versionsDue(trx, pool.id, today);
   if (due.length === 0) return [];
@@ -332,16 +405,22 @@ function termsDescription(terms: PoolTerms, trueUp: TrueUp): string {
  * For readers: brings due versions into force in a transaction of its own, only when one
  * is due (the check is one indexed query), so a read on or after a date sees its terms.
  */
-export async function ensureTermsInForce(db: DB, pool: Pool, today: LocalDate): Promise<void> {
+export async function ensureTermsInForce(
+  db: DB,
+  pool: Pool,
+  today: LocalDate,
+  now: Date = startOfLocalDay(today),
+): Promise<void> {
   if ((await versionsDue(db, pool.id, today)).length === 0) return;
   await inTransaction(db, async (trx) => {
     await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
-    await bringTermsIntoForce(trx, pool, today, 'read');
+    await bringTermsIntoForce(trx, pool, today, 'read', now);
   });
 }
 
 /** The scheduled step: every pool's due versions, each pool in its own transaction. */
-export async function bringAllDueTermsIntoForce(db: DB, today: LocalDate): Promise<number> {
+export async function bringAllDueTermsIntoForce(db: DB, now: Date): Promise<number> {
+  const today = localDateOf(now);
   const pools = await db
     .selectFrom('pool')
     .select(['id', 'code', 'name', 'insurer', 'policy_number as policyNumber', 'currency'])
@@ -353,7 +432,7 @@ export async function bringAllDueTermsIntoForce(db: DB, today: LocalDate): Promi
     if ((await versionsDue(db, pool.id, today)).length === 0) continue;
     count += await inTransaction(db, async (trx) => {
       await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
-      return (await bringTermsIntoForce(trx, pool, today, 'schedule')).length;
+      return (await bringTermsIntoForce(trx, pool, today, 'schedule', now)).length;
     });
   }
   return count;

@@ -21,6 +21,7 @@ import {
   bringTermsIntoForce,
   capacityState,
   coverageTrueUp,
+  latestCapacityEvent,
   ledgerTerms,
   recordEffectiveOn,
   type TrueUp,
@@ -86,7 +87,10 @@ async function assertPossibleDay(
 /** The closed month's refusal, naming the close and the way to book it anyway. */
 async function closedMonthError(trx: Tx, error: unknown, what: string, day: LocalDate) {
   if (!(error instanceof LedgerError) || error.code !== 'period_closed') return error;
-  const month = error.details.month ?? day.slice(0, 7);
+  return closedMonthRefusal(trx, what, day, error.details.month ?? day.slice(0, 7));
+}
+
+async function closedMonthRefusal(trx: Tx, what: string, day: LocalDate, month: string) {
   const close = await trx
     .selectFrom('ledger_closed_period')
     .select(['closed_at', 'closed_by'])
@@ -109,9 +113,28 @@ async function bookOnDay(
     readonly description: string;
     readonly postings: readonly PostingCommand[];
     readonly bookAsLateItem: boolean;
+    /** Moves the formula's inputs (contributions, refunds; not remittances). */
+    readonly movesCapacity: boolean;
   },
   now: Date,
 ): Promise<{ entry: JournalEntry; bookedAsLateItem: boolean }> {
+  const later = movement.movesCapacity ? await latestCapacityEvent(trx, pool.id) : null;
+  const keyedLate = later !== null && later.day > movement.day;
+  if (keyedLate && !movement.bookAsLateItem) {
+    // A closed month is the first reason to refuse: name it.
+    const month = movement.day.slice(0, 7);
+    const closed = await trx
+      .selectFrom('ledger_closed_period')
+      .select('month')
+      .where('month', '=', month)
+      .executeTakeFirst();
+    if (closed) throw await closedMonthRefusal(trx, movement.what, movement.day, month);
+    throw new PolicyError(
+      'later_capacity_event',
+      `${movement.what} received on ${movement.day} is dated before ${later.what} on ${later.day}, already posted; its coverage cannot be back-dated past that — book it as a late item with "bookAsLateItem": true (it then counts from today)`,
+      { day: movement.day, laterEvent: later.what, laterEventOn: later.day },
+    );
+  }
   try {
     return await recordEffectiveOn(
       trx,
@@ -121,7 +144,11 @@ async function bookOnDay(
         postings: movement.postings,
       },
       movement.day,
-      { lateIfClosed: movement.bookAsLateItem, now },
+      {
+        lateIfClosed: movement.bookAsLateItem,
+        now,
+        ...(keyedLate ? { lateBecause: `keyed after ${later.what} on ${later.day}` } : {}),
+      },
     );
   } catch (error) {
     throw await closedMonthError(trx, error, movement.what, movement.day);
@@ -191,6 +218,7 @@ export async function recordContribution(
       description: `contribution from ${input.payer} (${input.bankReference}), received ${input.receivedOn}`,
       postings: trueUp.postings,
       bookAsLateItem: input.bookAsLateItem ?? false,
+      movesCapacity: true,
     },
     now,
   );
@@ -321,6 +349,19 @@ export async function refundContribution(
       `at most ${formatAmount(refundable)} of this contribution is left to refund`,
     );
   }
+  const duplicate = await trx
+    .selectFrom('contribution_refund as r')
+    .innerJoin('contribution as c', 'c.id', 'r.contribution_id')
+    .select('r.id')
+    .where('c.pool_id', '=', pool.id)
+    .where('r.bank_reference', '=', input.bankReference)
+    .executeTakeFirst();
+  if (duplicate) {
+    throw new PolicyError(
+      'conflict',
+      `bank reference ${input.bankReference} is already recorded as refund ${duplicate.id}`,
+    );
+  }
   const { codes, trueUp } = await fundMovement(trx, pool, 'credit', input.amount, now);
   const released = trueUp.grantChange.lt(ZERO) ? trueUp.grantChange.neg() : ZERO;
   const { entry, bookedAsLateItem } = await bookOnDay(
@@ -332,6 +373,7 @@ export async function refundContribution(
       description: `refund of contribution ${contribution.bank_reference} (${input.bankReference}), refunded ${input.refundedOn}`,
       postings: trueUp.postings,
       bookAsLateItem: input.bookAsLateItem ?? false,
+      movesCapacity: true,
     },
     now,
   ).catch(async (error: unknown) => {
@@ -430,6 +472,7 @@ export async function recordRemittance(
         { accountCode: codes.remittances, direction: 'credit', amount: input.amount },
       ],
       bookAsLateItem: input.bookAsLateItem ?? false,
+      movesCapacity: false,
     },
     now,
   );

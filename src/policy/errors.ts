@@ -15,7 +15,14 @@ export type PolicyErrorCode =
   /** A date that cannot be true: in the future, before the pool existed, a refund before its money. */
   | 'impossible_date'
   /** Money received in a month finance has closed. */
-  | 'period_closed';
+  | 'period_closed'
+  /**
+   * Money or terms dated before a capacity event already posted (terms in force, another
+   * movement): the figures of the days in between would contradict the formula.
+   */
+  | 'later_capacity_event'
+  /** An imported filing registered on or after the day the service went live. */
+  | 'registered_after_go_live';
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

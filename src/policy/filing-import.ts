@@ -3,7 +3,8 @@
  * projects and risk points on paper and on its government platform): the reform office
  * imports each one with its real submission and registration dates and its filing
  * documents. The import is its own audited action — a `filing_import` row names who, when,
- * from where and why — and it cannot date anything after today or inside a closed month.
+ * from where and why — and it cannot date anything after today, inside a closed month, or
+ * on or after the day the service went live.
  *
  * The imported filing is an ordinary registered filing: its risk points are registered on
  * the real date, so incidents after that date are covered, as they would have been.
@@ -50,7 +51,22 @@ export interface ImportedFiling {
 /** A filing imported covers at most this many risk points (one project filed 8). */
 export const MAX_IMPORTED_RISK_POINTS = 100;
 
-async function assertDatesPossible(trx: Tx, input: PreGoLiveFiling, today: LocalDate) {
+/** The local day the service went live for a pool: when the pool was created in it. */
+async function goLiveOn(trx: Tx, poolId: string | null): Promise<LocalDate | null> {
+  const row = await trx
+    .selectFrom('pool')
+    .select((eb) => eb.fn.min('created_at').as('createdAt'))
+    .$if(poolId !== null, (q) => q.where('id', '=', poolId ?? ''))
+    .executeTakeFirst();
+  return row?.createdAt ? localDateOf(new Date(row.createdAt)) : null;
+}
+
+async function assertDatesPossible(
+  trx: Tx,
+  input: PreGoLiveFiling,
+  poolId: string | null,
+  today: LocalDate,
+) {
   if (input.registeredOn > today) {
     throw new PolicyError(
       'impossible_date',
@@ -62,6 +78,18 @@ async function assertDatesPossible(trx: Tx, input: PreGoLiveFiling, today: Local
     throw new PolicyError(
       'impossible_date',
       `a filing cannot be registered (${input.registeredOn}) before it was submitted (${input.submittedOn})`,
+    );
+  }
+  // The import is for what the county filed before the service went live: the day its
+  // pool (or, for a project without one, the first pool) was created in the service. A
+  // later registration would let a filing be back-dated to cover a loss that already
+  // happened; it goes through the filing loop instead.
+  const goLive = await goLiveOn(trx, poolId);
+  if (goLive !== null && input.registeredOn >= goLive) {
+    throw new PolicyError(
+      'registered_after_go_live',
+      `a filing registered on ${input.registeredOn} is not a pre-go-live filing: the service went live on ${goLive}; file it through the filing process instead`,
+      { registeredOn: input.registeredOn, goLiveOn: goLive },
     );
   }
   const closed = await trx
@@ -92,8 +120,8 @@ export async function importPreGoLiveFiling(
   if (input.documents.length === 0) {
     throw new PolicyError('validation_failed', 'an imported filing needs its filing documents');
   }
-  await assertDatesPossible(trx, input, localDateOf(context.at));
   const poolId = input.pool === undefined ? null : (await findPool(trx, input.pool)).id;
+  await assertDatesPossible(trx, input, poolId, localDateOf(context.at));
   const project = await createProject(trx, { ...input.project, poolId }, context);
   const riskPointIds: string[] = [];
   for (const content of input.riskPoints) {

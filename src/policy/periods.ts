@@ -2,15 +2,21 @@
  * @module Policy periods (a policy year by default): every terms version belongs to the
  * period it names, and a period's figures are what it committed against its own cap.
  *
- * The ledger keeps one set of coverage accounts per pool; a renewal's cap is posted on top
- * of what earlier periods had committed when it opened (capacity.ts, `carried_committed`).
- * So the current period has committed (pool committed − carried), and a closed one what
- * the next period carried minus what it carried itself: a later period never changes an
- * earlier one's figures. What is left of a period's cap is its leftover.
+ * What a period has committed is the reserved and consumed coverage of the incidents that
+ * occurred in it (incident → occurred_on → period), whenever they were decided: a claim
+ * decided after a renewal on an earlier period's incident, or a hold of an earlier period
+ * released after it, counts in the incident's period, never the current one. The ledger
+ * keeps one set of coverage accounts per pool, with a renewal's cap posted on top of what
+ * earlier periods had committed when it opened (capacity.ts, `carried_committed`);
+ * decisions draw at most the incident's period's leftover (cap − committed) from it.
+ * Coverage held on the pool without an incident counts in the period in force.
  */
+
+import { incidentAccountCodes } from '../claims/incident-accounts.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
-import { formatAmount, Money, ZERO } from '../ledger/money.ts';
+import { accountBalances } from '../ledger/balances.ts';
+import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
 import { capacityState } from './capacity.ts';
 import { percentOf } from './coverage.ts';
 import { type LocalDate, localDateText } from './local-date.ts';
@@ -36,11 +42,11 @@ export async function periodFigures(db: DB | Tx, pool: Pool): Promise<PeriodFigu
   const history = await termsHistory(db, pool.id);
   const inForce = await db
     .selectFrom('pool_terms_in_force')
-    .select(['version', 'carried_committed', localDateText('in_force_on').as('inForceOn')])
+    .select(['version', localDateText('in_force_on').as('inForceOn')])
     .where('pool_id', '=', pool.id)
     .orderBy('version')
     .execute();
-  const periods: { start: LocalDate; end: LocalDate; cap: Money; carried: Money }[] = [];
+  const periods: { start: LocalDate; end: LocalDate; cap: Money }[] = [];
   for (const row of inForce) {
     const terms = history.find((t) => t.version === row.version);
     if (!terms) continue;
@@ -53,24 +59,70 @@ export async function periodFigures(db: DB | Tx, pool: Pool): Promise<PeriodFigu
         start: terms.periodStart,
         end: terms.periodEnd,
         cap: terms.cumulativeCap,
-        carried: new Money(row.carried_committed),
       });
     }
   }
+  // Coverage committed on the pool without an incident (held directly on its accounts) has
+  // no occurrence date: it counts in the period in force.
   const { committed: poolCommitted } = await capacityState(db, poolAccountCodes(pool.code));
-  return periods.map((period, index) => {
-    const next = periods[index + 1];
-    const committedUpTo = next ? next.carried : poolCommitted;
-    const committed = committedUpTo.minus(period.carried);
+  const ofIncidents = await committedInPeriod(db, pool.id, '0001-01-01', '9999-12-31');
+  const unattributed = poolCommitted.minus(ofIncidents);
+  const figures: PeriodFigures[] = [];
+  for (const [index, period] of periods.entries()) {
+    const current = index === periods.length - 1;
+    const committed = (await committedInPeriod(db, pool.id, period.start, period.end)).plus(
+      current ? unattributed : ZERO,
+    );
     const leftover = period.cap.minus(committed);
-    return {
+    figures.push({
       periodStart: period.start,
       periodEnd: period.end,
       cumulativeCap: formatAmount(period.cap),
       committed: formatAmount(committed),
       leftover: formatAmount(leftover.gt(ZERO) ? leftover : ZERO),
       utilisationPercent: percentOf(committed, period.cap).toFixed(2),
-      current: next === undefined,
-    };
-  });
+      current,
+    });
+  }
+  return figures;
+}
+
+/** Reserved + consumed coverage of the pool's covered incidents that occurred in the period. */
+export async function committedInPeriod(
+  db: DB | Tx,
+  poolId: string,
+  periodStart: LocalDate,
+  periodEnd: LocalDate,
+): Promise<Money> {
+  const incidents = await db
+    .selectFrom('incident')
+    .select('id')
+    .where('pool_id', '=', poolId)
+    .where('covered', '=', true)
+    .where('occurred_on', '>=', periodStart)
+    .where('occurred_on', '<=', periodEnd)
+    .execute();
+  if (incidents.length === 0) return ZERO;
+  const accounts = incidents.map((i) => incidentAccountCodes(i.id));
+  const balances = await accountBalances(
+    db,
+    accounts.flatMap((codes) => [codes.available, codes.consumed]),
+  );
+  return sumAmounts(
+    accounts.map((codes) =>
+      new Money(balances.get(codes.available)?.heldAgainst ?? '0').plus(
+        new Money(balances.get(codes.consumed)?.balance ?? '0'),
+      ),
+    ),
+  );
+}
+
+/** What the period that starts on `periodStart` has left of its cap (0 when none is in force). */
+export async function periodLeftover(
+  db: DB | Tx,
+  pool: Pool,
+  periodStart: LocalDate,
+): Promise<Money> {
+  const period = (await periodFigures(db, pool)).find((p) => p.periodStart === periodStart);
+  return period ? new Money(period.leftover) : ZERO;
 }

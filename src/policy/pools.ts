@@ -5,17 +5,20 @@
 import type { DB } from '../db/database.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
 import { openAccount } from '../ledger/accounts.ts';
-import { formatAmount } from '../ledger/money.ts';
-import { bringTermsIntoForce, capacityState, ledgerTerms } from './capacity.ts';
+import { formatAmount, Money } from '../ledger/money.ts';
+import { bringTermsIntoForce, latestCapacityEvent, ledgerTerms } from './capacity.ts';
 import { PolicyError } from './errors.ts';
 import { localDateOf } from './local-date.ts';
-import { poolAccountCodes, poolAccountSpecs } from './pool-accounts.ts';
+import { periodFigures } from './periods.ts';
+import { poolAccountSpecs } from './pool-accounts.ts';
 import {
   COUNTY_TERMS,
   insertTermsVersion,
   type PoolTerms,
   type TermsInput,
   termsHistory,
+  validateFollows,
+  validateTerms,
 } from './terms.ts';
 
 export interface Pool {
@@ -106,6 +109,9 @@ export async function createPool(
       name: input.name,
       insurer: input.insurer,
       policy_number: input.policyNumber,
+      // The injected clock's moment: the day the pool went live decides which filings
+      // may be imported as registered before it (filing-import.ts).
+      created_at: now,
       created_by: createdBy,
     })
     .returning(POOL_COLUMNS)
@@ -151,11 +157,26 @@ export async function changeTerms(
       `new terms must take effect after ${latest.effectiveFrom}, the latest version's date`,
     );
   }
+  validateTerms(terms);
+  validateFollows(latest, terms);
+  // Terms dated before today post their difference on their date from today's balances:
+  // true only if nothing moved the formula's inputs since that date.
+  const today = localDateOf(now);
+  if (terms.effectiveFrom < today) {
+    const later = await latestCapacityEvent(trx, pool.id);
+    if (later && later.day > terms.effectiveFrom) {
+      throw new PolicyError(
+        'later_capacity_event',
+        `terms effective from ${terms.effectiveFrom} (before today, ${today}) cannot be back-dated past ${later.what} on ${later.day}, already posted; give an effectiveFrom of ${later.day} or later`,
+        { effectiveFrom: terms.effectiveFrom, laterEvent: later.what, laterEventOn: later.day },
+      );
+    }
+  }
   // Within the period in force, the cap may not go below what it has committed already; a
   // renewal's cap comes on top of what earlier periods committed, so it is not compared.
   const inForce = await ledgerTerms(trx, pool);
-  const { committed: total } = await capacityState(trx, poolAccountCodes(pool.code));
-  const committed = total.minus(inForce.carried);
+  const current = (await periodFigures(trx, pool)).find((p) => p.current);
+  const committed = new Money(current?.committed ?? '0');
   if (inForce.periodStart === terms.periodStart && terms.cumulativeCap.lt(committed)) {
     throw new PolicyError(
       'limit_exceeded',
@@ -164,6 +185,6 @@ export async function changeTerms(
     );
   }
   const version = await insertTermsVersion(trx, pool.id, latest.version + 1, terms, recordedBy);
-  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
+  await bringTermsIntoForce(trx, pool, today, 'write', now);
   return version;
 }

@@ -6,6 +6,7 @@ import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
 import { PolicyError } from './errors.ts';
+import { addCalendarDays } from './local-date.ts';
 import { COST_CATEGORIES, type CostCategory } from './pool-accounts.ts';
 
 export interface CategoryTerm {
@@ -58,9 +59,31 @@ export const COUNTY_TERMS: TermsInput = {
   reason: 'terms of the county reform-innovation risk pool as published',
 };
 
+/**
+ * A later version either restates the period in force (same start and end) or renews it
+ * with the period that starts the day after it ends: no overlap, no gap without cover.
+ */
+export function validateFollows(previous: PoolTerms, terms: TermsInput): void {
+  if (terms.periodStart === previous.periodStart && terms.periodEnd === previous.periodEnd) return;
+  const renewalStart = addCalendarDays(previous.periodEnd, 1);
+  if (terms.periodStart !== renewalStart) {
+    throw new PolicyError(
+      'validation_failed',
+      `terms must keep the policy period ${previous.periodStart} to ${previous.periodEnd} or renew it from ${renewalStart}; a period from ${terms.periodStart} to ${terms.periodEnd} would ${terms.periodStart < renewalStart ? 'overlap it' : 'leave a gap after it'}`,
+      { periodStart: previous.periodStart, periodEnd: previous.periodEnd, renewalStart },
+    );
+  }
+}
+
 export function validateTerms(terms: TermsInput): void {
   if (terms.periodStart > terms.periodEnd) {
     throw new PolicyError('validation_failed', 'the policy period ends before it starts');
+  }
+  if (terms.effectiveFrom < terms.periodStart || terms.effectiveFrom > terms.periodEnd) {
+    throw new PolicyError(
+      'validation_failed',
+      `terms effective from ${terms.effectiveFrom} must take effect inside their policy period (${terms.periodStart} to ${terms.periodEnd})`,
+    );
   }
   const seen = new Set(terms.categories.map((c) => c.category));
   if (seen.size !== terms.categories.length || seen.size !== COST_CATEGORIES.length) {

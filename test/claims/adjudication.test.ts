@@ -18,8 +18,9 @@ import { listAlerts } from '../../src/policy/alerts.ts';
 import { recordContribution } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
 import { importPreGoLiveFiling } from '../../src/policy/filing-import.ts';
+import { periodFigures } from '../../src/policy/periods.ts';
 import type { CostCategory } from '../../src/policy/pool-accounts.ts';
-import { createPool } from '../../src/policy/pools.ts';
+import { changeTerms, createPool } from '../../src/policy/pools.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { ALL_PASS, createStaff, fundedPool, riskPoint, type Staff, sha } from './support.ts';
@@ -45,7 +46,12 @@ const line = (category: CostCategory, amount: string): NewClaimLine => {
   };
 };
 
-async function incident(pool: string, riskPointId: string, occurredOn = '2026-06-01') {
+async function incident(
+  pool: string,
+  riskPointId: string,
+  occurredOn = '2026-06-01',
+  today?: string,
+) {
   return inTransaction(database.db, (trx) =>
     reportIncident(
       trx,
@@ -58,6 +64,7 @@ async function incident(pool: string, riskPointId: string, occurredOn = '2026-06
         reporter: 'Reform office',
       },
       staff.office,
+      today,
     ),
   );
 }
@@ -87,6 +94,132 @@ const errorCode = (promise: Promise<unknown>) =>
     () => 'succeeded',
     (error: unknown) => (error instanceof ClaimError ? error.code : String(error)),
   );
+
+describe('the decision’s clock', () => {
+  it('brings terms into force as of the request’s moment, not the machine’s', async () => {
+    const code = 'decision-clock';
+    const pool = await fundedPool(database.db, code, staff);
+    await inTransaction(database.db, (trx) =>
+      changeTerms(
+        trx,
+        code,
+        {
+          ...COUNTY_TERMS,
+          effectiveFrom: '2026-11-01',
+          cumulativeCap: new Money('6000000.00'),
+          reason: 'cap raised from November',
+        },
+        staff.finance,
+        new Date('2026-10-01T12:00:00+08:00'),
+      ),
+    );
+    const loss = await incident(code, await riskPoint(database.db, staff, '2026-02-01'));
+    const claim = await claimUnderReview(loss.id, [line('property_loss', '1000.00')]);
+    await inTransaction(database.db, (trx) =>
+      decideClaim(
+        trx,
+        claim.id,
+        { ...approveInFull(claim), now: new Date('2026-10-15T12:00:00+08:00') },
+        staff.handler,
+      ),
+    );
+    // On 2026-10-15 the November terms are not due: nothing brought them in.
+    const inForce = await database.db
+      .selectFrom('pool_terms_in_force')
+      .select('version')
+      .where('pool_id', '=', pool.id)
+      .execute();
+    expect(inForce.map((r) => r.version)).toEqual([1]);
+  });
+});
+
+describe('caps per policy period', () => {
+  it('charges a late first-period claim and a first-period release to the first period, never the renewal', async () => {
+    const code = 'period-caps';
+    const pool = await inTransaction(database.db, (trx) =>
+      createPool(
+        trx,
+        {
+          code,
+          name: 'Period caps',
+          insurer: 'Insurer',
+          policyNumber: `RP-${code}`,
+          terms: {
+            ...COUNTY_TERMS,
+            cumulativeCap: new Money('1000000.00'),
+            fourEyesThreshold: new Money('400000.00'),
+          },
+        },
+        null,
+      ),
+    );
+    await inTransaction(database.db, (trx) =>
+      recordContribution(
+        trx,
+        code,
+        {
+          amount: new Money('40000.00'),
+          receivedOn: '2026-01-05',
+          payer: 'County finance bureau',
+          bankReference: `${code}-1`,
+        },
+        staff.finance,
+      ),
+    );
+    const claimOn = async (occurredOn: string, amount: string) => {
+      const riskPointId = await riskPoint(database.db, staff, '2026-02-01');
+      const loss = await incident(code, riskPointId, occurredOn, '2027-01-10');
+      return claimUnderReview(loss.id, [line('property_loss', amount)]);
+    };
+    const decideOn = (claim: Awaited<ReturnType<typeof claimOn>>, day: string) =>
+      decide(claim.id, { ...approveInFull(claim), now: new Date(`${day}T12:00:00+08:00`) });
+    // Period 2026: 500,000.00 awaiting its checker, 300,000.00 and 200,000.00 effective.
+    const awaiting = await claimOn('2026-06-01', '500000.00');
+    expect((await decideOn(awaiting, '2026-12-03')).state).toBe('awaiting_confirmation');
+    await decideOn(await claimOn('2026-06-02', '300000.00'), '2026-12-03');
+    await decideOn(await claimOn('2026-06-03', '200000.00'), '2026-12-03');
+    await inTransaction(database.db, (trx) =>
+      changeTerms(
+        trx,
+        code,
+        {
+          ...COUNTY_TERMS,
+          effectiveFrom: '2027-01-01',
+          periodStart: '2027-01-01',
+          periodEnd: '2027-12-31',
+          cumulativeCap: new Money('1000000.00'),
+          fourEyesThreshold: new Money('400000.00'),
+          reason: 'renewed for 2027',
+        },
+        staff.finance,
+        new Date('2026-12-03T12:00:00+08:00'),
+      ),
+    );
+    // A 2026 incident decided after the renewal: 2026's cap is spent.
+    const late = await decideOn(await claimOn('2026-07-01', '300000.00'), '2027-01-10');
+    expect(late).toMatchObject({ outcome: 'partly_approved', payable: '0.00' });
+    expect(late.cuts).toEqual([{ cap: 'cumulative_cap', amount: '300000.00' }]);
+    // Nothing to pay: the claim is closed, not left waiting for a payout that never comes.
+    expect((await claimSummary(database.db, late.claimId)).status).toBe('paid');
+    // The 2026 hold released after the renewal gives 2026 back its room, not 2027.
+    await inTransaction(database.db, (trx) =>
+      rejectDecision(trx, awaiting.id, staff.checker, 'amount unsupported'),
+    );
+    expect(
+      (await periodFigures(database.db, pool)).map((p) => [p.periodStart, p.committed, p.leftover]),
+    ).toEqual([
+      ['2026-01-01', '500000.00', '500000.00'],
+      ['2027-01-01', '0.00', '1000000.00'],
+    ]);
+    // 2027 draws its own 1,000,000.00 and no more: the third 400,000.00 gets 200,000.00.
+    const payables = [];
+    for (const day of ['2027-01-02', '2027-01-03', '2027-01-04']) {
+      payables.push((await decideOn(await claimOn(day, '400000.00'), '2027-01-10')).payable);
+    }
+    expect(payables).toEqual(['400000.00', '400000.00', '200000.00']);
+    expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+});
 
 describe('the per-incident cap', () => {
   it('pays 500,000.00 of 650,000.00 claimed, naming the per-incident cap, and nothing more on that incident', async () => {

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
+import { incidentAccountCodes } from '../../src/claims/incident-accounts.ts';
+import { reportIncident } from '../../src/claims/incidents.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { closeMonth } from '../../src/finance/period-close.ts';
 import { poolStatement } from '../../src/finance/reports.ts';
@@ -25,6 +27,7 @@ import { periodFigures } from '../../src/policy/periods.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool, type Pool } from '../../src/policy/pools.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
+import { createStaff, riskPoint } from '../claims/support.ts';
 import { type DatabaseKind, freshDatabase, type TestDatabase } from '../support/database.ts';
 
 /** A moment on a local day in Asia/Shanghai, at noon. */
@@ -157,6 +160,151 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     expect((await verifyLedger(database.db)).ok).toBe(true);
   });
 
+  const raiseCapFromApril = (pool: Pool, now: Date, effectiveFrom = '2026-04-01') =>
+    inTransaction(database.db, (trx) =>
+      changeTerms(
+        trx,
+        pool.code,
+        {
+          ...COUNTY_TERMS,
+          effectiveFrom,
+          cumulativeCap: new Money('6000000.00'),
+          reason: 'cap raised',
+        },
+        financeId,
+        now,
+      ),
+    );
+
+  it('never back-dates coverage past terms already in force: money keyed late is refused or booked as a late item today', async () => {
+    const pool = await newPool();
+    await contribute(
+      pool,
+      { amount: new Money('100000.00'), receivedOn: '2026-02-01' },
+      noonOn('2026-02-01'),
+    );
+    await raiseCapFromApril(pool, noonOn('2026-03-10'));
+    await ensureTermsInForce(database.db, pool, '2026-04-01');
+    const late = { amount: new Money('20000.00'), receivedOn: '2026-03-01' };
+    const refused = await contribute(pool, late, noonOn('2026-04-10')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PolicyError);
+    expect((refused as PolicyError).code).toBe('later_capacity_event');
+    expect((refused as PolicyError).details).toMatchObject({
+      laterEvent: 'terms version 2 in force',
+      laterEventOn: '2026-04-01',
+    });
+
+    const booked = await contribute(pool, { ...late, bookAsLateItem: true }, noonOn('2026-04-10'));
+    expect(booked).toMatchObject({ bookedAsLateItem: true, receivedOn: '2026-03-01' });
+    // The 5,000,000.00 cap still held in March: the late money did not buy coverage there.
+    expect(await poolCoverage(database.db, pool, '2026-03-31')).toMatchObject({
+      cumulativeCap: '5000000.00',
+      capacity: '5000000.00',
+      surplus: '0.00',
+    });
+    expect(await poolCoverage(database.db, pool, '2026-04-10')).toMatchObject({
+      cumulativeCap: '6000000.00',
+      capacity: '6000000.00',
+      surplus: '0.00',
+      contributionsReceived: '120000.00',
+    });
+    expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+
+  it('refuses money dated before a later movement already posted, and terms dated before it', async () => {
+    const pool = await newPool();
+    await contribute(
+      pool,
+      { amount: new Money('100000.00'), receivedOn: '2026-05-01' },
+      noonOn('2026-05-01'),
+    );
+    expect(
+      await failure(
+        contribute(
+          pool,
+          { amount: new Money('20000.00'), receivedOn: '2026-03-01' },
+          noonOn('2026-05-10'),
+        ),
+      ),
+    ).toBe('later_capacity_event');
+    // Nothing was back-dated into March.
+    expect(await poolCoverage(database.db, pool, '2026-03-31')).toMatchObject({
+      capacity: '0.00',
+      surplus: '0.00',
+    });
+    expect(await failure(raiseCapFromApril(pool, noonOn('2026-05-10')))).toBe(
+      'later_capacity_event',
+    );
+    // On or after the latest movement is fine, and computed from that day's figures.
+    const onTheDay = await contribute(
+      pool,
+      { amount: new Money('20000.00'), receivedOn: '2026-05-01' },
+      noonOn('2026-05-10'),
+    );
+    expect(onTheDay).toMatchObject({ coverageGranted: '0.00', surplus: '20000.00' });
+    await raiseCapFromApril(pool, noonOn('2026-05-10'), '2026-05-02');
+    expect(await poolCoverage(database.db, pool, '2026-05-02')).toMatchObject({
+      capacity: '6000000.00',
+      surplus: '0.00',
+    });
+    const paid = await contribute(
+      pool,
+      { amount: new Money('1000.00'), receivedOn: '2026-05-10' },
+      noonOn('2026-05-10'),
+    );
+    const refund = (bankReference: string, refundedOn: string) =>
+      inTransaction(database.db, (trx) =>
+        refundContribution(
+          trx,
+          paid.id,
+          { amount: new Money('100.00'), refundedOn, bankReference, reason: 'overpaid' },
+          financeId,
+          noonOn('2026-05-10'),
+        ),
+      );
+    expect(await failure(refund('REF-EARLY', '2026-05-09'))).toBe('impossible_date');
+    await refund('REF-1', '2026-05-10');
+    expect(await failure(refund('REF-1', '2026-05-10'))).toBe('conflict');
+  });
+
+  it('refuses terms that take effect outside their period, and a renewal that overlaps or leaves a gap', async () => {
+    const pool = await newPool();
+    const change = (input: Partial<typeof COUNTY_TERMS>) =>
+      failure(
+        inTransaction(database.db, (trx) =>
+          changeTerms(
+            trx,
+            pool.code,
+            { ...COUNTY_TERMS, reason: 'checked', ...input },
+            financeId,
+            noonOn('2026-03-10'),
+          ),
+        ),
+      );
+    expect(await change({ effectiveFrom: '2027-02-01' })).toBe('validation_failed');
+    expect(
+      await change({
+        effectiveFrom: '2026-12-01',
+        periodStart: '2026-12-01',
+        periodEnd: '2027-11-30',
+      }),
+    ).toBe('validation_failed');
+    expect(
+      await change({
+        effectiveFrom: '2027-02-01',
+        periodStart: '2027-02-01',
+        periodEnd: '2028-01-31',
+      }),
+    ).toBe('validation_failed');
+    expect(
+      await change({
+        effectiveFrom: '2027-01-01',
+        periodStart: '2027-01-01',
+        periodEnd: '2027-12-31',
+      }),
+    ).toBe('succeeded');
+  });
+
   it('dates money on the day received: the March statement shows a contribution keyed later', async () => {
     const pool = await newPool();
     await contribute(
@@ -279,6 +427,50 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     ]);
     expect((await verifyLedger(database.db)).ok).toBe(true);
   });
+  /** Holds 500,000.00 on each of `count` incidents occurring on `occurredOn`, as approvals would. */
+  const reserveOnIncidents = async (
+    pool: Pool,
+    occurredOn: string,
+    count: number,
+    today: string,
+  ) => {
+    const staff = await createStaff(database.db, `${pool.code}-${occurredOn}`);
+    const codes = poolAccountCodes(pool.code);
+    for (let i = 0; i < count; i++) {
+      // Registered before the pools went live (2026-01-02), through the pre-go-live import.
+      const riskPointId = await riskPoint(database.db, staff, '2026-01-01');
+      const loss = await inTransaction(database.db, (trx) =>
+        reportIncident(
+          trx,
+          {
+            pool: pool.code,
+            riskPointId,
+            occurredOn,
+            description: 'loss',
+            place: 'County',
+            reporter: 'Reform office',
+          },
+          staff.office,
+          today,
+        ),
+      );
+      const incident = incidentAccountCodes(loss.id);
+      const amount = '500000.00';
+      await recordCommand(database.db, {
+        type: 'transfer',
+        pending: true,
+        description: 'reserved for a claim',
+        references: { poolId: pool.id, incidentId: loss.id },
+        postings: [
+          { accountCode: codes.coverageConsumed, direction: 'debit', amount },
+          { accountCode: codes.coverageAvailable, direction: 'credit', amount },
+          { accountCode: incident.consumed, direction: 'debit', amount },
+          { accountCode: incident.available, direction: 'credit', amount },
+        ],
+      });
+    }
+  };
+
   it('opens a second policy period with its own cap: alerts fire again, the first period keeps its figures', async () => {
     const pool = await newPool();
     await contribute(
@@ -286,9 +478,8 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
       { amount: new Money('100000.00'), receivedOn: '2026-04-05' },
       noonOn('2026-04-10'),
     );
-    const reserve = (amount: string) => reserveCoverage(pool, amount);
     const alertsNow = () => inTransaction(database.db, (trx) => raisePoolAlerts(trx, pool));
-    await reserve('2600000.00');
+    await reserveOnIncidents(pool, '2026-06-01', 6, '2026-06-10');
     expect((await alertsNow()).map((a) => [a.periodStart, a.thresholdPercent])).toEqual([
       ['2026-01-01', '50.00'],
     ]);
@@ -319,9 +510,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
         periodStart: '2026-01-01',
         periodEnd: '2026-12-31',
         cumulativeCap: '5000000.00',
-        committed: '2600000.00',
-        leftover: '2400000.00',
-        utilisationPercent: '52.00',
+        committed: '3000000.00',
+        leftover: '2000000.00',
+        utilisationPercent: '60.00',
         current: false,
       },
       {
@@ -335,19 +526,19 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
       },
     ]);
     expect(await poolCoverage(database.db, pool)).toMatchObject({
-      carriedFromEarlierPeriods: '2600000.00',
-      cumulativeCap: '7600000.00',
-      capacity: '7600000.00',
+      carriedFromEarlierPeriods: '3000000.00',
+      cumulativeCap: '8000000.00',
+      capacity: '8000000.00',
       available: '5000000.00',
     });
 
-    await reserve('2500000.00');
+    await reserveOnIncidents(pool, '2027-01-06', 5, '2027-01-06');
     expect((await alertsNow()).map((a) => [a.periodStart, a.thresholdPercent])).toEqual([
       ['2027-01-01', '50.00'],
     ]);
     expect(await alertsNow()).toEqual([]);
     const [first, second] = await periodFigures(database.db, pool);
-    expect(first).toMatchObject({ committed: '2600000.00', leftover: '2400000.00' });
+    expect(first).toMatchObject({ committed: '3000000.00', leftover: '2000000.00' });
     expect(second).toMatchObject({ committed: '2500000.00', leftover: '2500000.00' });
     expect(await poolCoverage(database.db, pool, '2026-12-31')).toMatchObject({
       termsVersion: 1,

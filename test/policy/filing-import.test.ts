@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { closeMonth } from '../../src/finance/period-close.ts';
-import { seedCountyPool } from '../../src/policy/pools.ts';
+import { createPool, seedCountyPool } from '../../src/policy/pools.ts';
+import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 import { sha } from '../claims/support.ts';
 import { call, createTestApp, expectProblem, readJson, type TestApp } from '../http/support.ts';
 
@@ -126,6 +127,41 @@ describe('importing filings registered before go-live', () => {
     });
     await expectProblem(await incident('2026-06-11'), 422, 'impossible_date');
     expect((await incident('2026-06-10')).status).toBe(201);
+  });
+
+  it('refuses a registration on or after the day the service went live, so no loss can be covered by back-dating', async () => {
+    await inTransaction(t.database.db, (trx) =>
+      createPool(
+        trx,
+        {
+          code: 'live-may',
+          name: 'Pool live since May',
+          insurer: 'Insurer',
+          policyNumber: 'RP-live-may',
+          terms: COUNTY_TERMS,
+        },
+        null,
+        new Date('2026-05-01T09:00:00+08:00'),
+      ),
+    );
+    const count = async () =>
+      (await t.database.db.selectFrom('filing').select('id').execute()).length;
+    const before = await count();
+    for (const registeredOn of ['2026-05-20', '2026-05-01']) {
+      const refused = await call(t.app, 'POST', '/reform-office/filing-imports', {
+        token: office(),
+        json: filing(registeredOn, { pool: 'live-may', submittedOn: '2026-04-20' }),
+      });
+      expect(await expectProblem(refused, 422, 'registered_after_go_live')).toMatchObject({
+        facts: { registeredOn, goLiveOn: '2026-05-01' },
+      });
+    }
+    expect(await count()).toBe(before);
+    const accepted = await call(t.app, 'POST', '/reform-office/filing-imports', {
+      token: office(),
+      json: filing('2026-04-30', { pool: 'live-may', submittedOn: '2026-04-20' }),
+    });
+    expect(accepted.status).toBe(201);
   });
 
   it('refuses a registration after today or inside a closed month, and writes nothing', async () => {

@@ -26,14 +26,14 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-const contribute = (pool: string, amount: string, reference: string) =>
+const contribute = (pool: string, amount: string, reference: string, receivedOn = '2026-03-01') =>
   inTransaction(database.db, (trx) =>
     recordContribution(
       trx,
       pool,
       {
         amount: new Money(amount),
-        receivedOn: '2026-03-01',
+        receivedOn,
         payer: 'County finance bureau',
         bankReference: reference,
       },
@@ -195,7 +195,8 @@ describe('refunds give back only coverage that is neither reserved nor consumed'
   });
 
   it('refuses to refund more than is left of a contribution', async () => {
-    const small = await contribute('refunds', '5.00', 'R-3');
+    // Received after the refunds already posted: money dated before them would be refused.
+    const small = await contribute('refunds', '5.00', 'R-3', '2026-05-02');
     expect(
       await failure(
         inTransaction(database.db, (trx) =>

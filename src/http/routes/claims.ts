@@ -18,7 +18,7 @@ import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { json, jsonBody, roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../schemas.ts';
-import { requestToday } from '../today.ts';
+import { requestNow, requestToday } from '../today.ts';
 
 const CLAIM_STATUSES = [
   'submitted',
@@ -605,6 +605,7 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
         c,
         { action: 'claim.decide', entity: 'claim', input: { claimId, body } },
         async (trx, actor) => {
+          const now = requestNow(c);
           const input =
             body.decision === 'approve'
               ? {
@@ -613,8 +614,9 @@ export function registerClaimRoutes(app: OpenAPIHono<AppEnv>): void {
                     lineId: l.lineId,
                     approved: new Money(l.approved),
                   })),
+                  now,
                 }
-              : body;
+              : { ...body, now };
           const decision = await decideAndOrder(trx, claimId, input, actor.userId);
           return { status: 201, body: decision, entityId: claimId };
         },

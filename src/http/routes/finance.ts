@@ -14,7 +14,7 @@ import type { AppEnv } from '../env.ts';
 import { mutate } from '../mutation.ts';
 import { roleRoute } from '../route.ts';
 import { AmountSchema, LocalDateSchema } from '../schemas.ts';
-import { requestToday } from '../today.ts';
+import { requestNow, requestToday } from '../today.ts';
 import { CoverageSchema } from './pools.ts';
 
 const PeriodQuery = z.object({
@@ -189,7 +189,7 @@ export function registerFinanceRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { from, to, format, headers } = c.req.valid('query');
       const pool = await findPool(c.var.deps.db, c.req.valid('param').pool);
-      await ensureTermsInForce(c.var.deps.db, pool, requestToday(c));
+      await ensureTermsInForce(c.var.deps.db, pool, requestToday(c), requestNow(c));
       const statement = await poolStatement(c.var.deps.db, pool, { from, to });
       if (format === 'csv') {
         const cash = statement.cash;

@@ -425,7 +425,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const db = c.var.deps.db;
       const pool = await findPool(db, c.req.valid('param').pool);
-      await ensureTermsInForce(db, pool, requestToday(c));
+      await ensureTermsInForce(db, pool, requestToday(c), requestNow(c));
       return c.json(await poolCoverage(db, pool, c.req.valid('query').asOf), 200);
     },
   );
@@ -443,7 +443,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const db = c.var.deps.db;
       const pool = await findPool(db, c.req.valid('param').pool);
-      await ensureTermsInForce(db, pool, requestToday(c));
+      await ensureTermsInForce(db, pool, requestToday(c), requestNow(c));
       return c.json(
         {
           periods: await periodFigures(db, pool),
