@@ -10,6 +10,7 @@
  * It never half-accepts a file: the result is either every line or every bad row, each
  * with its line number in the file and the reason. Failures are values, not exceptions.
  */
+import { CsvError, parse } from 'csv-parse/sync';
 import { Money } from '../ledger/money.ts';
 import { isLocalDate, type LocalDate } from '../policy/local-date.ts';
 
@@ -148,10 +149,18 @@ interface RawRecord {
   readonly cells: readonly string[];
 }
 
+/** csv-parse's reasons, in the words a finance officer reads in the error list. */
+const CSV_REASONS: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'text follows a closing quote in a field',
+  CSV_INVALID_OPENING_QUOTE: 'a quote inside a field that is not quoted',
+};
+
 /**
- * Splits text into records (RFC 4180 quoting: "" inside quotes, line breaks inside quotes).
- * Also reads Excel's ="…" (exports use it to keep long digit strings as text). A quote that
- * is never closed makes the record an error: everything after it would be guesswork.
+ * Splits text into records with csv-parse (RFC 4180 quoting: "" inside quotes, line breaks
+ * inside quotes), each with the file line it starts on. Excel's ="…" (exports use it to keep
+ * long digit strings as text) is read as a quoted field. A bad record is an error naming its
+ * line, and the rest of the file is still read so every bad row is reported at once.
  */
 function splitRecords(
   text: string,
@@ -159,67 +168,32 @@ function splitRecords(
 ): { records: RawRecord[]; errors: RowError[] } {
   const records: RawRecord[] = [];
   const errors: RowError[] = [];
-  let line = 1;
-  let recordLine = 1;
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let afterQuote = false;
-  let atCellStart = true;
-  let badRecord: string | undefined;
-  const endCell = () => {
-    cells.push(cell);
-    cell = '';
-    atCellStart = true;
-    afterQuote = false;
-  };
-  const endRecord = () => {
-    endCell();
-    if (badRecord !== undefined) errors.push({ row: recordLine, reason: badRecord });
-    else records.push({ line: recordLine, cells });
-    cells = [];
-    badRecord = undefined;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i] ?? '';
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (char === '"') {
-        quoted = false;
-        afterQuote = true;
-      } else {
-        if (char === '\n') line++;
-        cell += char;
-      }
-      continue;
-    }
-    if (char === delimiter) {
-      endCell();
-    } else if (char === '\n') {
-      endRecord();
-      line++;
-      recordLine = line;
-    } else if (atCellStart && char === '"') {
-      quoted = true;
-      atCellStart = false;
-    } else if (atCellStart && char === '=' && text[i + 1] === '"') {
-      quoted = true;
-      atCellStart = false;
-      i++;
-    } else if (afterQuote) {
-      if (char !== ' ' && char !== '\t') badRecord ??= 'text follows a closing quote in a field';
-    } else {
-      cell += char;
-      atCellStart = false;
-    }
-  }
-  if (quoted) {
-    errors.push({ row: recordLine, reason: 'a quoted field is never closed' });
-  } else if (cell !== '' || cells.length > 0 || text.length > 0) {
-    endRecord();
-  }
+  // The line the next record starts on: csv-parse reports the line a record ends on.
+  let nextLine = 1;
+  const excelText = new RegExp(`(^|[${delimiter === '\t' ? '\\t' : delimiter}\n])="`, 'g');
+  let quoteTrouble = false;
+  parse(text.replace(excelText, '$1"'), {
+    delimiter,
+    bom: false,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    skip_records_with_error: true,
+    on_skip: (error: CsvError | undefined) => {
+      const code = error?.code ?? '';
+      // An unclosed quote swallows the rest of the file: one error, where the quote opened.
+      // After a bad quote csv-parse may still be inside a quote at the end; that is the same
+      // mistake, not a second one.
+      if (code === 'CSV_QUOTE_NOT_CLOSED' && quoteTrouble) return;
+      if (code.includes('QUOTE')) quoteTrouble = true;
+      errors.push({ row: nextLine, reason: CSV_REASONS[code] ?? `unreadable CSV (${code})` });
+      if (error && typeof error.lines === 'number') nextLine = error.lines + 1;
+    },
+    on_record: (cells, context) => {
+      records.push({ line: nextLine, cells });
+      nextLine = context.lines + 1;
+      return cells;
+    },
+  });
   return { records, errors };
 }
 
