@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
+import { registerConsole } from '../console/index.ts';
 import type { AppDependencies, AppEnv } from './env.ts';
 import { ProblemError, problemBody, toProblem, validationProblem } from './problem.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
@@ -104,6 +105,9 @@ export function createApp(deps: AppDependencies): App {
       },
     }),
   );
+  // The console posts HTML forms, so it is mounted before the JSON-only rule; what it
+  // changes it forwards to the API routes below as JSON.
+  registerConsole(app);
   app.use('*', jsonBodiesOnly);
 
   registerHealthRoutes(app);
