@@ -48,6 +48,7 @@ if (config.kind === 'pglite') {
       '',
       `Risk pool service (embedded: PGlite in ${config.dataDir}) listening on ${base}`,
       `API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`,
+      `Console (改革办 / 财政局 / 理赔): ${base}/console — sign in with a token below`,
       `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), 2025–2026 working days, sample lists`,
       '',
       'Demo tokens, one per role — FOR LOCAL USE ONLY; they are replaced at every start:',
