@@ -25,7 +25,8 @@ export class ApiCallError extends Error {
   }
 }
 
-async function problemOf(response: Response): Promise<ApiProblem> {
+/** The problem body of a refused call, however the route worded it. */
+export async function problemOf(response: Response): Promise<ApiProblem> {
   const text = await response.text();
   try {
     const parsed = JSON.parse(text) as Partial<ApiProblem>;

@@ -1,7 +1,13 @@
 /**
  * @module The parts of the API's answers the console shows, as the routes publish them in
- * /openapi.json. Amounts stay strings from end to end.
+ * /openapi.json. Amounts stay strings from end to end. Where a route answers a domain view
+ * as it is, the console names that view's type rather than a copy of it.
  */
+export type { LossRunRow, QueueItem } from '../claims/views.ts';
+export type { StatementReport } from '../finance/statement-report.ts';
+export type { PayoutView as Payout, Shortfall } from '../payouts/orders.ts';
+export type { CoverageAlert as Alert } from '../policy/alerts.ts';
+export type { PoolCoverage as Coverage } from '../policy/coverage.ts';
 
 export interface Me {
   readonly userId: string;
@@ -23,31 +29,6 @@ export interface Terms {
   readonly poolWarningPercents: readonly string[];
   readonly cumulativeCap: string;
   readonly perIncidentCap: string;
-}
-
-export interface Coverage {
-  readonly asOf: string | null;
-  readonly cumulativeCap: string;
-  readonly capacity: string;
-  readonly reserved: string;
-  readonly consumed: string;
-  readonly committed: string;
-  readonly available: string;
-  readonly surplus: string;
-  readonly fundBalance: string;
-  readonly utilisationPercent: string;
-  readonly capacityUtilisationPercent: string;
-}
-
-export interface Alert {
-  readonly id: string;
-  readonly incidentId: string | null;
-  readonly thresholdPercent: string;
-  readonly committed: string;
-  readonly cap: string;
-  readonly raisedAt: string;
-  readonly acknowledgedAt: string | null;
-  readonly acknowledgedBy: string | null;
 }
 
 export interface Project {
@@ -101,26 +82,6 @@ export interface PoolStatement {
   };
 }
 
-export interface Payout {
-  readonly id: string;
-  readonly claimId: string;
-  readonly category: string;
-  readonly payee: string;
-  readonly amount: string;
-  readonly status: string;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly gatewayReference: string | null;
-  readonly createdAt: string;
-}
-
-export interface Shortfall {
-  readonly payoutsAwaitingFunds: number;
-  readonly amountAwaitingFunds: string;
-  readonly fundAvailable: string;
-  readonly toCallFromInsurer: string;
-}
-
 export interface StatementSummary {
   readonly id: string;
   readonly source: string;
@@ -128,19 +89,6 @@ export interface StatementSummary {
   readonly periodFrom: string;
   readonly periodTo: string;
   readonly lineCount: number;
-}
-
-export interface StatementReport {
-  readonly summary: {
-    readonly lines: number;
-    readonly matched: number;
-    readonly amountMismatches: number;
-    readonly unmatchedStatementLines: number;
-    readonly unmatchedLedgerItems: number;
-    readonly explainedStatementLines: number;
-    readonly explainedLedgerItems: number;
-    readonly reconciled: boolean;
-  };
 }
 
 export interface PeriodState {
@@ -153,16 +101,6 @@ export interface PeriodState {
     readonly reason: string;
     readonly recordedAt: string;
   }[];
-}
-
-export interface QueueItem {
-  readonly claimId: string;
-  readonly incidentId: string;
-  readonly status: string;
-  readonly claimant: string;
-  readonly submittedAt: string;
-  readonly ageDays: number;
-  readonly claimed: string;
 }
 
 export interface ClaimDetail {
@@ -221,20 +159,4 @@ export interface ClaimDetail {
     readonly note: string;
     readonly recordedAt: string;
   }[];
-}
-
-export interface LossRunRow {
-  readonly project: string;
-  readonly riskPointNumber: number;
-  readonly incidentId: string;
-  readonly incidentOccurredOn: string;
-  readonly claimId: string;
-  readonly claimSubmittedOn: string;
-  readonly status: string;
-  readonly claimed: string;
-  readonly paid: string;
-  readonly outstanding: string;
-  readonly incurred: string;
-  readonly incidentRemaining: string;
-  readonly poolRemaining: string;
 }

@@ -8,7 +8,7 @@
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppEnv } from '../http/env.ts';
-import { ApiCallError } from './api-client.ts';
+import { ApiCallError, type ApiProblem, problemOf } from './api-client.ts';
 import { registerConsoleAssets } from './assets/serve.ts';
 import { type Lang, t } from './i18n.ts';
 import { type Fragment, notice, page, ROLE_PAGES } from './layout.ts';
@@ -54,7 +54,9 @@ const DOWNLOADS: Readonly<
   },
 };
 
-function render(c: Context<AppEnv>, status: 200 | 400 | 401 | 403 | 404 | 502, body: Fragment) {
+type PageStatus = 200 | 400 | 401 | 403 | 404 | 502;
+
+function render(c: Context<AppEnv>, status: PageStatus, body: Fragment) {
   return c.html(body, status, SECURITY_HEADERS);
 }
 
@@ -85,6 +87,35 @@ export function registerConsole(app: Hono<AppEnv>): void {
   ) =>
     page({ lang, title, url: new URL(c.req.url), ...(session ? { user: session.me } : {}) }, body);
 
+  const forbidden = (c: Context<AppEnv>, lang: Lang, session: Session | null) =>
+    render(
+      c,
+      403,
+      framed(c, lang, t(lang, 'forbiddenTitle'), session, notice(t(lang, 'forbidden'), 'error')),
+    );
+
+  /** The API refused: say what it said, with its status where a page can carry it. */
+  const refused = (c: Context<AppEnv>, lang: Lang, session: Session, problem: ApiProblem) => {
+    const status: PageStatus =
+      problem.status === 403 || problem.status === 404
+        ? problem.status
+        : problem.status < 500
+          ? 400
+          : 502;
+    const text = `${t(lang, 'apiError')}: ${problem.status} ${problem.code} — ${problem.detail}`;
+    return render(
+      c,
+      status,
+      framed(
+        c,
+        lang,
+        t(lang, 'apiError'),
+        session,
+        html`${notice(text, 'error')}<p><a href="${homeOf(session.me.role) ?? '/console'}">${t(lang, 'back')}</a></p>`,
+      ),
+    );
+  };
+
   /** Signs in, checks the role, and renders; API errors become an error page, not a 500. */
   const rolePage =
     (
@@ -96,19 +127,7 @@ export function registerConsole(app: Hono<AppEnv>): void {
       const lang = pageLanguage(c);
       const session = await currentSession(app, c);
       if (!session) return c.redirect('/console/sign-in', 303);
-      if (session.me.role !== role) {
-        return render(
-          c,
-          403,
-          framed(
-            c,
-            lang,
-            t(lang, 'forbiddenTitle'),
-            session,
-            notice(t(lang, 'forbidden'), 'error'),
-          ),
-        );
-      }
+      if (session.me.role !== role) return forbidden(c, lang, session);
       const flash = c.req.query('done');
       const input: PageInput = {
         api: session.api,
@@ -122,22 +141,7 @@ export function registerConsole(app: Hono<AppEnv>): void {
         return render(c, 200, framed(c, lang, t(lang, word), session, await build(input, c)));
       } catch (error) {
         if (!(error instanceof ApiCallError)) throw error;
-        const status =
-          error.problem.status === 404 ? 404 : error.problem.status === 403 ? 403 : 502;
-        return render(
-          c,
-          status,
-          framed(
-            c,
-            lang,
-            t(lang, 'apiError'),
-            session,
-            notice(
-              `${t(lang, 'apiError')}: ${error.problem.status} ${error.problem.code} — ${error.problem.detail}`,
-              'error',
-            ),
-          ),
-        );
+        return refused(c, lang, session, error.problem);
       }
     };
 
@@ -165,12 +169,7 @@ export function registerConsole(app: Hono<AppEnv>): void {
 
   app.post('/console/sign-in', async (c) => {
     const lang = pageLanguage(c);
-    if (!sameOrigin(c))
-      return render(
-        c,
-        403,
-        framed(c, lang, t(lang, 'forbiddenTitle'), null, notice(t(lang, 'forbidden'), 'error')),
-      );
+    if (!sameOrigin(c)) return forbidden(c, lang, null);
     const form = await c.req.parseBody();
     const pasted = typeof form.token === 'string' ? form.token : '';
     const me = await signIn(app, c, pasted);
@@ -196,32 +195,14 @@ export function registerConsole(app: Hono<AppEnv>): void {
     const lang = pageLanguage(c);
     const session = await currentSession(app, c);
     if (!session) return c.redirect('/console/sign-in', 303);
-    if (!sameOrigin(c))
-      return render(
-        c,
-        403,
-        framed(c, lang, t(lang, 'forbiddenTitle'), session, notice(t(lang, 'forbidden'), 'error')),
-      );
+    if (!sameOrigin(c)) return forbidden(c, lang, session);
     const form = await c.req.parseBody();
     const key = typeof form.idempotencyKey === 'string' ? form.idempotencyKey : '';
     const result = await session.api.post(
       `/reform-office/alerts/${encodeURIComponent(c.req.param('alertId'))}/acknowledge`,
       key,
     );
-    if (!result.ok) {
-      const status = result.status === 403 ? 403 : result.status === 404 ? 404 : 400;
-      return render(
-        c,
-        status,
-        framed(
-          c,
-          lang,
-          t(lang, 'apiError'),
-          session,
-          html`${notice(`${t(lang, 'apiError')}: ${result.problem.status} ${result.problem.code} — ${result.problem.detail}`, 'error')}<p><a href="/console/reform-office">${t(lang, 'back')}</a></p>`,
-        ),
-      );
-    }
+    if (!result.ok) return refused(c, lang, session, result.problem);
     return c.redirect('/console/reform-office?done=acknowledged#alerts', 303);
   });
 
@@ -232,30 +213,12 @@ export function registerConsole(app: Hono<AppEnv>): void {
     const download = DOWNLOADS[c.req.param('report')];
     if (!download)
       return render(c, 404, framed(c, lang, t(lang, 'apiError'), session, notice('404', 'error')));
-    if (download.role !== session.me.role) {
-      return render(
-        c,
-        403,
-        framed(c, lang, t(lang, 'forbiddenTitle'), session, notice(t(lang, 'forbidden'), 'error')),
-      );
-    }
+    if (download.role !== session.me.role) return forbidden(c, lang, session);
     const path = download.path(new URL(c.req.url).searchParams);
     if (!path)
       return render(c, 400, framed(c, lang, t(lang, 'apiError'), session, notice('400', 'error')));
     const response = await session.api.fetch(path);
-    if (!response.ok) {
-      return render(
-        c,
-        400,
-        framed(
-          c,
-          lang,
-          t(lang, 'apiError'),
-          session,
-          notice(`${t(lang, 'apiError')}: ${response.status} ${await response.text()}`, 'error'),
-        ),
-      );
-    }
+    if (!response.ok) return refused(c, lang, session, await problemOf(response));
     return new Response(response.body, {
       status: 200,
       headers: {

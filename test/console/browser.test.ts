@@ -216,6 +216,20 @@ describe('the console in chromium', () => {
       }),
     ]);
 
+    // A tablet in portrait: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await open(page, '/console/reform-office', 'reform-office-tablet');
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    ).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await page.goto(`${base}/console/reform-office?lang=en`);
+    expect(await text(page, 'h1')).toBe('Reform office');
+    expect(await text(page, '[data-figure=capacity]')).toBe(formatMoney(coverage.capacity ?? ''));
+    await page.goto(`${base}/console/reform-office?lang=zh`);
+    expect(await text(page, 'h1')).toBe('县委改革办');
+
     await expectForbidden(page, '/console/finance');
     await expectForbidden(page, '/console/insurer');
     await page.close();
