@@ -66,6 +66,7 @@ if (config.kind === 'pglite') {
       '',
       `Risk pool service (embedded: PGlite in ${config.dataDir}) listening on ${base}`,
       `API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`,
+      `Console (改革办 / 财政局 / 理赔): ${base}/console — sign in with a token below`,
       `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), the published working-day years, sample lists`,
       '',
       'Demo tokens — FOR LOCAL USE ONLY; they are replaced at every start (two insurers, so one can confirm what the other decides):',

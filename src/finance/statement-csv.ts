@@ -10,7 +10,7 @@
  * It never half-accepts a file: the result is either every line or every bad row, each
  * with its line number in the file and the reason. Failures are values, not exceptions.
  */
-import { CsvError, parse } from 'csv-parse/sync';
+import { type CsvError, parse } from 'csv-parse/sync';
 import { Money } from '../ledger/money.ts';
 import { isLocalDate, type LocalDate } from '../policy/local-date.ts';
 

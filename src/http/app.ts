@@ -10,6 +10,7 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import type { ZodError } from 'zod';
+import { registerConsole } from '../console/index.ts';
 import { registerDocsRoutes, TAGS_BY_ROLE } from './docs.ts';
 import type { AppDependencies, AppEnv } from './env.ts';
 import {
@@ -152,6 +153,9 @@ export function createApp(deps: AppDependencies): App {
       },
     }),
   );
+  // The console posts HTML forms, so it is mounted before the JSON-only rule; what it
+  // changes it forwards to the API routes below as JSON.
+  registerConsole(app);
   app.use('*', jsonBodiesOnly);
   app.use('*', safeTextOnly);
 

@@ -36,7 +36,7 @@ describe('routing', () => {
       ['GET', '/nope'],
       ['POST', '/admin/nothing-here'],
       ['GET', '/admin/users/extra/segments/here'],
-      ['DELETE', '/'],
+      ['DELETE', '/nowhere'],
     ] as const) {
       const response = await call(t.app, method, path, { token: admin() });
       const problem = await expectProblem(response, 404, 'not_found');
