@@ -84,7 +84,7 @@ export interface InvestigationEvidenceTable {
   media_type: string;
   sha256: string;
   size_bytes: number;
-  content: ColumnType<Uint8Array, Uint8Array, never>;
+  content: ColumnType<Buffer, Buffer, never>;
   recorded_at: Written<Date>;
   recorded_by: string;
 }

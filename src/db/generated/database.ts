@@ -44,6 +44,16 @@ export interface AppUser {
   role: string;
 }
 
+export interface AssessmentThreshold {
+  conditional_min: number;
+  indicator: string;
+  note: string;
+  pass_min: number;
+  recorded_at: Generated<Timestamp>;
+  recorded_by: string | null;
+  version: number;
+}
+
 export interface AuditRecord {
   action: string;
   actor_name: string;
@@ -55,6 +65,12 @@ export interface AuditRecord {
   recorded_at: Generated<Timestamp>;
   request_hash: string;
   request_id: string;
+}
+
+export interface AuthThrottle {
+  client: string;
+  failures: number;
+  window_started_at: Timestamp;
 }
 
 export interface BankStatement {
@@ -107,6 +123,7 @@ export interface ClaimDecision {
   outcome: string;
   payable: Numeric;
   pool_cap_cut: Numeric;
+  project_limit_cut: Generated<Numeric>;
   state: string;
 }
 
@@ -149,9 +166,22 @@ export interface ClaimLine {
   possible_duplicate_of: Generated<Json>;
 }
 
+export interface Clarification {
+  decision_id: string;
+  id: Generated<string>;
+  investigation_id: string;
+  published_on: string;
+  recorded_at: Timestamp;
+  recorded_by: string;
+  scope: string;
+  text: string;
+  title: string;
+}
+
 export interface Contribution {
   amount: Numeric;
   bank_reference: string;
+  booked_as_late_item: Generated<boolean>;
   coverage_granted: Numeric;
   entry_id: number;
   id: Generated<string>;
@@ -166,6 +196,7 @@ export interface Contribution {
 export interface ContributionRefund {
   amount: Numeric;
   bank_reference: string;
+  booked_as_late_item: Generated<boolean>;
   contribution_id: string;
   coverage_released: Numeric;
   entry_id: number;
@@ -184,9 +215,49 @@ export interface CoverageAlert {
   committed: Numeric;
   id: Generated<string>;
   incident_id: string | null;
+  period_start: string | null;
   pool_id: string;
   raised_at: Generated<Timestamp>;
   threshold_percent: Numeric;
+}
+
+export interface ExemptionDecision {
+  decided_at: Timestamp;
+  decided_by: string;
+  findings: Json;
+  id: Generated<string>;
+  investigation_id: string;
+  outcome: string;
+  prepared_at: Timestamp;
+  prepared_by: string;
+  proposed_outcome: string;
+  reasons: string;
+  supersedes_id: string | null;
+  version: number;
+}
+
+export interface ExemptionDraft {
+  closed_at: Timestamp | null;
+  id: Generated<string>;
+  investigation_id: string;
+  outcome: string;
+  prepared_at: Timestamp;
+  prepared_by: string;
+  reasons: string;
+  state: Generated<string>;
+  supersedes_id: string | null;
+}
+
+export interface ExemptionTerms {
+  claims_require_exemption: boolean;
+  effective_from: string;
+  investigation_working_days: number;
+  payouts_wait_for_decision: boolean;
+  pool_id: string;
+  reason: string;
+  recorded_at: Generated<Timestamp>;
+  recorded_by: string;
+  version: number;
 }
 
 export interface Filing {
@@ -197,11 +268,24 @@ export interface Filing {
   filed_on: string | null;
   id: Generated<string>;
   project_id: string;
+  review_outcome: string | null;
   status: Generated<string>;
   submission_count: Generated<number>;
   submitted_at: Timestamp | null;
   submitted_on: string | null;
   updated_at: Generated<Timestamp>;
+}
+
+export interface FilingImport {
+  documents: Json;
+  filing_id: string;
+  id: Generated<string>;
+  imported_at: Generated<Timestamp>;
+  imported_by: string;
+  reason: string;
+  registered_on: string;
+  source: string;
+  source_reference: string;
 }
 
 export interface FilingRiskPoint {
@@ -248,6 +332,58 @@ export interface Incident {
   risk_point_id: string;
 }
 
+export interface Investigation {
+  control_plan_as_filed: string | null;
+  decided_at: Timestamp | null;
+  filing_id: string | null;
+  id: Generated<string>;
+  incident_id: string;
+  investigation_working_days: number;
+  occurred_on: string;
+  opened_at: Timestamp;
+  pool_id: string;
+  risk_point_id: string;
+  risk_point_version: number | null;
+  status: Generated<string>;
+}
+
+export interface InvestigationEvidence {
+  content: Buffer;
+  id: Generated<string>;
+  investigation_id: string;
+  media_type: string;
+  recorded_at: Timestamp;
+  recorded_by: string;
+  sha256: string;
+  size_bytes: number;
+  title: string;
+}
+
+export interface InvestigationFinding {
+  code: string;
+  evidence_ids: Generated<Json>;
+  id: Generated<number>;
+  investigation_id: string;
+  kind: string;
+  list_item_code: string | null;
+  list_item_version: number | null;
+  met: boolean;
+  note: string;
+  recorded_at: Timestamp;
+  recorded_by: string | null;
+}
+
+export interface InvestigationParty {
+  id: Generated<string>;
+  investigation_id: string;
+  kind: string;
+  name: string;
+  post: string | null;
+  recorded_at: Timestamp;
+  recorded_by: string;
+  unit: string | null;
+}
+
 export interface JournalEntry {
   category: string | null;
   claim_id: string | null;
@@ -289,6 +425,16 @@ export interface LedgerChain {
   singleton: Generated<boolean>;
 }
 
+export interface LedgerCheckpoint {
+  accounts: Json;
+  chain_hash: string;
+  id: Generated<number>;
+  last_entry_id: number;
+  reason: string;
+  taken_at: Generated<Timestamp>;
+  taken_by: string | null;
+}
+
 export interface LedgerClosedPeriod {
   closed_at: Generated<Timestamp>;
   closed_by: string;
@@ -315,11 +461,14 @@ export interface PaymentInstruction {
   payee: string;
   payment_file_id: string | null;
   payout_id: string;
+  return_reason: string | null;
+  returned_at: Timestamp | null;
 }
 
 export interface Payout {
   amount: Numeric;
   attempts: Generated<number>;
+  attempts_before_retry: Generated<number>;
   cash_hold_entry_id: number | null;
   category: string;
   claim_id: string;
@@ -330,8 +479,11 @@ export interface Payout {
   gateway: string | null;
   gateway_reference: string | null;
   id: Generated<string>;
+  in_doubt_since: Timestamp | null;
   incident_id: string;
   last_error: string | null;
+  lease_expires_at: Timestamp | null;
+  lease_token: string | null;
   next_attempt_at: Generated<Timestamp>;
   payee: string;
   pool_id: string;
@@ -347,6 +499,18 @@ export interface PayoutOutbox {
   id: Generated<number>;
   payout_id: string;
   relayed_at: Timestamp | null;
+}
+
+export interface PayoutResolution {
+  decided_at: Generated<Timestamp>;
+  decided_by: string | null;
+  evidence_kind: string;
+  evidence_reference: string;
+  id: Generated<string>;
+  note: string;
+  outcome: string;
+  payout_id: string;
+  statement_line_id: string | null;
 }
 
 export interface PeriodEvent {
@@ -378,6 +542,7 @@ export interface PoolTerms {
   funding_ratio: Numeric;
   incident_warning_percent: Numeric;
   per_incident_cap: Numeric;
+  per_project_limit: Numeric | null;
   period_end: string;
   period_start: string;
   pool_id: string;
@@ -385,6 +550,17 @@ export interface PoolTerms {
   reason: string;
   recorded_at: Generated<Timestamp>;
   recorded_by: string | null;
+  version: number;
+}
+
+export interface PoolTermsInForce {
+  brought_at: Generated<Timestamp>;
+  brought_by: string;
+  carried_committed: Generated<Numeric>;
+  entry_id: number | null;
+  in_force_on: string;
+  over_committed: Generated<Numeric>;
+  pool_id: string;
   version: number;
 }
 
@@ -419,10 +595,20 @@ export interface ReformProject {
   id: Generated<string>;
   name: string;
   owner_department: string;
+  pool_id: string | null;
+}
+
+export interface RefundCashOverride {
+  cash_needed_by_waiting: Numeric;
+  decided_at: Generated<Timestamp>;
+  decided_by: string;
+  reason: string;
+  refund_id: string;
 }
 
 export interface Remittance {
   amount: Numeric;
+  booked_as_late_item: Generated<boolean>;
   entry_id: number;
   id: Generated<string>;
   note: Generated<string>;
@@ -454,6 +640,22 @@ export interface RiskPointVersion {
   recorded_by: string;
   risk_point_id: string;
   version: number;
+}
+
+export interface SpecialGroupMember {
+  appointed_at: Generated<Timestamp>;
+  appointed_by: string;
+  id: Generated<number>;
+  is_leader: boolean;
+  unit_code: string;
+  user_id: string;
+}
+
+export interface SpecialGroupUnit {
+  code: string;
+  name: string;
+  part: string;
+  position: number;
 }
 
 export interface StatementExplanation {
@@ -516,7 +718,9 @@ export interface WorkingCalendarYear {
 export interface DB {
   access_token: AccessToken;
   app_user: AppUser;
+  assessment_threshold: AssessmentThreshold;
   audit_record: AuditRecord;
+  auth_throttle: AuthThrottle;
   bank_statement: BankStatement;
   bank_transfer: BankTransfer;
   claim: Claim;
@@ -525,31 +729,46 @@ export interface DB {
   claim_event: ClaimEvent;
   claim_evidence: ClaimEvidence;
   claim_line: ClaimLine;
+  clarification: Clarification;
   contribution: Contribution;
   contribution_refund: ContributionRefund;
   coverage_alert: CoverageAlert;
+  exemption_decision: ExemptionDecision;
+  exemption_draft: ExemptionDraft;
+  exemption_terms: ExemptionTerms;
   filing: Filing;
+  filing_import: FilingImport;
   filing_risk_point: FilingRiskPoint;
   filing_step: FilingStep;
   idempotency_record: IdempotencyRecord;
   incident: Incident;
+  investigation: Investigation;
+  investigation_evidence: InvestigationEvidence;
+  investigation_finding: InvestigationFinding;
+  investigation_party: InvestigationParty;
   journal_entry: JournalEntry;
   ledger_account: LedgerAccount;
   ledger_chain: LedgerChain;
+  ledger_checkpoint: LedgerCheckpoint;
   ledger_closed_period: LedgerClosedPeriod;
   payment_file: PaymentFile;
   payment_instruction: PaymentInstruction;
   payout: Payout;
   payout_outbox: PayoutOutbox;
+  payout_resolution: PayoutResolution;
   period_event: PeriodEvent;
   pool: Pool;
   pool_terms: PoolTerms;
+  pool_terms_in_force: PoolTermsInForce;
   posting: Posting;
   reference_list_item: ReferenceListItem;
   reform_project: ReformProject;
+  refund_cash_override: RefundCashOverride;
   remittance: Remittance;
   risk_point: RiskPoint;
   risk_point_version: RiskPointVersion;
+  special_group_member: SpecialGroupMember;
+  special_group_unit: SpecialGroupUnit;
   statement_explanation: StatementExplanation;
   statement_line: StatementLine;
   statement_match: StatementMatch;
