@@ -437,7 +437,7 @@ export async function addEvidence(
       media_type: evidence.mediaType,
       sha256,
       size_bytes: evidence.content.length,
-      content: evidence.content,
+      content: Buffer.from(evidence.content),
       recorded_at: context.at,
       recorded_by: context.actorUserId,
     })
