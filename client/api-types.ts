@@ -3131,7 +3131,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Refund a contribution: surplus first, then coverage that is neither reserved nor consumed
+         * Refund a contribution: surplus first, then coverage that is neither reserved nor consumed; never cash that waiting payouts need, unless finance overrides with a reason
          * @description Roles: finance.
          */
         post: {
@@ -3734,6 +3734,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/finance/payment-files/{fileId}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The treasury handed a line of the file back unpaid: its payout fails (then retry or void)
+         * @description Roles: finance.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    fileId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReturnPaymentFileLine"];
+                };
+            };
+            responses: {
+                /** @description Returned */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                             */
+                            payoutId: string;
+                            /** @enum {string} */
+                            status: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/finance/payouts": {
         parameters: {
             query?: never;
@@ -3750,7 +3851,7 @@ export interface paths {
                 query?: {
                     claimId?: string;
                     limit?: number;
-                    status?: "pending" | "awaiting_funds" | "sending" | "paid" | "failed" | "void";
+                    status?: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
                 };
                 header?: never;
                 path?: never;
@@ -3806,6 +3907,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/finance/payouts/{payoutId}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Say what happened to a payout in doubt, with evidence: paid settles it, not paid fails it (then retry or void)
+         * @description Roles: finance.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    payoutId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InDoubtDecision"];
+                };
+            };
+            responses: {
+                /** @description Decided */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                             */
+                            payoutId: string;
+                            /** @enum {string} */
+                            status: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/finance/payouts/{payoutId}/retry": {
         parameters: {
             query?: never;
@@ -3846,7 +4048,7 @@ export interface paths {
                              */
                             payoutId: string;
                             /** @enum {string} */
-                            status: "pending" | "awaiting_funds" | "sending" | "paid" | "failed" | "void";
+                            status: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
                         };
                     };
                 };
@@ -3913,7 +4115,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Void an unpaid payout: its coverage is released and the payable reversed
+         * Void a payout whose money certainly did not leave (pending, awaiting funds, failed; never sending, in doubt or in an open payment file): its coverage is released and the payable reversed
          * @description Roles: finance.
          */
         post: {
@@ -3947,7 +4149,7 @@ export interface paths {
                              */
                             payoutId: string;
                             /** @enum {string} */
-                            status: "pending" | "awaiting_funds" | "sending" | "paid" | "failed" | "void";
+                            status: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
                         };
                     };
                 };
@@ -3998,6 +4200,74 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/payouts/in-doubt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payouts nobody knows were paid (a lost answer, a worker stopped mid-send), longest in doubt first, with their age
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description In doubt */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            payouts: components["schemas"]["Payout"][];
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4226,7 +4496,7 @@ export interface paths {
         };
         put?: never;
         /**
-         * Record a contribution: grants ratio × amount of coverage up to the cap; the rest is surplus
+         * Record a contribution: grants ratio × amount of coverage up to the cap; the rest is surplus; payouts waiting for funds are sent again, oldest first
          * @description Roles: finance.
          */
         post: {
@@ -5226,7 +5496,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
-                    status?: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "withdrawn" | "reopened";
+                    status?: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
                 };
                 header?: never;
                 path?: never;
@@ -5243,6 +5513,11 @@ export interface paths {
                         "application/json": {
                             claims: {
                                 ageDays: number;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                approved: string;
                                 claimant: string;
                                 /**
                                  * @description CNY as a decimal string, at most two decimals
@@ -5259,10 +5534,25 @@ export interface paths {
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
                                  */
                                 incidentId: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                outstanding: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                paid: string;
                                 /** @enum {string} */
-                                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "withdrawn" | "reopened";
+                                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
                                 statusChangedAt: string;
                                 submittedAt: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                voided: string;
                             }[];
                         };
                     };
@@ -5387,7 +5677,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A claim: lines, money (claimed, approved, outstanding, paid, incurred), findings and decisions, history
+         * A claim: lines, money (claimed, approved, paid, voided, outstanding, incurred — from its payouts), findings and decisions, history
          * @description Roles: insurer, finance, reform_office, admin, special_group.
          */
         get: {
@@ -6313,6 +6603,11 @@ export interface paths {
                                  * @description CNY as a decimal string, at most two decimals
                                  * @example 1250.00
                                  */
+                                approved: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
                                 claimed: string;
                                 claimId: string;
                                 claimSubmittedOn: string;
@@ -6347,7 +6642,12 @@ export interface paths {
                                 riskPointId: string;
                                 riskPointNumber: number;
                                 /** @enum {string} */
-                                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "withdrawn" | "reopened";
+                                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                voided: string;
                             }[];
                         };
                         "text/csv": string;
@@ -8253,7 +8553,7 @@ export interface components {
                 }[];
             }[];
             /** @enum {string} */
-            status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "withdrawn" | "reopened";
+            status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
             statusChangedAt: string;
             submittedAt: string;
         };
@@ -8488,6 +8788,11 @@ export interface components {
                  * @example 1250.00
                  */
                 paid: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                voided: string;
             };
         };
         Contribution: {
@@ -8909,6 +9214,34 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             riskPointId: string;
+        };
+        /**
+         * @example {
+         *       "outcome": "paid",
+         *       "evidence": {
+         *         "kind": "bank_confirmation",
+         *         "reference": "BOC enquiry 2026-11-03 #4471"
+         *       },
+         *       "note": "the bank confirmed by phone and e-mail that the transfer left on 2 November"
+         *     }
+         */
+        InDoubtDecision: {
+            evidence: {
+                /** @enum {string} */
+                kind: "statement_line";
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                statementLineId: string;
+            } | {
+                /** @enum {string} */
+                kind: "bank_confirmation";
+                reference: string;
+            };
+            note: string;
+            /** @enum {string} */
+            outcome: "paid" | "not_paid";
         };
         Investigation: {
             [key: string]: unknown;
@@ -9352,6 +9685,9 @@ export interface components {
              * @default false
              */
             bookAsLateItem: boolean;
+            cashPriorityOverride?: {
+                reason: string;
+            };
             reason: string;
             /**
              * Format: date
@@ -9509,6 +9845,8 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
+            inDoubtMinutes: number | null;
+            inDoubtSince: string | null;
             lastError: string | null;
             payee: string;
             /**
@@ -9518,7 +9856,7 @@ export interface components {
             poolId: string;
             settledAt: string | null;
             /** @enum {string} */
-            status: "pending" | "awaiting_funds" | "sending" | "paid" | "failed" | "void";
+            status: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
         };
         /**
          * @example {
@@ -10041,6 +10379,14 @@ export interface components {
             poolId: string;
             receivedOn: string;
             reference: string;
+        };
+        ReturnPaymentFileLine: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            payoutId: string;
+            reason: string;
         };
         RiskPoint: {
             createdAt: string;
