@@ -141,21 +141,35 @@ export async function seedDemoPool(t: TestApp): Promise<void> {
     csv: '交易日期,金额,参考号\n2026-03-01,10000.00,BOC-DEMO-001\n2026-06-01,40000.00,INS-DEMO-001\n2026-06-02,-12.50,FEE-0602\n',
   });
 
-  const project = await post<{ id: string }>(t.app, office, '/projects', {
+  // The department files; the reform office only reviews.
+  const department = t.users.department.token;
+  const project = await post<{ id: string }>(t.app, department, '/projects', {
     name: '农村集体经营性建设用地入市改革',
     ownerDepartment: '县自然资源局',
     description: '集体经营性建设用地入市试点',
   });
-  const point = await post<{ id: string }>(t.app, office, `/projects/${project.id}/risk-points`, {
-    description: '土地估价争议导致交易延误并引发诉讼',
-    likelihood: 'medium',
-    impact: 'high',
-    controlPlan: '每宗交易前独立评估；10 日内组织调解',
-  });
-  const filing = await post<{ id: string }>(t.app, office, `/projects/${project.id}/filings`);
-  await post(t.app, office, `/filings/${filing.id}/submit`, { riskPointIds: [point.id] });
-  // Submitted a month ago and never answered: past its 7 working days.
-  await sql`UPDATE filing SET submitted_on = '2026-11-02', submitted_at = '2026-11-02T02:00:00Z' WHERE id = ${filing.id}`.execute(
-    db,
+  const point = await post<{ id: string }>(
+    t.app,
+    department,
+    `/projects/${project.id}/risk-points`,
+    {
+      description: '土地估价争议导致交易延误并引发诉讼',
+      likelihood: 'medium',
+      impact: 'high',
+      controlPlan: '每宗交易前独立评估；10 日内组织调解',
+    },
   );
+  const filing = await post<{ id: string }>(t.app, department, `/projects/${project.id}/filings`);
+  await post(t.app, department, `/filings/${filing.id}/submit`, { riskPointIds: [point.id] });
+  // Submitted a month ago and never answered: past its 7 working days. The clock is replayed
+  // from the append-only step history, so the fixture dates that history back as well.
+  await db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+    await sql`UPDATE filing SET submitted_on = '2026-11-02', submitted_at = '2026-11-02T02:00:00Z' WHERE id = ${filing.id}`.execute(
+      trx,
+    );
+    await sql`UPDATE filing_step SET recorded_at = '2026-11-02T02:00:00Z' WHERE filing_id = ${filing.id}`.execute(
+      trx,
+    );
+  });
 }
