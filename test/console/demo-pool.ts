@@ -85,7 +85,6 @@ export async function seedDemoPool(t: TestApp): Promise<void> {
   const db = t.database.db;
   await seedDefaults(db);
   const finance = t.users.finance.token;
-  const office = t.users.reform_office.token;
   await post(t.app, finance, '/finance/pools/county/contributions', {
     amount: '10000.00',
     receivedOn: '2026-03-01',
