@@ -13,6 +13,7 @@
 import type { DB } from '../db/database.ts';
 import type { FindingRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { exemptionEligibility } from '../exemption/claim-link.ts';
 import { formatAmount, Money, minAmount, sumAmounts, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
@@ -31,7 +32,6 @@ import {
   automaticFindings,
   type DenialReason,
 } from './eligibility.ts';
-import { ClaimError } from './errors.ts';
 import { incidentAccountCodes } from './incident-accounts.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';
 import { assertTransition } from './lifecycle.ts';
@@ -112,7 +112,7 @@ export async function decideClaim(
   const terms = await termsInForce(trx, pool.id, incident.occurredOn);
   const lines = await undecidedLines(trx, claimId);
   if (lines.length === 0)
-    throw new ClaimError('validation_failed', 'every line of this claim is already decided');
+    throw new DomainError('validation_failed', 'every line of this claim is already decided');
 
   const approvedByLine = new Map<string, Money>();
   if (input.decision === 'approve') {
@@ -120,7 +120,7 @@ export async function decideClaim(
     const unknown = [...approvedByLine.keys()].filter((id) => !lines.some((l) => l.id === id));
     const missing = lines.filter((l) => !approvedByLine.has(l.id)).map((l) => l.line_no);
     if (unknown.length > 0 || missing.length > 0 || approvedByLine.size !== input.lines.length) {
-      throw new ClaimError(
+      throw new DomainError(
         'validation_failed',
         `give an approved amount for each undecided line exactly once${missing.length ? `; missing line(s) ${missing.join(', ')}` : ''}${unknown.length ? `; not undecided lines of this claim: ${unknown.join(', ')}` : ''}`,
       );
@@ -128,7 +128,7 @@ export async function decideClaim(
     for (const line of lines) {
       const approved = approvedByLine.get(line.id) ?? ZERO;
       if (approved.gt(new Money(line.amount_claimed))) {
-        throw new ClaimError(
+        throw new DomainError(
           'validation_failed',
           `line ${line.line_no}: approved ${formatAmount(approved)} exceeds the ${line.amount_claimed} claimed`,
         );
@@ -178,14 +178,14 @@ export async function decideClaim(
   let reasons: string[];
   if (input.decision === 'approve') {
     if (attested.missing.length > 0) {
-      throw new ClaimError(
+      throw new DomainError(
         'validation_failed',
         `an approval needs the handler's findings: ${attested.missing.join(', ')}`,
       );
     }
     const failing = findings.filter((f) => f.result === 'fail' && f.code !== 'CAPS_NOT_EXHAUSTED');
     if (failing.length > 0) {
-      throw new ClaimError(
+      throw new DomainError(
         'eligibility_failed',
         `cannot approve: ${failing.map((f) => `${f.code} (${f.note})`).join('; ')}`,
         {
@@ -211,7 +211,7 @@ export async function decideClaim(
     reasons = [];
   } else {
     if (input.reasons.length === 0)
-      throw new ClaimError('validation_failed', 'a denial needs at least one coded reason');
+      throw new DomainError('validation_failed', 'a denial needs at least one coded reason');
     payable = computePayable(
       lines.map((l) => ({
         lineId: l.id,
@@ -305,7 +305,7 @@ export async function confirmDecision(
   const { claim, incident, pool } = await lockForDecision(trx, claimId);
   const decision = await awaitingDecision(trx, claimId, claim.status);
   if (decision.decided_by === checkerId) {
-    throw new ClaimError(
+    throw new DomainError(
       'four_eyes_required',
       'the handler who made a decision cannot also confirm it',
     );
@@ -353,7 +353,7 @@ export async function rejectDecision(
   const { claim } = await lockForDecision(trx, claimId);
   const decision = await awaitingDecision(trx, claimId, claim.status);
   if (decision.decided_by === checkerId) {
-    throw new ClaimError(
+    throw new DomainError(
       'four_eyes_required',
       'the handler who made a decision cannot also reject it as checker',
     );
@@ -392,7 +392,7 @@ async function awaitingDecision(trx: Tx, claimId: string, status: string) {
     .forUpdate()
     .executeTakeFirst();
   if (!decision)
-    throw new ClaimError(
+    throw new DomainError(
       'illegal_transition',
       `claim ${claimId} has no decision awaiting confirmation (it is ${status})`,
     );
@@ -528,7 +528,7 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
     .selectAll()
     .where('id', '=', decisionId)
     .executeTakeFirst();
-  if (!row) throw new ClaimError('not_found', `decision ${decisionId} does not exist`);
+  if (!row) throw new DomainError('not_found', `decision ${decisionId} does not exist`);
   const lines = await db
     .selectFrom('claim_decision_line')
     .innerJoin('claim_line', 'claim_line.id', 'claim_decision_line.claim_line_id')

@@ -2,9 +2,9 @@ import { anyText } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { ClaimStatus, DuplicateRow, EvidenceRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { formatAmount, type Money } from '../ledger/money.ts';
 import { COST_CATEGORIES, type CostCategory } from '../policy/pool-accounts.ts';
-import { ClaimError } from './errors.ts';
 import { getIncident } from './incidents.ts';
 import { assertTransition, type ClaimAction } from './lifecycle.ts';
 
@@ -69,7 +69,7 @@ export async function addClaimLines(
 ): Promise<Claim> {
   const claim = await lockClaim(trx, claimId);
   if (claim.status !== 'reopened') {
-    throw new ClaimError(
+    throw new DomainError(
       'illegal_transition',
       `lines can be added only to a reopened claim; this one is ${claim.status}`,
     );
@@ -99,11 +99,11 @@ async function insertLines(
   firstLineNo: number,
 ): Promise<void> {
   if (lines.length === 0 || lines.length > MAX_LINES_PER_CLAIM) {
-    throw new ClaimError('validation_failed', `a claim has 1 to ${MAX_LINES_PER_CLAIM} lines`);
+    throw new DomainError('validation_failed', `a claim has 1 to ${MAX_LINES_PER_CLAIM} lines`);
   }
   for (const [index, line] of lines.entries()) {
     if (!COST_CATEGORIES.includes(line.category))
-      throw new ClaimError('validation_failed', `unknown category ${line.category}`);
+      throw new DomainError('validation_failed', `unknown category ${line.category}`);
     const duplicates = await findDuplicates(trx, line.evidence);
     const inserted = await trx
       .insertInto('claim_line')
@@ -174,7 +174,7 @@ async function findDuplicates(trx: Tx, evidence: readonly EvidenceRow[]): Promis
 
 export async function getClaim(db: DB | Tx, claimId: string): Promise<Claim> {
   const row = await db.selectFrom('claim').selectAll().where('id', '=', claimId).executeTakeFirst();
-  if (!row) throw new ClaimError('not_found', `claim ${claimId} does not exist`);
+  if (!row) throw new DomainError('not_found', `claim ${claimId} does not exist`);
   const lines = await db
     .selectFrom('claim_line')
     .selectAll()
@@ -212,7 +212,7 @@ export async function lockClaim(
     .where('id', '=', claimId)
     .forUpdate()
     .executeTakeFirst();
-  if (!row) throw new ClaimError('not_found', `claim ${claimId} does not exist`);
+  if (!row) throw new DomainError('not_found', `claim ${claimId} does not exist`);
   return row;
 }
 
@@ -267,7 +267,7 @@ export async function changeClaimStatus(
   const to: ClaimStatus =
     action === 'start_review' ? 'under_review' : action === 'withdraw' ? 'withdrawn' : 'reopened';
   if (action === 'reopen' && note.trim() === '')
-    throw new ClaimError('validation_failed', 'reopening needs a reason');
+    throw new DomainError('validation_failed', 'reopening needs a reason');
   await moveClaim(trx, claim, action, to, note, actorId);
   return getClaim(trx, claimId);
 }

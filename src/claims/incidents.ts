@@ -7,6 +7,7 @@
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { openInvestigation } from '../exemption/investigations.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { accountBalances } from '../ledger/balances.ts';
@@ -15,7 +16,6 @@ import { recordCommandInTransaction } from '../ledger/record.ts';
 import { type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
-import { ClaimError } from './errors.ts';
 import { incidentAccountCodes, incidentAccountSpecs } from './incident-accounts.ts';
 
 export interface NewIncident {
@@ -127,7 +127,7 @@ export async function reportIncident(
   today: LocalDate = localDateOf(new Date()),
 ): Promise<Incident> {
   if (input.occurredOn > today) {
-    throw new ClaimError(
+    throw new DomainError(
       'impossible_date',
       `an incident cannot have occurred on ${input.occurredOn}, after today (${today}, Asia/Shanghai)`,
       { occurredOn: input.occurredOn, today },
@@ -140,7 +140,7 @@ export async function reportIncident(
     .where('id', '=', input.riskPointId)
     .executeTakeFirst();
   if (!riskPoint)
-    throw new ClaimError('not_found', `risk point ${input.riskPointId} does not exist`);
+    throw new DomainError('not_found', `risk point ${input.riskPointId} does not exist`);
   const terms = await termsInForce(trx, pool.id, input.occurredOn);
   const gaps = coverageGaps({
     riskPointRegisteredOn: riskPoint.registered_on,
@@ -193,7 +193,7 @@ export async function getIncident(db: DB | Tx, incidentId: string): Promise<Inci
     .selectAll()
     .where('id', '=', incidentId)
     .executeTakeFirst();
-  if (!row) throw new ClaimError('not_found', `incident ${incidentId} does not exist`);
+  if (!row) throw new DomainError('not_found', `incident ${incidentId} does not exist`);
   return toIncident(row);
 }
 
@@ -204,7 +204,7 @@ export async function lockIncident(trx: Tx, incidentId: string): Promise<Inciden
     .where('id', '=', incidentId)
     .forUpdate()
     .executeTakeFirst();
-  if (!row) throw new ClaimError('not_found', `incident ${incidentId} does not exist`);
+  if (!row) throw new DomainError('not_found', `incident ${incidentId} does not exist`);
   return toIncident(row);
 }
 

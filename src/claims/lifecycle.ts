@@ -9,7 +9,7 @@
  * partly_approved → paid when the caps cut the approval to 0.00: nothing to pay, no payout
  */
 import type { ClaimStatus } from '../db/schema.ts';
-import { ClaimError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 
 export type ClaimAction =
   | 'start_review'
@@ -49,7 +49,7 @@ const TRANSITIONS: Readonly<
 export function assertTransition(action: ClaimAction, from: ClaimStatus, to: ClaimStatus): void {
   const rule = TRANSITIONS[action];
   if (!rule.from.includes(from) || !rule.to.includes(to)) {
-    throw new ClaimError(
+    throw new DomainError(
       'illegal_transition',
       `a claim that is ${from} cannot ${action.replace('_', ' ')}${rule.from.includes(from) ? ` to ${to}` : ''}; allowed from: ${rule.from.join(', ')}`,
       { from, action },

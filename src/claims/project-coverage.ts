@@ -5,11 +5,11 @@
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
 import { ledgerTerms } from '../policy/capacity.ts';
 import { findPool } from '../policy/pools.ts';
-import { ClaimError } from './errors.ts';
 import { incidentAccountCodes } from './incident-accounts.ts';
 
 /** A project's incidents are summed up to this many (the county has a handful). */
@@ -79,7 +79,7 @@ export async function projectCoverage(db: DB | Tx, projectId: string): Promise<P
     .select(['id', 'pool_id'])
     .where('id', '=', projectId)
     .executeTakeFirst();
-  if (!project) throw new ClaimError('not_found', `reform project ${projectId} does not exist`);
+  if (!project) throw new DomainError('not_found', `reform project ${projectId} does not exist`);
   const { reserved, paid, incidents } = await projectCommitted(db, project.id, project.pool_id);
   const committed = reserved.plus(paid);
   const limit =

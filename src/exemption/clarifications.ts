@@ -6,7 +6,7 @@
 import type { DB } from '../db/database.ts';
 import type { ClarificationScope } from '../db/schema-exemption.ts';
 import type { Tx } from '../db/transaction.ts';
-import { PolicyError } from '../policy/errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { isLocalDate, type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { latestDecision } from './decisions.ts';
 import { investigationNotFound } from './investigations.ts';
@@ -61,21 +61,21 @@ export async function publishClarification(
   await requireMember(trx, context.actorUserId);
   const decision = await latestDecision(trx, investigationId);
   if (!decision || decision.outcome === 'not_exempt') {
-    throw new PolicyError(
+    throw new DomainError(
       'illegal_transition',
       'a clarification is published for an exempted (or partly exempted) case only',
       { outcome: decision?.outcome ?? 'undecided' },
     );
   }
   if (!isLocalDate(input.publishedOn) || input.publishedOn > context.today) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `publication date ${input.publishedOn} is not a past or present date`,
     );
   }
   const decidedOn = localDateOf(decision.decidedAt);
   if (input.publishedOn < decidedOn) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `a clarification cannot be published before the decision of ${decidedOn}`,
     );

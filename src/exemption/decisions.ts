@@ -8,7 +8,7 @@
 import type { DB } from '../db/database.ts';
 import type { DraftState, ExemptionOutcome } from '../db/schema-exemption.ts';
 import type { Tx } from '../db/transaction.ts';
-import { PolicyError } from '../policy/errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { allowedOutcomes, conditionStates, proposedOutcome } from './findings.ts';
 import { caseFindings, lockInvestigation } from './investigations.ts';
 import { requireMember } from './special-group.ts';
@@ -130,7 +130,7 @@ export async function prepareDecision(
   await requireMember(trx, context.actorUserId);
   const current = await latestDecision(trx, investigationId);
   if ((current?.id ?? null) !== (draft.supersedesDecisionId ?? null)) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       current
         ? `decision ${current.id} (version ${current.version}) is in force: a revision names it in supersedesDecisionId`
@@ -139,11 +139,11 @@ export async function prepareDecision(
     );
   }
   if (await openDraft(trx, investigationId)) {
-    throw new PolicyError('conflict', 'a draft already awaits the group leader for this case');
+    throw new DomainError('conflict', 'a draft already awaits the group leader for this case');
   }
   const { allowed } = await proposalFor(trx, investigationId);
   if (!allowed.includes(draft.outcome)) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `the findings allow ${allowed.join(' or ')}, not ${draft.outcome}`,
       { allowed: allowed.join(',') },
@@ -170,9 +170,9 @@ async function lockDraft(trx: Tx, draftId: string): Promise<Draft> {
     .where('id', '=', draftId)
     .forUpdate()
     .executeTakeFirst();
-  if (!draft) throw new PolicyError('not_found', `draft ${draftId} does not exist`);
+  if (!draft) throw new DomainError('not_found', `draft ${draftId} does not exist`);
   if (draft.state !== 'awaiting_leader') {
-    throw new PolicyError(
+    throw new DomainError(
       'illegal_transition',
       `draft ${draftId} is ${draft.state}, not awaiting the leader`,
     );
@@ -184,10 +184,10 @@ async function lockDraft(trx: Tx, draftId: string): Promise<Draft> {
 async function requireDecider(trx: Tx, draft: Draft, actorUserId: string): Promise<void> {
   const member = await requireMember(trx, actorUserId);
   if (!member.isLeader) {
-    throw new PolicyError('separation_of_duties', "the group's leader decides; members prepare");
+    throw new DomainError('separation_of_duties', "the group's leader decides; members prepare");
   }
   if (draft.preparedBy === actorUserId) {
-    throw new PolicyError(
+    throw new DomainError(
       'separation_of_duties',
       'you prepared this draft: another user, the group leader, decides it',
     );
@@ -204,14 +204,14 @@ export async function decide(trx: Tx, draftId: string, context: Context): Promis
   await lockInvestigation(trx, draft.investigationId);
   const proposal = await proposalFor(trx, draft.investigationId);
   if (!proposal.allowed.includes(draft.outcome)) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `the findings changed since the draft: they allow ${proposal.allowed.join(' or ')} now`,
     );
   }
   const current = await latestDecision(trx, draft.investigationId);
   if ((current?.id ?? null) !== draft.supersedesId) {
-    throw new PolicyError('conflict', 'another decision was taken since this draft was prepared');
+    throw new DomainError('conflict', 'another decision was taken since this draft was prepared');
   }
   const decision = await trx
     .insertInto('exemption_decision')

@@ -6,7 +6,7 @@
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
-import { PolicyError } from '../policy/errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { isLocalDate, type LocalDate, localDateText } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 
@@ -67,7 +67,7 @@ export async function recordExemptionTerms(
   context: { readonly actorUserId: string; readonly at: Date },
 ): Promise<ExemptionTerms> {
   if (!isLocalDate(terms.effectiveFrom)) {
-    throw new PolicyError('validation_failed', `"${terms.effectiveFrom}" is not a date`);
+    throw new DomainError('validation_failed', `"${terms.effectiveFrom}" is not a date`);
   }
   // The pool's lock numbers versions one after another.
   const { id: poolId } = await lockPool(trx, pool);
@@ -83,7 +83,7 @@ export async function recordExemptionTerms(
     .where('effective_from', '=', terms.effectiveFrom)
     .executeTakeFirst();
   if (clash) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `exemption terms effective from ${terms.effectiveFrom} exist (version ${clash.version}); terms are never edited`,
     );

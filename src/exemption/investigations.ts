@@ -8,8 +8,8 @@
 import type { DB } from '../db/database.ts';
 import type { ExemptionFindingCode, PartyKind } from '../db/schema-exemption.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { addWorkingDays, type WorkingCalendar } from '../policy/calendar.ts';
-import { PolicyError } from '../policy/errors.ts';
 import { endOfLocalDay, type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { referenceItemsInForce } from '../policy/reference-lists.ts';
 import { exemptionTermsInForce } from './exemption-terms.ts';
@@ -64,7 +64,7 @@ const EVIDENCE_COLUMNS = [
 ] as const;
 
 export const investigationNotFound = (id: string) =>
-  new PolicyError('not_found', `investigation ${id} does not exist`, { investigationId: id });
+  new DomainError('not_found', `investigation ${id} does not exist`, { investigationId: id });
 
 /**
  * The version of the risk point as filed and in force on `onDay`: the one the latest
@@ -234,7 +234,7 @@ export function investigationDeadline(
           : 'on_track';
     return { workingDays: row.workingDays, dueOn, state };
   } catch (error) {
-    if (!(error instanceof PolicyError) || error.code !== 'calendar_year_unknown') throw error;
+    if (!(error instanceof DomainError) || error.code !== 'calendar_year_unknown') throw error;
     return { workingDays: row.workingDays, dueOn: null, state: 'calendar_unknown' };
   }
 }
@@ -363,7 +363,7 @@ export async function addParty(
   await lockInvestigation(trx, investigationId);
   await requireMember(trx, context.actorUserId);
   if (party.kind === 'unit' && (party.unit !== undefined || party.post !== undefined)) {
-    throw new PolicyError('validation_failed', 'a unit concerned has a name only, no unit or post');
+    throw new DomainError('validation_failed', 'a unit concerned has a name only, no unit or post');
   }
   return trx
     .insertInto('investigation_party')
@@ -402,14 +402,14 @@ export async function addEvidence(
   await lockInvestigation(trx, investigationId);
   await requireMember(trx, context.actorUserId);
   if (evidence.content.length === 0 || evidence.content.length > MAX_EVIDENCE_BYTES) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `a document is 1 byte to ${MAX_EVIDENCE_BYTES} bytes, got ${evidence.content.length}`,
     );
   }
   const sha256 = await sha256Hex(evidence.content);
   if (evidence.sha256 !== undefined && evidence.sha256.toLowerCase() !== sha256) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `the document's SHA-256 is ${sha256}, not the ${evidence.sha256} sent`,
     );
@@ -421,7 +421,7 @@ export async function addEvidence(
     .where('sha256', '=', sha256)
     .executeTakeFirst();
   if (existing) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `this document is already evidence ${existing.id} of the case`,
       {
@@ -476,7 +476,7 @@ export async function recordFinding(
   await requireMember(trx, context.actorUserId);
   const evidenceIds = [...new Set(finding.evidenceIds ?? [])];
   if (NEEDS_EVIDENCE.includes(finding.code) && finding.met && evidenceIds.length === 0) {
-    throw new PolicyError('validation_failed', `${finding.code} is found met only with evidence`);
+    throw new DomainError('validation_failed', `${finding.code} is found met only with evidence`);
   }
   if (evidenceIds.length > 0) {
     const known = await trx
@@ -486,7 +486,7 @@ export async function recordFinding(
       .where('id', 'in', evidenceIds)
       .execute();
     if (known.length !== evidenceIds.length) {
-      throw new PolicyError(
+      throw new DomainError(
         'validation_failed',
         'a finding cites evidence that is not in this case',
       );
@@ -496,7 +496,7 @@ export async function recordFinding(
   let item: { code: string; version: number } | null = null;
   if (list !== null) {
     if (!finding.listItemCode) {
-      throw new PolicyError(
+      throw new DomainError(
         'validation_failed',
         `${finding.code} names the ${list}-list situation`,
       );
@@ -507,13 +507,13 @@ export async function recordFinding(
     });
     item = inForce.find((candidate) => candidate.code === finding.listItemCode) ?? null;
     if (!item) {
-      throw new PolicyError(
+      throw new DomainError(
         'validation_failed',
         `the ${list} list had no item "${finding.listItemCode}" in force on ${investigation.occurredOn}`,
       );
     }
   } else if (finding.listItemCode !== undefined) {
-    throw new PolicyError('validation_failed', `this ${finding.code} finding names no list item`);
+    throw new DomainError('validation_failed', `this ${finding.code} finding names no list item`);
   }
   return trx
     .insertInto('investigation_finding')

@@ -7,7 +7,7 @@
 import type { DB } from '../db/database.ts';
 import type { GroupPart } from '../db/schema-exemption.ts';
 import type { Tx } from '../db/transaction.ts';
-import { PolicyError } from '../policy/errors.ts';
+import { DomainError } from '../domain-error.ts';
 
 export interface GroupUnit {
   readonly code: string;
@@ -66,9 +66,9 @@ export async function appointMember(
     .select(['id', 'role'])
     .where('id', '=', appointment.userId)
     .executeTakeFirst();
-  if (!user) throw new PolicyError('not_found', `user ${appointment.userId} does not exist`);
+  if (!user) throw new DomainError('not_found', `user ${appointment.userId} does not exist`);
   if (user.role !== 'special_group') {
-    throw new PolicyError('validation_failed', 'only a special_group user can sit on the group', {
+    throw new DomainError('validation_failed', 'only a special_group user can sit on the group', {
       role: user.role,
     });
   }
@@ -77,7 +77,7 @@ export async function appointMember(
     .select('code')
     .where('code', '=', appointment.unitCode)
     .executeTakeFirst();
-  if (!unit) throw new PolicyError('validation_failed', `no group unit "${appointment.unitCode}"`);
+  if (!unit) throw new DomainError('validation_failed', `no group unit "${appointment.unitCode}"`);
   await trx
     .insertInto('special_group_member')
     .values({
@@ -102,7 +102,7 @@ export async function memberOf(db: DB | Tx, userId: string): Promise<GroupMember
 export async function requireMember(db: DB | Tx, userId: string): Promise<GroupMember> {
   const member = await memberOf(db, userId);
   if (!member) {
-    throw new PolicyError(
+    throw new DomainError(
       'separation_of_duties',
       'you are not appointed to the special group: an admin appoints members for a unit',
     );

@@ -1,17 +1,19 @@
 /**
  * @module A statement file refused as a whole: every bad row with its line number and
- * reason, so finance can fix the file in one go. Other refusals of this module are
- * PolicyErrors (not_found, conflict, validation_failed), mapped like the policy layer's.
+ * reason, so finance can fix the file in one go. It is the one domain error that carries
+ * rows; every other refusal of this module is a plain DomainError.
  */
+import { DomainError } from '../domain-error.ts';
 import type { RowError } from './statement-csv.ts';
 
 /** Row errors shown in one answer; a file with more says how many there were in all. */
 export const MAX_REPORTED_ROW_ERRORS = 100;
 
-export class StatementFileError extends Error {
+export class StatementFileError extends DomainError {
   override readonly name = 'StatementFileError';
   constructor(readonly rows: readonly RowError[]) {
     super(
+      'statement_file_invalid',
       rows.length === 1
         ? 'the statement file has 1 bad row; nothing was imported'
         : `the statement file has ${rows.length} bad rows; nothing was imported`,

@@ -17,8 +17,8 @@ import { sql } from 'kysely';
 import { anyText, anyUuid } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { Money } from '../ledger/money.ts';
-import { PolicyError } from '../policy/errors.ts';
 import { endOfLocalDay, type LocalDate, startOfLocalDay } from '../policy/local-date.ts';
 
 export const LEDGER_ITEM_KINDS = ['payout', 'contribution', 'remittance', 'refund'] as const;
@@ -67,7 +67,7 @@ interface ItemRow {
 
 function checkBound(kind: LedgerItemKind, rows: readonly unknown[]): void {
   if (rows.length > MAX_LEDGER_ITEMS_PER_KIND) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `more than ${MAX_LEDGER_ITEMS_PER_KIND} ${kind} items fall in the statement's period; import statements for shorter periods`,
     );
@@ -252,11 +252,11 @@ export async function findLedgerItem(
       .where('pool_id', '=', poolId)
       .executeTakeFirst();
     if (payout) {
-      throw new PolicyError(
+      throw new DomainError(
         'conflict',
         `payout ${id} is ${payout.status}; only a paid payout can be on a statement`,
       );
     }
   }
-  throw new PolicyError('not_found', `${kind} ${id} of this pool does not exist`);
+  throw new DomainError('not_found', `${kind} ${id} of this pool does not exist`);
 }

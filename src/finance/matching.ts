@@ -18,8 +18,8 @@
 import { anyUuid } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
-import { PolicyError } from '../policy/errors.ts';
 import { localDateOf } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import {
@@ -265,7 +265,7 @@ async function lockLine(trx: Tx, lineId: string): Promise<LineRecord> {
     ])
     .where('statement_line.id', '=', lineId)
     .executeTakeFirst();
-  if (!row) throw new PolicyError('not_found', `statement line ${lineId} does not exist`);
+  if (!row) throw new DomainError('not_found', `statement line ${lineId} does not exist`);
   await lockPool(trx, row.pool_id);
   return {
     id: row.id,
@@ -285,7 +285,7 @@ async function assertLineOpen(trx: Tx, line: LineRecord): Promise<void> {
     .where('statement_line_id', '=', line.id)
     .executeTakeFirst();
   if (match) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `row ${line.rowNumber} of ${line.filename} is already matched to ${match.target_kind} ${match.target_id}; matches cannot be changed`,
       { matchedTo: `${match.target_kind}:${match.target_id}` },
@@ -297,7 +297,7 @@ async function assertLineOpen(trx: Tx, line: LineRecord): Promise<void> {
     .where('statement_line_id', '=', line.id)
     .executeTakeFirst();
   if (explained) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `row ${line.rowNumber} of ${line.filename} is already explained; explanations cannot be changed`,
     );
@@ -314,7 +314,7 @@ async function assertItemOpen(trx: Tx, item: LedgerItem): Promise<void> {
     .where('statement_match.target_id', '=', item.id)
     .executeTakeFirst();
   if (match) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `${item.kind} ${item.id} is already matched to row ${match.row_number} of ${match.filename}; matches cannot be changed`,
       { statementId: match.id, rowNumber: String(match.row_number) },
@@ -327,7 +327,7 @@ async function assertItemOpen(trx: Tx, item: LedgerItem): Promise<void> {
     .where('target_id', '=', item.id)
     .executeTakeFirst();
   if (explained) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `${item.kind} ${item.id} is already explained; explanations cannot be changed`,
     );
@@ -353,13 +353,13 @@ export async function matchByHand(
   confirmedBy: string,
 ): Promise<MatchView> {
   const note = input.note.trim();
-  if (note === '') throw new PolicyError('validation_failed', 'a match by hand needs a note');
+  if (note === '') throw new DomainError('validation_failed', 'a match by hand needs a note');
   const line = await lockLine(trx, lineId);
   const item = await findLedgerItem(trx, line.poolId, input.kind, input.targetId);
   await assertLineOpen(trx, line);
   await assertItemOpen(trx, item);
   if (!sameDirection(line.amount, item.amount)) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `row ${line.rowNumber} is money ${line.amount.isNegative() ? 'out' : 'in'} but ${item.kind} ${item.id} is money ${item.amount.isNegative() ? 'out' : 'in'}`,
     );
@@ -396,7 +396,7 @@ export async function matchByHand(
 
 function requireNote(note: string): string {
   const trimmed = note.trim();
-  if (trimmed === '') throw new PolicyError('validation_failed', 'an explanation needs a note');
+  if (trimmed === '') throw new DomainError('validation_failed', 'an explanation needs a note');
   return trimmed;
 }
 

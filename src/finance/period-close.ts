@@ -7,9 +7,9 @@
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { takeCheckpoint } from '../ledger/seal.ts';
 import { IN_FLIGHT } from '../payouts/lifecycle.ts';
-import { PolicyError } from '../policy/errors.ts';
 import { startOfLocalDay } from '../policy/local-date.ts';
 import { countOpenStatementLines } from './matching.ts';
 
@@ -19,7 +19,7 @@ const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 export function monthBounds(month: string): { startsAt: Date; endsAt: Date } {
   const match = MONTH.exec(month);
   if (!match)
-    throw new PolicyError('validation_failed', `"${month}" is not a month written YYYY-MM`);
+    throw new DomainError('validation_failed', `"${month}" is not a month written YYYY-MM`);
   const year = Number.parseInt(match[1] ?? '', 10);
   const monthNumber = Number.parseInt(match[2] ?? '', 10);
   const first = `${match[1]}-${match[2]}-01`;
@@ -70,7 +70,7 @@ export async function closeMonth(
   now: Date = new Date(),
 ): Promise<PeriodState> {
   const { startsAt, endsAt } = monthBounds(month);
-  if (endsAt > now) throw new PolicyError('illegal_transition', `${month} has not ended yet`);
+  if (endsAt > now) throw new DomainError('illegal_transition', `${month} has not ended yet`);
   // Serialise with every posting: once this commits, the ledger sees the month as closed.
   await sql`SELECT 1 FROM ledger_chain FOR UPDATE`.execute(trx);
   const existing = await trx
@@ -78,10 +78,10 @@ export async function closeMonth(
     .select('month')
     .where('month', '=', month)
     .executeTakeFirst();
-  if (existing) throw new PolicyError('illegal_transition', `${month} is already closed`);
+  if (existing) throw new DomainError('illegal_transition', `${month} is already closed`);
   const open = await blockers(trx, endsAt);
   if ((open.payoutsInFlight > 0 || open.unmatchedStatementLines > 0) && !force) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `${month} cannot be closed: ${open.payoutsInFlight} payout(s) in flight and ${open.unmatchedStatementLines} statement line(s) unmatched; an admin may force the close with a reason`,
       {
@@ -91,7 +91,7 @@ export async function closeMonth(
     );
   }
   if (force && force.reason.trim() === '')
-    throw new PolicyError('validation_failed', 'a forced close needs a reason');
+    throw new DomainError('validation_failed', 'a forced close needs a reason');
   await trx
     .insertInto('ledger_closed_period')
     .values({ month, starts_at: startsAt, ends_at: endsAt, closed_by: actorId })
@@ -122,14 +122,14 @@ export async function reopenMonth(
 ): Promise<PeriodState> {
   monthBounds(month);
   if (reason.trim() === '')
-    throw new PolicyError('validation_failed', 'reopening a month needs a reason');
+    throw new DomainError('validation_failed', 'reopening a month needs a reason');
   await sql`SELECT 1 FROM ledger_chain FOR UPDATE`.execute(trx);
   const removed = await trx
     .deleteFrom('ledger_closed_period')
     .where('month', '=', month)
     .returning('month')
     .executeTakeFirst();
-  if (!removed) throw new PolicyError('illegal_transition', `${month} is not closed`);
+  if (!removed) throw new DomainError('illegal_transition', `${month} is not closed`);
   await trx
     .insertInto('period_event')
     .values({ month, action: 'reopen', reason, actor_user_id: actorId })

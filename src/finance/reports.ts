@@ -7,10 +7,10 @@
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { formatAmount, Money, ZERO } from '../ledger/money.ts';
 import { type PoolCoverage, poolCoverage } from '../policy/coverage.ts';
-import { PolicyError } from '../policy/errors.ts';
 import {
   addCalendarDays,
   endOfLocalDay,
@@ -34,7 +34,7 @@ function checkPeriod(period: Period): {
   closingAsOf: Date;
 } {
   if (!isLocalDate(period.from) || !isLocalDate(period.to) || period.from > period.to) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       'a period needs from ≤ to, both dates written YYYY-MM-DD',
     );
@@ -99,7 +99,7 @@ export async function accountStatement(
     LIMIT ${MAX_STATEMENT_LINES + 1}
   `.execute(db);
   if (rows.rows.length > MAX_STATEMENT_LINES) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `the period has more than ${MAX_STATEMENT_LINES} entries; ask for a shorter one`,
     );

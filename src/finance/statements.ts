@@ -7,9 +7,9 @@
 import type { DB } from '../db/database.ts';
 import type { StatementSource } from '../db/schema-finance.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { sha256Hex } from '../ledger/hash.ts';
 import { formatAmount, type Money, sumAmounts } from '../ledger/money.ts';
-import { PolicyError } from '../policy/errors.ts';
 import type { LocalDate } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import { StatementFileError } from './errors.ts';
@@ -136,7 +136,7 @@ function statementPeriod(
   const periodFrom = input.periodFrom ?? dates[0] ?? '';
   const periodTo = input.periodTo ?? dates[dates.length - 1] ?? '';
   if (periodFrom > periodTo) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `the statement's period cannot end (${periodTo}) before it begins (${periodFrom})`,
     );
@@ -219,7 +219,7 @@ export async function readStatement(db: DB | Tx, statementId: string): Promise<S
     .select(STATEMENT_COLUMNS)
     .where('bank_statement.id', '=', statementId)
     .executeTakeFirst();
-  if (!row) throw new PolicyError('not_found', `statement ${statementId} does not exist`);
+  if (!row) throw new DomainError('not_found', `statement ${statementId} does not exist`);
   return toView(row);
 }
 

@@ -4,12 +4,10 @@
  * ever reaches a client.
  */
 
-import { ClaimError, type ClaimErrorCode } from '../claims/errors.ts';
 import { databaseErrorCode, RetriesExhaustedError } from '../db/transaction.ts';
+import { DomainError, type DomainErrorCode } from '../domain-error.ts';
 import { StatementFileError } from '../finance/errors.ts';
-import { LedgerError, type LedgerErrorCode } from '../ledger/errors.ts';
 import { AmountError } from '../ledger/money.ts';
-import { PolicyError, type PolicyErrorCode } from '../policy/errors.ts';
 
 export type ProblemCode =
   | 'validation_failed'
@@ -87,11 +85,27 @@ export function validationProblem(
 export const notFound = (what: string) =>
   new ProblemError(404, 'not_found', `${what} does not exist`);
 
-const LEDGER_STATUS: Record<LedgerErrorCode, [number, ProblemCode | LedgerErrorCode]> = {
+/**
+ * Each domain code's HTTP status, and the public code where the ledger's own vocabulary is
+ * narrower than a client needs (an unbalanced entry is, to a client, invalid input).
+ */
+const DOMAIN_STATUS: Record<DomainErrorCode, readonly [number, ProblemCode | DomainErrorCode]> = {
+  not_found: [404, 'not_found'],
+  conflict: [409, 'conflict'],
+  validation_failed: [422, 'validation_failed'],
+  illegal_transition: [409, 'illegal_transition'],
+  limit_exceeded: [409, 'limit_exceeded'],
+  impossible_date: [422, 'impossible_date'],
+  period_closed: [409, 'period_closed'],
+  eligibility_failed: [422, 'eligibility_failed'],
+  four_eyes_required: [409, 'four_eyes_required'],
+  calendar_year_unknown: [422, 'calendar_year_unknown'],
+  separation_of_duties: [403, 'separation_of_duties'],
+  later_capacity_event: [422, 'later_capacity_event'],
+  registered_after_go_live: [422, 'registered_after_go_live'],
   invalid_entry: [422, 'validation_failed'],
   unbalanced: [422, 'validation_failed'],
   unknown_account: [404, 'not_found'],
-  limit_exceeded: [409, 'limit_exceeded'],
   idempotency_conflict: [409, 'idempotency_key_reused'],
   entry_not_found: [404, 'not_found'],
   not_pending: [409, 'illegal_transition'],
@@ -101,53 +115,12 @@ const LEDGER_STATUS: Record<LedgerErrorCode, [number, ProblemCode | LedgerErrorC
   already_reversed: [409, 'illegal_transition'],
   account_conflict: [409, 'conflict'],
   contention: [503, 'busy'],
-  period_closed: [409, 'period_closed'],
-};
-
-const POLICY_STATUS: Record<PolicyErrorCode, number> = {
-  illegal_transition: 409,
-  conflict: 409,
-  limit_exceeded: 409,
-  not_found: 404,
-  validation_failed: 422,
-  calendar_year_unknown: 422,
-  separation_of_duties: 403,
-  impossible_date: 422,
-  period_closed: 409,
-  later_capacity_event: 422,
-  registered_after_go_live: 422,
-};
-
-const CLAIM_STATUS: Record<ClaimErrorCode, number> = {
-  illegal_transition: 409,
-  conflict: 409,
-  four_eyes_required: 409,
-  eligibility_failed: 422,
-  not_found: 404,
-  validation_failed: 422,
-  impossible_date: 422,
+  statement_file_invalid: [422, 'validation_failed'],
 };
 
 /** Turns any thrown value into a problem; unknown errors become a bare 500. */
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
-  if (error instanceof ClaimError) {
-    const facts = Object.keys(error.details).length ? { facts: error.details } : {};
-    return new ProblemError(CLAIM_STATUS[error.code], error.code, error.message, facts);
-  }
-  if (error instanceof PolicyError) {
-    const facts = Object.keys(error.details).length ? { facts: error.details } : {};
-    return new ProblemError(POLICY_STATUS[error.code], error.code, error.message, facts);
-  }
-  if (error instanceof LedgerError) {
-    const [status, code] = LEDGER_STATUS[error.code];
-    return new ProblemError(
-      status,
-      code,
-      error.message,
-      Object.keys(error.details).length ? { facts: error.details } : {},
-    );
-  }
   if (error instanceof StatementFileError) {
     // Each bad row of a statement file, as a field of the body's csv and as rows to fix.
     const rows = error.reportedRows;
@@ -156,6 +129,11 @@ export function toProblem(error: unknown): ProblemError {
       rows,
       rowErrorCount: error.rows.length,
     });
+  }
+  if (error instanceof DomainError) {
+    const [status, code] = DOMAIN_STATUS[error.code];
+    const facts = Object.keys(error.details).length ? { facts: error.details } : {};
+    return new ProblemError(status, code, error.message, facts);
   }
   if (error instanceof AmountError)
     return validationProblem([{ field: 'amount', reason: error.message }], error.message);

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
-import { LedgerError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money, parseAmount } from './money.ts';
 import type { AccountBounds, Direction, Unit } from './types.ts';
 
@@ -56,7 +56,7 @@ export async function openAccount(db: DB | Tx, spec: AccountSpec): Promise<Accou
     account.lowerBound === wanted.lower_bound &&
     account.upperBound === wanted.upper_bound;
   if (!same) {
-    throw new LedgerError(
+    throw new DomainError(
       'account_conflict',
       `account ${spec.code} is already open with other terms`,
       {

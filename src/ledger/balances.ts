@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { anyText } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
-import { LedgerError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money, ZERO } from './money.ts';
 import { loadEntries } from './read-entries.ts';
 import type { Direction, JournalEntry, Unit } from './types.ts';
@@ -132,7 +132,7 @@ export async function accountBalance(
 ): Promise<AccountBalance> {
   const balance = (await accountBalances(db, [code], asOf)).get(code);
   if (!balance)
-    throw new LedgerError('unknown_account', `account "${code}" does not exist`, { account: code });
+    throw new DomainError('unknown_account', `account "${code}" does not exist`, { account: code });
   return balance;
 }
 

@@ -3,7 +3,7 @@
  * the entries a batch refers to, decide each command in order and compute the entries to
  * write and the balances that follow. A refused command leaves the state exactly as it was.
  */
-import { LedgerError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { chainHash, sha256Hex } from './hash.ts';
 import { AmountError, formatAmount, type Money, parseAmount, ZERO } from './money.ts';
 import type {
@@ -66,7 +66,7 @@ export type NewEntry = JournalEntry & { readonly commandHash: string };
 export type CommandOutcome =
   | { readonly status: 'recorded'; readonly entry: NewEntry }
   | { readonly status: 'replayed'; readonly entryId: number }
-  | { readonly status: 'rejected'; readonly error: LedgerError };
+  | { readonly status: 'rejected'; readonly error: DomainError };
 
 const NO_REFERENCES: Required<EntryReferences> = {
   poolId: null,
@@ -85,9 +85,9 @@ export function applyCommands(
     try {
       return applyCommand(state, command, recordedAt);
     } catch (error) {
-      if (error instanceof LedgerError) return { status: 'rejected', error };
+      if (error instanceof DomainError) return { status: 'rejected', error };
       if (error instanceof AmountError) {
-        return { status: 'rejected', error: new LedgerError('invalid_entry', error.message) };
+        return { status: 'rejected', error: new DomainError('invalid_entry', error.message) };
       }
       throw error;
     }
@@ -106,7 +106,7 @@ function applyCommand(
     const earlier = state.keys.get(command.idempotencyKey);
     if (earlier) {
       if (earlier.commandHash !== commandHash) {
-        throw new LedgerError(
+        throw new DomainError(
           'idempotency_conflict',
           `idempotency key "${command.idempotencyKey}" was already used for a different entry (${earlier.entryId})`,
           { entryId: String(earlier.entryId) },
@@ -116,7 +116,7 @@ function applyCommand(
     }
   }
   if (command.description.length > MAX_DESCRIPTION_LENGTH) {
-    throw new LedgerError(
+    throw new DomainError(
       'invalid_entry',
       `description is longer than ${MAX_DESCRIPTION_LENGTH} characters`,
     );
@@ -127,7 +127,7 @@ function applyCommand(
     (p) => effectiveAt >= p.startsAt && effectiveAt < p.endsAt,
   );
   if (closed) {
-    throw new LedgerError(
+    throw new DomainError(
       'period_closed',
       `${closed.month} is closed: record the correction in the open period, naming the original entry`,
       { month: closed.month },
@@ -177,7 +177,7 @@ const LATEST_EFFECTIVE = Date.parse('9999-12-31T23:59:59.999Z');
  * match what verification reads back, and a sound entry would look tampered with.
  */
 function checkedFields(command: LedgerCommand): Required<EntryReferences> {
-  const invalid = (message: string) => new LedgerError('invalid_entry', message);
+  const invalid = (message: string) => new DomainError('invalid_entry', message);
   const key = command.idempotencyKey;
   if (key !== undefined && ([...key].length < 1 || [...key].length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
     throw invalid(`an idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
@@ -234,7 +234,7 @@ function planPostings(state: LedgerState, command: LedgerCommand): PlannedPostin
       for (const [side, amount] of totalsByAccountSide(posted)) {
         const held = heldBySide.get(side) ?? ZERO;
         if (amount.gt(held)) {
-          throw new LedgerError(
+          throw new DomainError(
             'exceeds_pending',
             `posting ${formatAmount(amount)} as ${side} exceeds the ${formatAmount(held)} held by entry ${hold.id}`,
           );
@@ -261,15 +261,15 @@ function planPostings(state: LedgerState, command: LedgerCommand): PlannedPostin
     case 'reverse': {
       const original = state.entries.get(command.entryId);
       if (!original)
-        throw new LedgerError('entry_not_found', `journal entry ${command.entryId} does not exist`);
+        throw new DomainError('entry_not_found', `journal entry ${command.entryId} does not exist`);
       if (original.kind !== 'posted' && original.kind !== 'post_pending') {
-        throw new LedgerError(
+        throw new DomainError(
           'not_reversible',
           `journal entry ${original.id} is a ${original.kind} entry; only posted entries are reversed (void a hold instead)`,
         );
       }
       if (original.reversed)
-        throw new LedgerError(
+        throw new DomainError(
           'already_reversed',
           `journal entry ${original.id} was already reversed`,
         );
@@ -284,11 +284,11 @@ function planPostings(state: LedgerState, command: LedgerCommand): PlannedPostin
 function openHold(state: LedgerState, pendingEntryId: number): ReferencedEntry {
   const hold = state.entries.get(pendingEntryId);
   if (!hold)
-    throw new LedgerError('entry_not_found', `journal entry ${pendingEntryId} does not exist`);
+    throw new DomainError('entry_not_found', `journal entry ${pendingEntryId} does not exist`);
   if (hold.kind !== 'pending')
-    throw new LedgerError('not_pending', `journal entry ${hold.id} is not a pending hold`);
+    throw new DomainError('not_pending', `journal entry ${hold.id} is not a pending hold`);
   if (hold.resolved) {
-    throw new LedgerError('already_resolved', `hold ${hold.id} was already posted or voided`);
+    throw new DomainError('already_resolved', `hold ${hold.id} was already posted or voided`);
   }
   return hold;
 }
@@ -299,9 +299,9 @@ function resolvePostings(
   phase: Phase,
 ): Posting[] {
   if (commands.length < 2)
-    throw new LedgerError('invalid_entry', 'an entry needs at least two postings');
+    throw new DomainError('invalid_entry', 'an entry needs at least two postings');
   if (commands.length > MAX_POSTINGS_PER_ENTRY) {
-    throw new LedgerError(
+    throw new DomainError(
       'invalid_entry',
       `an entry has at most ${MAX_POSTINGS_PER_ENTRY} postings`,
     );
@@ -309,14 +309,14 @@ function resolvePostings(
   return commands.map((posting) => {
     const account = state.accountsByCode.get(posting.accountCode);
     if (!account) {
-      throw new LedgerError('unknown_account', `account "${posting.accountCode}" does not exist`, {
+      throw new DomainError('unknown_account', `account "${posting.accountCode}" does not exist`, {
         account: posting.accountCode,
       });
     }
     const amount =
       typeof posting.amount === 'string' ? parseAmount(posting.amount) : posting.amount;
     if (amount.lte(ZERO))
-      throw new LedgerError('invalid_entry', 'every posting amount must be greater than zero');
+      throw new DomainError('invalid_entry', 'every posting amount must be greater than zero');
     return {
       accountId: account.id,
       accountCode: account.code,
@@ -336,7 +336,7 @@ function assertBalanced(postings: readonly Posting[]): void {
   }
   for (const [unit, difference] of net) {
     if (!difference.isZero()) {
-      throw new LedgerError(
+      throw new DomainError(
         'unbalanced',
         `debits and credits in ${unit} differ by ${formatAmount(difference.abs())}`,
       );
@@ -397,7 +397,7 @@ export function boundedBalances(
 function assertWithinBounds(account: AccountState, balances: Balances): void {
   const { lowest, highest } = boundedBalances(account, balances);
   if (account.lowerBound && lowest.lt(account.lowerBound)) {
-    throw new LedgerError(
+    throw new DomainError(
       'limit_exceeded',
       `account ${account.code} would fall to ${formatAmount(lowest)}, below its bound of ${formatAmount(account.lowerBound)}`,
       {
@@ -408,7 +408,7 @@ function assertWithinBounds(account: AccountState, balances: Balances): void {
     );
   }
   if (account.upperBound && highest.gt(account.upperBound)) {
-    throw new LedgerError(
+    throw new DomainError(
       'limit_exceeded',
       `account ${account.code} would rise to ${formatAmount(highest)}, above its bound of ${formatAmount(account.upperBound)}`,
       {

@@ -6,7 +6,7 @@
  */
 import type { DB } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
-import type { LedgerError } from './errors.ts';
+import type { DomainError } from '../domain-error.ts';
 import { IDEMPOTENCY_CONSTRAINT, type RecordOutcome, recordCommands } from './record.ts';
 import type { JournalEntry, LedgerCommand } from './types.ts';
 
@@ -57,10 +57,10 @@ export class LedgerGroupCommit {
     });
   }
 
-  /** Like submit, but throws the LedgerError of a refused command. */
+  /** Like submit, but throws the DomainError of a refused command. */
   async record(command: LedgerCommand): Promise<JournalEntry> {
     const outcome = await this.submit(command);
-    if (outcome.status === 'rejected') throw outcome.error satisfies LedgerError;
+    if (outcome.status === 'rejected') throw outcome.error satisfies DomainError;
     return outcome.entry;
   }
 

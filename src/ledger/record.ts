@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { anyBigint, anyText } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
+import type { DomainError } from '../domain-error.ts';
 import {
   type AccountState,
   applyCommands,
@@ -19,14 +20,13 @@ import {
   type NewEntry,
   type ReferencedEntry,
 } from './engine.ts';
-import type { LedgerError } from './errors.ts';
 import { Money } from './money.ts';
 import { loadEntries } from './read-entries.ts';
 import type { JournalEntry, LedgerCommand } from './types.ts';
 
 export type RecordOutcome =
   | { readonly status: 'recorded' | 'replayed'; readonly entry: JournalEntry }
-  | { readonly status: 'rejected'; readonly error: LedgerError };
+  | { readonly status: 'rejected'; readonly error: DomainError };
 
 export const IDEMPOTENCY_CONSTRAINT = 'journal_entry_idempotency_key_key';
 
@@ -45,7 +45,7 @@ export async function recordCommands(
   return resolveReplays(trx, outcomes);
 }
 
-/** One command in its own transaction; throws the LedgerError when it is refused. */
+/** One command in its own transaction; throws the DomainError when it is refused. */
 export async function recordCommand(db: DB, command: LedgerCommand): Promise<JournalEntry> {
   const [outcome] = await inTransaction(db, (trx) => recordCommands(trx, [command]), {
     retryOnUniqueViolation: [IDEMPOTENCY_CONSTRAINT],

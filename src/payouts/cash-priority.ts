@@ -6,9 +6,9 @@
  */
 import { sql } from 'kysely';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
-import { PolicyError } from '../policy/errors.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { nextPayoutStatus } from './lifecycle.ts';
 
@@ -118,7 +118,7 @@ export async function guardRefundAgainstWaitingPayouts(
   );
   if (left.gte(needed)) return;
   if (!override) {
-    throw new PolicyError(
+    throw new DomainError(
       'limit_exceeded',
       `the refund would leave ${formatAmount(left)} in the pool's account, but waiting payouts need ${formatAmount(needed)}; finance may override with a reason`,
       { cashLeft: formatAmount(left), neededByWaitingPayouts: formatAmount(needed) },

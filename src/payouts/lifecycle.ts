@@ -11,8 +11,9 @@
  * sending ──refuse──▶ failed ◀──confirm_not_paid── in_doubt ──resend──▶ sending
  * failed ──retry──▶ pending;   pending | awaiting_funds | failed ──void──▶ void
  */
-import { ClaimError } from '../claims/errors.ts';
+
 import type { PayoutStatus } from '../db/schema.ts';
+import { DomainError } from '../domain-error.ts';
 
 export type PayoutAction =
   | 'hold_funds'
@@ -70,7 +71,7 @@ export function canTakePayout(action: PayoutAction, from: PayoutStatus): boolean
 export function nextPayoutStatus(action: PayoutAction, from: PayoutStatus): PayoutStatus {
   const rule = TRANSITIONS[action];
   if (!rule.from.includes(from)) {
-    throw new ClaimError(
+    throw new DomainError(
       'illegal_transition',
       `a payout that is ${from} cannot ${action.replaceAll('_', ' ')}; allowed from: ${rule.from.join(', ')}`,
       { from, action },

@@ -7,9 +7,9 @@
 import type { DB } from '../db/database.ts';
 import type { PayoutStatus } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { sha256Hex } from '../ledger/hash.ts';
 import { formatAmount, Money, parseAmount, sumAmounts } from '../ledger/money.ts';
-import { PolicyError } from '../policy/errors.ts';
 import { findPool } from '../policy/pools.ts';
 import type { DeferredPayment, DisbursementGateway, PaymentOrder } from './gateway.ts';
 import { failPayout, lockPayout, settlePayout } from './settlement.ts';
@@ -82,7 +82,7 @@ export async function createPaymentFile(
     .forUpdate()
     .execute();
   if (open.length === 0)
-    throw new PolicyError('conflict', 'no payment instructions are waiting for a file');
+    throw new DomainError('conflict', 'no payment instructions are waiting for a file');
   const lines = open.map((i, n) => [n + 1, i.payout_id, csvText(i.payee), i.amount].join(','));
   const total = sumAmounts(open.map((i) => new Money(i.amount)));
   const checksum = sha256Hex(lines.join('\r\n'));
@@ -123,9 +123,9 @@ async function lockUnconfirmedFile(trx: Tx, fileId: string): Promise<void> {
     .where('id', '=', fileId)
     .forUpdate()
     .executeTakeFirst();
-  if (!file) throw new PolicyError('not_found', `payment file ${fileId} does not exist`);
+  if (!file) throw new DomainError('not_found', `payment file ${fileId} does not exist`);
   if (file.confirmed_at)
-    throw new PolicyError('illegal_transition', `payment file ${fileId} is already confirmed`);
+    throw new DomainError('illegal_transition', `payment file ${fileId} is already confirmed`);
 }
 
 /** The treasury has paid the file: settle each of its payouts, once. */
@@ -173,7 +173,7 @@ export async function returnPaymentFileLine(
     .returning('payout_id')
     .executeTakeFirst();
   if (!returned)
-    throw new PolicyError('not_found', `payout ${payoutId} is not an open line of file ${fileId}`);
+    throw new DomainError('not_found', `payout ${payoutId} is not an open line of file ${fileId}`);
   const payout = await lockPayout(trx, payoutId);
   const failed = await failPayout(trx, payout, 'refuse', `the treasury returned it: ${reason}`);
   return { payoutId, status: failed.status };
@@ -185,7 +185,7 @@ export async function getPaymentFile(db: DB | Tx, fileId: string): Promise<Payme
     .selectAll()
     .where('id', '=', fileId)
     .executeTakeFirst();
-  if (!file) throw new PolicyError('not_found', `payment file ${fileId} does not exist`);
+  if (!file) throw new DomainError('not_found', `payment file ${fileId} does not exist`);
   return toPaymentFile(file);
 }
 

@@ -6,12 +6,11 @@
  * Every ledger write carries a key derived from the payout id, so nothing posts twice.
  */
 
-import { ClaimError } from '../claims/errors.ts';
 import type { PayoutStatus } from '../db/schema.ts';
 import type { PayoutEvidenceKind, PayoutResolutionOutcome } from '../db/schema-payouts.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
-import { LedgerError } from '../ledger/errors.ts';
 import { Money } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import type { CostCategory } from '../policy/pool-accounts.ts';
@@ -33,7 +32,7 @@ export async function lockPayout(trx: Tx, payoutId: string) {
     .where('payout.id', '=', payoutId)
     .forUpdate('payout')
     .executeTakeFirst();
-  if (!payout) throw new ClaimError('not_found', `payout ${payoutId} does not exist`);
+  if (!payout) throw new DomainError('not_found', `payout ${payoutId} does not exist`);
   return payout;
 }
 
@@ -108,7 +107,7 @@ export async function holdCash(trx: Tx, payout: LockedPayout): Promise<Outcome> 
     return { status: await movePayout(trx, payout, 'hold_funds', { cash_hold_entry_id: hold.id }) };
   } catch (error) {
     if (
-      !(error instanceof LedgerError) ||
+      !(error instanceof DomainError) ||
       error.code !== 'limit_exceeded' ||
       error.details.account !== codes.fund
     )
@@ -228,7 +227,7 @@ export async function voidPayout(
   nextPayoutStatus('void', payout.status);
   const file = await inOpenPaymentFile(trx, payoutId);
   if (file) {
-    throw new ClaimError(
+    throw new DomainError(
       'illegal_transition',
       `payout ${payoutId} is in payment file ${file}, which the treasury has not returned`,
       { paymentFileId: file },
@@ -299,9 +298,9 @@ async function statementLineEvidence(trx: Tx, payout: LockedPayout, lineId: stri
     .where('statement_line.id', '=', lineId)
     .where('bank_statement.pool_id', '=', payout.pool_id)
     .executeTakeFirst();
-  if (!line) throw new ClaimError('not_found', `statement line ${lineId} is not on this pool`);
+  if (!line) throw new DomainError('not_found', `statement line ${lineId} is not on this pool`);
   if (!new Money(line.amount).negated().eq(new Money(payout.amount))) {
-    throw new ClaimError(
+    throw new DomainError(
       'validation_failed',
       `statement line ${lineId} moved ${line.amount}, not -${payout.amount}`,
       { lineAmount: line.amount, payoutAmount: payout.amount },
@@ -327,7 +326,7 @@ export async function decideInDoubt(
     payout.status,
   );
   if (decision.evidence.kind === 'statement_line' && decision.outcome === 'not_paid') {
-    throw new ClaimError(
+    throw new DomainError(
       'validation_failed',
       'a statement line shows money that left; it cannot show that a payout was not paid',
     );

@@ -6,9 +6,9 @@
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
 import { ledgerTerms } from './capacity.ts';
-import { PolicyError } from './errors.ts';
 import { periodFigures } from './periods.ts';
 import type { Pool } from './pools.ts';
 
@@ -142,6 +142,6 @@ export async function acknowledgeAlert(
     .where('id', '=', alertId)
     .executeTakeFirst();
   throw existing
-    ? new PolicyError('illegal_transition', `alert ${alertId} is already acknowledged`)
-    : new PolicyError('not_found', `alert ${alertId} does not exist`);
+    ? new DomainError('illegal_transition', `alert ${alertId} is already acknowledged`)
+    : new DomainError('not_found', `alert ${alertId} does not exist`);
 }

@@ -15,7 +15,7 @@
 import type { DB } from '../db/database.ts';
 import type { CalendarDayKind, CalendarDaySource } from '../db/schema-registry.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
-import { PolicyError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 import {
   addCalendarDays,
   calendarDaysBetween,
@@ -55,9 +55,9 @@ const MAX_CALENDAR_ROWS = 20_000;
 
 export const yearOf = (day: LocalDate): number => Number(day.slice(0, 4));
 
-export function calendarYearUnknown(day: LocalDate, calendar: WorkingCalendar): PolicyError {
+export function calendarYearUnknown(day: LocalDate, calendar: WorkingCalendar): DomainError {
   const known = [...calendar.knownYears].sort((a, b) => a - b);
-  return new PolicyError(
+  return new DomainError(
     'calendar_year_unknown',
     `${day} is in ${yearOf(day)}, for which no official holiday schedule is loaded (known: ${
       known.length > 0 ? `${known[0]}–${known[known.length - 1]}` : 'none'
@@ -81,7 +81,7 @@ export function addWorkingDays(
   days: number,
 ): LocalDate {
   if (!Number.isInteger(days) || days < 0 || days > MAX_WORKING_DAYS) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `working days must be a whole number from 0 to ${MAX_WORKING_DAYS}, got ${days}`,
     );
@@ -110,7 +110,7 @@ export function workingDaysBetween(
 ): number {
   const span = calendarDaysBetween(from, to);
   if (Math.abs(span) > MAX_SPAN_DAYS) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `working days are counted over at most ${MAX_SPAN_DAYS} calendar days, got ${Math.abs(span)}`,
     );
@@ -175,9 +175,9 @@ export interface NewCalendarDay {
  * editing a past day would move deadlines that have already passed.
  */
 function assertEditable(day: LocalDate, today: LocalDate): void {
-  if (!isLocalDate(day)) throw new PolicyError('validation_failed', `"${day}" is not a date`);
+  if (!isLocalDate(day)) throw new DomainError('validation_failed', `"${day}" is not a date`);
   if (day <= today) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `${day} is not after today (${today}): only future days of the calendar can be changed`,
       { day, today },
@@ -193,7 +193,7 @@ export async function addCalendarDay(
   assertEditable(input.day, context.today);
   const weekday = dayOfWeek(input.day);
   if (input.kind === 'workday' && weekday !== 0 && weekday !== 6) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `${input.day} is a weekday, already a working day: a make-up working day falls on a weekend`,
       { day: input.day },
@@ -213,7 +213,7 @@ export async function addCalendarDay(
     ])
     .executeTakeFirst();
   if (!added) {
-    throw new PolicyError('conflict', `${input.day} is already in the calendar; remove it first`, {
+    throw new DomainError('conflict', `${input.day} is already in the calendar; remove it first`, {
       day: input.day,
     });
   }
@@ -238,7 +238,7 @@ export async function removeCalendarDay(
       'recorded_by as recordedBy',
     ])
     .executeTakeFirst();
-  if (!removed) throw new PolicyError('not_found', `${day} is not in the calendar`, { day });
+  if (!removed) throw new DomainError('not_found', `${day} is not in the calendar`, { day });
   return removed;
 }
 

@@ -19,8 +19,8 @@
 import type { DB } from '../db/database.ts';
 import type { TermsBroughtBy } from '../db/schema-coverage.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { accountBalances } from '../ledger/balances.ts';
-import { LedgerError } from '../ledger/errors.ts';
 import { formatAmount, Money, maxAmount, minAmount, roundToFen, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
 import type { JournalEntry, PostingCommand } from '../ledger/types.ts';
@@ -156,7 +156,7 @@ export async function recordEffectiveOn(
     });
     return { entry, bookedAsLateItem: false };
   } catch (error) {
-    if (!(error instanceof LedgerError) || error.code !== 'period_closed' || !options.lateIfClosed)
+    if (!(error instanceof DomainError) || error.code !== 'period_closed' || !options.lateIfClosed)
       throw error;
     const entry = await recordCommandInTransaction(trx, {
       type: 'transfer',

@@ -13,8 +13,8 @@
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
-import { LedgerError } from '../ledger/errors.ts';
 import { formatAmount, Money, minAmount, sumAmounts, ZERO } from '../ledger/money.ts';
 import type { JournalEntry, PostingCommand } from '../ledger/types.ts';
 import {
@@ -26,7 +26,6 @@ import {
   recordEffectiveOn,
   type TrueUp,
 } from './capacity.ts';
-import { PolicyError } from './errors.ts';
 import { type LocalDate, localDateOf, localDateText } from './local-date.ts';
 import { type PoolAccountCodes, poolAccountCodes } from './pool-accounts.ts';
 import { lockPool, type Pool } from './pools.ts';
@@ -62,7 +61,7 @@ async function assertPossibleDay(
   today: LocalDate,
 ): Promise<void> {
   if (day > today) {
-    throw new PolicyError(
+    throw new DomainError(
       'impossible_date',
       `${what} on ${day} is after today (${today}, Asia/Shanghai)`,
       { day, today },
@@ -76,7 +75,7 @@ async function assertPossibleDay(
     .limit(1)
     .executeTakeFirstOrThrow();
   if (day < first.effectiveFrom) {
-    throw new PolicyError(
+    throw new DomainError(
       'impossible_date',
       `${what} on ${day} is before pool ${pool.code} existed (its first terms took effect on ${first.effectiveFrom})`,
       { day, poolStartsOn: first.effectiveFrom },
@@ -86,7 +85,7 @@ async function assertPossibleDay(
 
 /** The closed month's refusal, naming the close and the way to book it anyway. */
 async function closedMonthError(trx: Tx, error: unknown, what: string, day: LocalDate) {
-  if (!(error instanceof LedgerError) || error.code !== 'period_closed') return error;
+  if (!(error instanceof DomainError) || error.code !== 'period_closed') return error;
   return closedMonthRefusal(trx, what, day, error.details.month ?? day.slice(0, 7));
 }
 
@@ -96,7 +95,7 @@ async function closedMonthRefusal(trx: Tx, what: string, day: LocalDate, month: 
     .select(['closed_at', 'closed_by'])
     .where('month', '=', month)
     .executeTakeFirst();
-  return new PolicyError(
+  return new DomainError(
     'period_closed',
     `${what} received on ${day} falls in ${month}, which finance closed${close ? ` on ${close.closed_at.toISOString()}` : ''}; book it in the open month as a late item with "bookAsLateItem": true`,
     { month, ...(close ? { closedBy: close.closed_by } : {}) },
@@ -129,7 +128,7 @@ async function bookOnDay(
       .where('month', '=', month)
       .executeTakeFirst();
     if (closed) throw await closedMonthRefusal(trx, movement.what, movement.day, month);
-    throw new PolicyError(
+    throw new DomainError(
       'later_capacity_event',
       `${movement.what} received on ${movement.day} is dated before ${later.what} on ${later.day}, already posted; its coverage cannot be back-dated past that — book it as a late item with "bookAsLateItem": true (it then counts from today)`,
       { day: movement.day, laterEvent: later.what, laterEventOn: later.day },
@@ -203,7 +202,7 @@ export async function recordContribution(
     .where('bank_reference', '=', input.bankReference)
     .executeTakeFirst();
   if (duplicate) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `bank reference ${input.bankReference} is already recorded as contribution ${duplicate.id}`,
     );
@@ -324,12 +323,12 @@ export async function refundContribution(
     .where('id', '=', contributionId)
     .executeTakeFirst();
   if (!contribution)
-    throw new PolicyError('not_found', `contribution ${contributionId} does not exist`);
+    throw new DomainError('not_found', `contribution ${contributionId} does not exist`);
   const pool = await lockPool(trx, contribution.pool_id);
   const today = localDateOf(now);
   await assertPossibleDay(trx, pool, input.refundedOn, 'a refund', today);
   if (input.refundedOn < contribution.received_on) {
-    throw new PolicyError(
+    throw new DomainError(
       'impossible_date',
       `a refund on ${input.refundedOn} is before its contribution was received (${contribution.received_on})`,
       { refundedOn: input.refundedOn, receivedOn: contribution.received_on },
@@ -344,7 +343,7 @@ export async function refundContribution(
     sumAmounts(earlier.map((r) => new Money(r.amount))),
   );
   if (input.amount.gt(refundable)) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `at most ${formatAmount(refundable)} of this contribution is left to refund`,
     );
@@ -357,7 +356,7 @@ export async function refundContribution(
     .where('r.bank_reference', '=', input.bankReference)
     .executeTakeFirst();
   if (duplicate) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `bank reference ${input.bankReference} is already recorded as refund ${duplicate.id}`,
     );
@@ -377,17 +376,17 @@ export async function refundContribution(
     },
     now,
   ).catch(async (error: unknown) => {
-    if (!(error instanceof LedgerError) || error.code !== 'limit_exceeded') throw error;
+    if (!(error instanceof DomainError) || error.code !== 'limit_exceeded') throw error;
     if (error.details.account === codes.coverageAvailable) {
       const free = (await accountBalance(trx, codes.coverageAvailable)).availableBalance;
-      throw new PolicyError(
+      throw new DomainError(
         'limit_exceeded',
         `the refund would release ${formatAmount(released)} of coverage, but only ${free} is neither reserved nor consumed`,
         { coverageToRelease: formatAmount(released), coverageFree: free },
       );
     }
     const cash = (await accountBalance(trx, codes.fund)).availableBalance;
-    throw new PolicyError('limit_exceeded', `the pool account holds only ${cash}`, {
+    throw new DomainError('limit_exceeded', `the pool account holds only ${cash}`, {
       fundBalance: cash,
     });
   });
@@ -458,7 +457,7 @@ export async function recordRemittance(
     .where('reference', '=', input.reference)
     .executeTakeFirst();
   if (duplicate)
-    throw new PolicyError('conflict', `remittance ${input.reference} is already recorded`);
+    throw new DomainError('conflict', `remittance ${input.reference} is already recorded`);
   const codes = poolAccountCodes(pool.code);
   const { entry, bookedAsLateItem } = await bookOnDay(
     trx,

@@ -12,7 +12,7 @@
 import { sql } from 'kysely';
 import type { FilingImportSource } from '../db/schema-coverage.ts';
 import type { Tx } from '../db/transaction.ts';
-import { PolicyError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { type LocalDate, localDateOf, startOfLocalDay } from './local-date.ts';
 import { findPool } from './pools.ts';
 import { createProject, type NewProject } from './projects.ts';
@@ -68,14 +68,14 @@ async function assertDatesPossible(
   today: LocalDate,
 ) {
   if (input.registeredOn > today) {
-    throw new PolicyError(
+    throw new DomainError(
       'impossible_date',
       `a filing registered on ${input.registeredOn} would be after today (${today}, Asia/Shanghai)`,
       { registeredOn: input.registeredOn, today },
     );
   }
   if (input.submittedOn > input.registeredOn) {
-    throw new PolicyError(
+    throw new DomainError(
       'impossible_date',
       `a filing cannot be registered (${input.registeredOn}) before it was submitted (${input.submittedOn})`,
     );
@@ -86,7 +86,7 @@ async function assertDatesPossible(
   // happened; it goes through the filing loop instead.
   const goLive = await goLiveOn(trx, poolId);
   if (goLive !== null && input.registeredOn >= goLive) {
-    throw new PolicyError(
+    throw new DomainError(
       'registered_after_go_live',
       `a filing registered on ${input.registeredOn} is not a pre-go-live filing: the service went live on ${goLive}; file it through the filing process instead`,
       { registeredOn: input.registeredOn, goLiveOn: goLive },
@@ -98,7 +98,7 @@ async function assertDatesPossible(
     .where('month', 'in', [input.submittedOn.slice(0, 7), input.registeredOn.slice(0, 7)])
     .executeTakeFirst();
   if (closed) {
-    throw new PolicyError(
+    throw new DomainError(
       'period_closed',
       `${closed.month} is closed: an imported filing cannot be dated inside a closed month`,
       { month: closed.month },
@@ -112,13 +112,13 @@ export async function importPreGoLiveFiling(
   context: { readonly actorUserId: string; readonly at: Date },
 ): Promise<ImportedFiling> {
   if (input.riskPoints.length === 0 || input.riskPoints.length > MAX_IMPORTED_RISK_POINTS) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `an imported filing registers 1 to ${MAX_IMPORTED_RISK_POINTS} risk points`,
     );
   }
   if (input.documents.length === 0) {
-    throw new PolicyError('validation_failed', 'an imported filing needs its filing documents');
+    throw new DomainError('validation_failed', 'an imported filing needs its filing documents');
   }
   const poolId = input.pool === undefined ? null : (await findPool(trx, input.pool)).id;
   await assertDatesPossible(trx, input, poolId, localDateOf(context.at));

@@ -14,8 +14,8 @@ import type {
   ReviewOutcome,
 } from '../db/schema-registry.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { scoreReview, thresholdsInForce } from './assessment.ts';
-import { PolicyError } from './errors.ts';
 import {
   DEPARTMENT_STEPS,
   type FilingTransitionStep,
@@ -87,7 +87,7 @@ interface LockedFiling {
 }
 
 export const filingNotFound = (filingId: string) =>
-  new PolicyError('not_found', `filing ${filingId} does not exist`, { filingId });
+  new DomainError('not_found', `filing ${filingId} does not exist`, { filingId });
 
 /** Locks the filing's row: concurrent steps on one filing run one after the other. */
 async function lockFiling(trx: Tx, filingId: string): Promise<LockedFiling> {
@@ -147,7 +147,7 @@ async function moveFiling(
   if (!DEPARTMENT_STEPS.includes(step)) await assertNotTheApplicant(trx, filing, context);
   // The deadline is judged from these moments, so a step never predates the one before.
   if (context.at < filing.updatedAt) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `a step cannot be recorded before the filing's last change (${filing.updatedAt.toISOString()})`,
       { filingId: filing.id },
@@ -178,7 +178,7 @@ async function assertNotTheApplicant(
     .where('actor_user_id', '=', context.actorUserId)
     .executeTakeFirst();
   if (applied || filing.createdBy === context.actorUserId) {
-    throw new PolicyError(
+    throw new DomainError(
       'separation_of_duties',
       `you applied for filing ${filing.id}; its review and registration are for someone else`,
       { filingId: filing.id },
@@ -206,7 +206,7 @@ export async function createFiling(
     .where('status', 'not in', ['registered', 'rejected'])
     .executeTakeFirst();
   if (open) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `project ${projectId} already has filing ${open.id} in progress (${open.status})`,
       { projectId, filingId: open.id },
@@ -233,13 +233,13 @@ async function coveredRiskPoints(
   riskPointIds: readonly string[],
 ): Promise<{ riskPointId: string; version: number }[]> {
   if (riskPointIds.length === 0 || riskPointIds.length > MAX_RISK_POINTS_PER_FILING) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `a submission covers 1 to ${MAX_RISK_POINTS_PER_FILING} risk points`,
     );
   }
   if (new Set(riskPointIds).size !== riskPointIds.length) {
-    throw new PolicyError('validation_failed', 'a risk point is listed more than once');
+    throw new DomainError('validation_failed', 'a risk point is listed more than once');
   }
   const found = await trx
     .selectFrom('risk_point as r')
@@ -252,7 +252,7 @@ async function coveredRiskPoints(
   const foundIds = new Set(found.map((row) => row.riskPointId));
   const strangers = riskPointIds.filter((id) => !foundIds.has(id));
   if (strangers.length > 0) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `not risk points of project ${projectId}: ${strangers.join(', ')}`,
       { riskPointIds: strangers.join(',') },
@@ -318,7 +318,7 @@ function answerEveryItem<T extends { readonly code: string }>(
       unknown.length > 0 ? `unknown: ${unknown.join(', ')}` : '',
       duplicated.length > 0 ? `given twice: ${duplicated.join(', ')}` : '',
     ].filter((problem) => problem !== '');
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `answer each of the ${items.length} ${what} in force exactly once (${problems.join('; ') || 'none are in force'})`,
       { missing: missing.join(','), unknown: unknown.join(','), duplicated: duplicated.join(',') },
@@ -372,7 +372,7 @@ export async function recordReview(
   const answered = answerEveryItem(inForce, review.assessments, 'assessment rules');
   const expertOpinions = review.expertOpinions ?? [];
   if (review.specialProject === true && expertOpinions.length === 0) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       'a special project is reviewed with at least one expert opinion (论证意见)',
     );
@@ -386,7 +386,7 @@ export async function recordReview(
   );
   const conditions = review.conditions ?? [];
   if ((scored.outcome === 'conditional_pass') !== conditions.length > 0) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       scored.outcome === 'conditional_pass'
         ? 'the scores pass on conditions: state the conditions the department must answer'
@@ -443,7 +443,7 @@ export async function answerConditions(
   const conditions = await conditionsSet(trx, filingId);
   const numbers = answers.map((a) => a.condition).sort((a, b) => a - b);
   if (numbers.length !== conditions.length || numbers.some((n, i) => n !== i + 1)) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `answer each of the ${conditions.length} conditions (numbered from 1) exactly once`,
     );
@@ -467,7 +467,7 @@ export async function giveFeedback(
 ): Promise<void> {
   const filing = await lockFiling(trx, filingId);
   if (filing.status === 'reviewed' && filing.reviewOutcome === 'fail') {
-    throw new PolicyError(
+    throw new DomainError(
       'illegal_transition',
       'the review failed: return the filing for amendment or reject it',
       { filingId },

@@ -21,8 +21,8 @@
  * carry over when it resumes, and it stops at registration (or rejection).
  */
 import type { FilingStatus, FilingStep } from '../db/schema-registry.ts';
+import { DomainError } from '../domain-error.ts';
 import { addWorkingDays, type WorkingCalendar, workingDaysBetween } from './calendar.ts';
-import { PolicyError } from './errors.ts';
 import { type LocalDate, localDateOf } from './local-date.ts';
 
 /** Every step but 'create', which starts a filing rather than moving one. */
@@ -83,7 +83,7 @@ export function nextFilingStatus(from: FilingStatus, step: FilingTransitionStep)
   const transition = FILING_TRANSITIONS[step];
   if (!transition.from.includes(from)) {
     const allowed = legalSteps(from);
-    throw new PolicyError(
+    throw new DomainError(
       'illegal_transition',
       `a filing that is ${from} cannot take the step "${step}"; ${
         allowed.length > 0 ? `it can take: ${allowed.join(', ')}` : 'it is closed'
@@ -184,7 +184,7 @@ export function filingDeadline(
   try {
     run = replayClock(calendar, events);
   } catch (error) {
-    if (!(error instanceof PolicyError) || error.code !== 'calendar_year_unknown') throw error;
+    if (!(error instanceof DomainError) || error.code !== 'calendar_year_unknown') throw error;
     const first = events.find((event) => event.toStatus === 'submitted');
     if (!first) return null;
     return {
@@ -250,7 +250,7 @@ function runningDeadline(
       closedOn: null,
     };
   } catch (error) {
-    if (!(error instanceof PolicyError) || error.code !== 'calendar_year_unknown') throw error;
+    if (!(error instanceof DomainError) || error.code !== 'calendar_year_unknown') throw error;
     return {
       submittedOn: run.submittedOn,
       dueOn: null,

@@ -4,10 +4,10 @@
  */
 import type { DB } from '../db/database.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
 import { bringTermsIntoForce, latestCapacityEvent, ledgerTerms } from './capacity.ts';
-import { PolicyError } from './errors.ts';
 import { localDateOf } from './local-date.ts';
 import { periodFigures } from './periods.ts';
 import { poolAccountSpecs } from './pool-accounts.ts';
@@ -64,7 +64,7 @@ export async function findPool(db: DB | Tx, idOrCode: string): Promise<Pool> {
     .select(POOL_COLUMNS)
     .where(UUID.test(idOrCode) ? 'id' : 'code', '=', idOrCode)
     .executeTakeFirst();
-  if (!pool) throw new PolicyError('not_found', `pool ${idOrCode} does not exist`);
+  if (!pool) throw new DomainError('not_found', `pool ${idOrCode} does not exist`);
   return pool;
 }
 
@@ -80,7 +80,7 @@ export async function lockPool(trx: Tx, idOrCode: string): Promise<Pool> {
     .where(UUID.test(idOrCode) ? 'id' : 'code', '=', idOrCode)
     .forUpdate()
     .executeTakeFirst();
-  if (!pool) throw new PolicyError('not_found', `pool ${idOrCode} does not exist`);
+  if (!pool) throw new DomainError('not_found', `pool ${idOrCode} does not exist`);
   return pool;
 }
 
@@ -98,7 +98,7 @@ export async function createPool(
     )
     .executeTakeFirst();
   if (clash)
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `a pool with code ${input.code} or policy ${input.policyNumber} exists`,
     );
@@ -150,9 +150,9 @@ export async function changeTerms(
   const pool = await lockPool(trx, poolRef);
   const history = await termsHistory(trx, pool.id);
   const latest = history[history.length - 1];
-  if (!latest) throw new PolicyError('not_found', `pool ${pool.code} has no terms`);
+  if (!latest) throw new DomainError('not_found', `pool ${pool.code} has no terms`);
   if (history.some((t) => t.effectiveFrom >= terms.effectiveFrom)) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `new terms must take effect after ${latest.effectiveFrom}, the latest version's date`,
     );
@@ -165,7 +165,7 @@ export async function changeTerms(
   if (terms.effectiveFrom < today) {
     const later = await latestCapacityEvent(trx, pool.id);
     if (later && later.day > terms.effectiveFrom) {
-      throw new PolicyError(
+      throw new DomainError(
         'later_capacity_event',
         `terms effective from ${terms.effectiveFrom} (before today, ${today}) cannot be back-dated past ${later.what} on ${later.day}, already posted; give an effectiveFrom of ${later.day} or later`,
         { effectiveFrom: terms.effectiveFrom, laterEvent: later.what, laterEventOn: later.day },
@@ -178,7 +178,7 @@ export async function changeTerms(
   const current = (await periodFigures(trx, pool)).find((p) => p.current);
   const committed = new Money(current?.committed ?? '0');
   if (inForce.periodStart === terms.periodStart && terms.cumulativeCap.lt(committed)) {
-    throw new PolicyError(
+    throw new DomainError(
       'limit_exceeded',
       `the cumulative cap cannot go below the ${formatAmount(committed)} of coverage already committed (reserved + consumed)`,
       { committed: formatAmount(committed) },

@@ -7,7 +7,7 @@
 import type { DB } from '../db/database.ts';
 import type { FilingStatus } from '../db/schema-registry.ts';
 import { databaseErrorCode, type Tx } from '../db/transaction.ts';
-import { PolicyError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 
 export interface NewProject {
   readonly name: string;
@@ -73,7 +73,7 @@ const toProject = (row: ProjectRow): Project => ({
 });
 
 const nameTaken = (name: string) =>
-  new PolicyError('conflict', `a reform project named "${name}" already exists`, { name });
+  new DomainError('conflict', `a reform project named "${name}" already exists`, { name });
 
 export async function createProject(
   trx: Tx,
@@ -112,7 +112,7 @@ export async function getProject(db: DB | Tx, projectId: string): Promise<Projec
 }
 
 export const projectNotFound = (projectId: string) =>
-  new PolicyError('not_found', `reform project ${projectId} does not exist`, { projectId });
+  new DomainError('not_found', `reform project ${projectId} does not exist`, { projectId });
 
 export async function listProjects(db: DB | Tx, limit = MAX_PROJECTS_PER_PAGE): Promise<Project[]> {
   const rows = await projectQuery(db)
@@ -149,10 +149,10 @@ export async function assertApplicantOf(
   const project = await query.executeTakeFirst();
   if (!project) {
     const [kind, id] = Object.entries(target)[0] ?? ['target', ''];
-    throw new PolicyError('not_found', `${kind.replace('Id', '')} ${id} does not exist`);
+    throw new DomainError('not_found', `${kind.replace('Id', '')} ${id} does not exist`);
   }
   if (project.createdBy !== userId) {
-    throw new PolicyError(
+    throw new DomainError(
       'separation_of_duties',
       `project ${project.id} was registered by another unit: a department files its own projects`,
       { projectId: project.id },

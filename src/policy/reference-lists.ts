@@ -10,7 +10,7 @@
 import type { DB } from '../db/database.ts';
 import type { AssessmentIndicator, ReferenceListName, ReformArea } from '../db/schema-registry.ts';
 import { databaseErrorCode, type Tx } from '../db/transaction.ts';
-import { PolicyError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { SAMPLE_REFERENCE_ITEMS } from './reference-list-samples.ts';
 
 export const REFERENCE_LISTS: readonly ReferenceListName[] = [
@@ -94,7 +94,7 @@ export async function referenceItemHistory(
 }
 
 const unknownItem = (list: ReferenceListName, code: string) =>
-  new PolicyError('not_found', `the ${list} list has no item "${code}"`, { list, code });
+  new DomainError('not_found', `the ${list} list has no item "${code}"`, { list, code });
 
 export interface ReferenceItemRevision {
   /** The version the edit was made from; a newer one means someone else edited first. */
@@ -122,7 +122,7 @@ export async function reviseReferenceItem(
   if (current.version !== revision.basedOnVersion) throw staleRevision(current, revision);
   // Versions are read "in force before a moment", so they must be recorded in order.
   if (context.at < current.recordedAt) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `an edit cannot be recorded before the version it replaces (${current.recordedAt.toISOString()})`,
       { list, code },
@@ -134,7 +134,7 @@ export async function reviseReferenceItem(
     list !== 'positive' &&
     list !== 'negative'
   ) {
-    throw new PolicyError('validation_failed', `items of the ${list} list have no area`, { list });
+    throw new DomainError('validation_failed', `items of the ${list} list have no area`, { list });
   }
   const values = {
     list,
@@ -161,8 +161,8 @@ export async function reviseReferenceItem(
     });
 }
 
-function staleRevision(current: ReferenceItem, revision: ReferenceItemRevision): PolicyError {
-  return new PolicyError(
+function staleRevision(current: ReferenceItem, revision: ReferenceItemRevision): DomainError {
+  return new DomainError(
     'conflict',
     `${current.list} item "${current.code}" is at version ${current.version} or later, not ${revision.basedOnVersion}: reload it and edit again`,
     { currentVersion: String(current.version), basedOnVersion: String(revision.basedOnVersion) },

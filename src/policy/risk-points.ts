@@ -10,7 +10,7 @@
 import type { DB } from '../db/database.ts';
 import type { RiskLevel } from '../db/schema-registry.ts';
 import { databaseErrorCode, type Tx } from '../db/transaction.ts';
-import { PolicyError } from './errors.ts';
+import { DomainError } from '../domain-error.ts';
 import { type LocalDate, localDateText } from './local-date.ts';
 import { projectNotFound } from './projects.ts';
 
@@ -59,7 +59,7 @@ interface StepContext {
 export const MAX_RISK_POINTS_PER_PROJECT = 500;
 
 export const riskPointNotFound = (riskPointId: string) =>
-  new PolicyError('not_found', `risk point ${riskPointId} does not exist`, { riskPointId });
+  new DomainError('not_found', `risk point ${riskPointId} does not exist`, { riskPointId });
 
 export async function addRiskPoint(
   trx: Tx,
@@ -81,7 +81,7 @@ export async function addRiskPoint(
     .where('project_id', '=', projectId)
     .executeTakeFirstOrThrow();
   if (highest >= MAX_RISK_POINTS_PER_PROJECT) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `a project can have at most ${MAX_RISK_POINTS_PER_PROJECT} risk points`,
       { projectId },
@@ -110,7 +110,7 @@ export async function amendRiskPoint(
   const current = await getRiskPoint(trx, riskPointId);
   if (current.latestVersion !== amendment.basedOnVersion) throw staleAmendment(current, amendment);
   if (context.at < current.inForce.recordedAt) {
-    throw new PolicyError(
+    throw new DomainError(
       'conflict',
       `an amendment cannot be recorded before the version it replaces (${current.inForce.recordedAt.toISOString()})`,
       { riskPointId },
@@ -127,8 +127,8 @@ export async function amendRiskPoint(
   return getRiskPoint(trx, riskPointId);
 }
 
-function staleAmendment(current: RiskPoint, amendment: RiskPointAmendment): PolicyError {
-  return new PolicyError(
+function staleAmendment(current: RiskPoint, amendment: RiskPointAmendment): DomainError {
+  return new DomainError(
     'conflict',
     `risk point ${current.id} is at version ${current.latestVersion}, not ${amendment.basedOnVersion}: reload it and amend again`,
     {
@@ -241,7 +241,7 @@ export async function getRiskPoint(
       .where('id', '=', riskPointId)
       .executeTakeFirst();
     if (exists) {
-      throw new PolicyError(
+      throw new DomainError(
         'not_found',
         `risk point ${riskPointId} had not been recorded by ${before.toISOString()}`,
         { riskPointId },

@@ -4,8 +4,8 @@
  */
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
-import { PolicyError } from './errors.ts';
 import { addCalendarDays } from './local-date.ts';
 import { COST_CATEGORIES, type CostCategory } from './pool-accounts.ts';
 
@@ -67,7 +67,7 @@ export function validateFollows(previous: PoolTerms, terms: TermsInput): void {
   if (terms.periodStart === previous.periodStart && terms.periodEnd === previous.periodEnd) return;
   const renewalStart = addCalendarDays(previous.periodEnd, 1);
   if (terms.periodStart !== renewalStart) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `terms must keep the policy period ${previous.periodStart} to ${previous.periodEnd} or renew it from ${renewalStart}; a period from ${terms.periodStart} to ${terms.periodEnd} would ${terms.periodStart < renewalStart ? 'overlap it' : 'leave a gap after it'}`,
       { periodStart: previous.periodStart, periodEnd: previous.periodEnd, renewalStart },
@@ -77,30 +77,30 @@ export function validateFollows(previous: PoolTerms, terms: TermsInput): void {
 
 export function validateTerms(terms: TermsInput): void {
   if (terms.periodStart > terms.periodEnd) {
-    throw new PolicyError('validation_failed', 'the policy period ends before it starts');
+    throw new DomainError('validation_failed', 'the policy period ends before it starts');
   }
   if (terms.effectiveFrom < terms.periodStart || terms.effectiveFrom > terms.periodEnd) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `terms effective from ${terms.effectiveFrom} must take effect inside their policy period (${terms.periodStart} to ${terms.periodEnd})`,
     );
   }
   const seen = new Set(terms.categories.map((c) => c.category));
   if (seen.size !== terms.categories.length || seen.size !== COST_CATEGORIES.length) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       `terms must name each of ${COST_CATEGORIES.join(', ')} exactly once`,
     );
   }
   if (terms.perIncidentCap.gt(terms.cumulativeCap)) {
-    throw new PolicyError(
+    throw new DomainError(
       'validation_failed',
       'the per-incident cap cannot exceed the cumulative cap',
     );
   }
   for (const percent of [...terms.poolWarningPercents, terms.incidentWarningPercent]) {
     if (percent.lte(0) || percent.gt(100))
-      throw new PolicyError('validation_failed', 'warning thresholds are percents in (0, 100]');
+      throw new DomainError('validation_failed', 'warning thresholds are percents in (0, 100]');
   }
 }
 
@@ -178,7 +178,7 @@ export async function termsInForce(
       .orderBy('version')
       .limit(1)
       .executeTakeFirst());
-  if (!row) throw new PolicyError('not_found', `pool ${poolId} has no terms`);
+  if (!row) throw new DomainError('not_found', `pool ${poolId} has no terms`);
   return toTerms(row);
 }
 

@@ -6,12 +6,12 @@ import {
   rejectDecision,
 } from '../../src/claims/adjudication.ts';
 import { changeClaimStatus, type NewClaimLine, submitClaim } from '../../src/claims/claims.ts';
-import { ClaimError } from '../../src/claims/errors.ts';
 import { getIncident, incidentCoverage, reportIncident } from '../../src/claims/incidents.ts';
 import { projectCoverage } from '../../src/claims/project-coverage.ts';
 import { claimSummary, lossRun, lossRunCsv, workQueue } from '../../src/claims/views.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { listAlerts } from '../../src/policy/alerts.ts';
@@ -92,7 +92,7 @@ const decide = (claimId: string, input: DecisionInput, by = staff.handler, db = 
 const errorCode = (promise: Promise<unknown>) =>
   promise.then(
     () => 'succeeded',
-    (error: unknown) => (error instanceof ClaimError ? error.code : String(error)),
+    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
   );
 
 describe('the decision’s clock', () => {

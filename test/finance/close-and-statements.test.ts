@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
 import type { DB } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { closeMonth, periodState, reopenMonth } from '../../src/finance/period-close.ts';
 import { accountStatement, poolStatement } from '../../src/finance/reports.ts';
 import { trialBalance } from '../../src/ledger/balances.ts';
-import { LedgerError } from '../../src/ledger/errors.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
@@ -13,7 +13,6 @@ import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
 import { voidPayout } from '../../src/payouts/settlement.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordRemittance, refundContribution } from '../../src/policy/contributions.ts';
-import { PolicyError } from '../../src/policy/errors.ts';
 import { localDateOf } from '../../src/policy/local-date.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import type { Pool } from '../../src/policy/pools.ts';
@@ -38,7 +37,7 @@ const failure = (promise: Promise<unknown>) =>
   promise.then(
     () => 'succeeded',
     (error: unknown) =>
-      error instanceof PolicyError || error instanceof LedgerError ? error.code : String(error),
+      error instanceof DomainError || error instanceof DomainError ? error.code : String(error),
   );
 
 describe('the pool statement ties to the trial balance after contributions, claims and payouts', () => {

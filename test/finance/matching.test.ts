@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { StatementFileError } from '../../src/finance/errors.ts';
 import type { LedgerItem } from '../../src/finance/ledger-items.ts';
 import {
@@ -21,7 +22,6 @@ import {
 import { type StatementReport, statementReport } from '../../src/finance/statement-report.ts';
 import { importStatement, type NewStatement } from '../../src/finance/statements.ts';
 import { Money } from '../../src/ledger/money.ts';
-import { PolicyError } from '../../src/policy/errors.ts';
 import { startOfLocalDay } from '../../src/policy/local-date.ts';
 import type { Pool } from '../../src/policy/pools.ts';
 import { createStaff, type Staff } from '../claims/support.ts';
@@ -321,9 +321,9 @@ describe('a statement with matching, missing, extra and mismatched lines', () =>
     const matchedLine = report.matched[0]?.line.id ?? '';
     const expectPolicy = async (work: Promise<unknown>, code: string, message: RegExp) => {
       const error = await work.catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PolicyError);
-      expect((error as PolicyError).code).toBe(code);
-      expect((error as PolicyError).message).toMatch(message);
+      expect(error).toBeInstanceOf(DomainError);
+      expect((error as DomainError).code).toBe(code);
+      expect((error as DomainError).message).toMatch(message);
     };
     const run = <T>(work: Parameters<typeof inTransaction<T>>[1]) =>
       inTransaction(database.db, work);
@@ -497,7 +497,7 @@ describe('importing', () => {
       },
     ]);
     const unknown = await importAs('no-such-pool', bankFile(file)).catch((e: unknown) => e);
-    expect((unknown as PolicyError).code).toBe('not_found');
+    expect((unknown as DomainError).code).toBe('not_found');
   });
 
   it('matches within a configured tolerance, and only then', async () => {

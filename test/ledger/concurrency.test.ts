@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool, type DB } from '../../src/db/database.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { openAccount } from '../../src/ledger/accounts.ts';
 import { accountBalance } from '../../src/ledger/balances.ts';
-import { LedgerError } from '../../src/ledger/errors.ts';
 import { LedgerGroupCommit } from '../../src/ledger/group-commit.ts';
 import { type RecordOutcome, recordCommand, recordCommands } from '../../src/ledger/record.ts';
 import type { JournalEntry, LedgerCommand, TransferCommand } from '../../src/ledger/types.ts';
@@ -62,10 +62,10 @@ function draw(prefix: string, description: string, amount = '25.00'): TransferCo
   };
 }
 
-/** "ok", a LedgerError's code, or the text of anything else (which no test expects). */
+/** "ok", a DomainError's code, or the text of anything else (which no test expects). */
 function outcomeOf(result: PromiseSettledResult<unknown>): string {
   if (result.status === 'fulfilled') return 'ok';
-  return result.reason instanceof LedgerError
+  return result.reason instanceof DomainError
     ? result.reason.code
     : `unexpected ${String(result.reason)}`;
 }
@@ -131,7 +131,7 @@ describe('ledger under concurrency on postgres', () => {
     const entries = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     expect(new Set(entries.map((e) => e.id)).size).toBe(40);
     for (const result of results) {
-      if (result.status === 'rejected' && result.reason instanceof LedgerError) {
+      if (result.status === 'rejected' && result.reason instanceof DomainError) {
         expect(result.reason.details.account).toBe('race:fund');
       }
     }
@@ -384,7 +384,7 @@ describe('ledger under concurrency on postgres', () => {
       p.then(
         () => 'ok',
         (error: unknown) =>
-          error instanceof LedgerError ? error.code : `unexpected ${String(error)}`,
+          error instanceof DomainError ? error.code : `unexpected ${String(error)}`,
       );
     holds.forEach((hold, i) => {
       const post: LedgerCommand =

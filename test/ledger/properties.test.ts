@@ -10,9 +10,9 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../src/db/database.ts';
+import { DomainError, type DomainErrorCode } from '../../src/domain-error.ts';
 import { openAccount } from '../../src/ledger/accounts.ts';
 import { trialBalance } from '../../src/ledger/balances.ts';
-import { LedgerError, type LedgerErrorCode } from '../../src/ledger/errors.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import type {
   Direction,
@@ -313,9 +313,9 @@ type Expected =
       readonly poolId: string | null;
     }
   | { readonly status: 'replayed'; readonly entryId: number }
-  | { readonly status: 'rejected'; readonly code: LedgerErrorCode };
+  | { readonly status: 'rejected'; readonly code: DomainErrorCode };
 
-const reject = (code: LedgerErrorCode): Expected => ({ status: 'rejected', code });
+const reject = (code: DomainErrorCode): Expected => ({ status: 'rejected', code });
 const opposite = (direction: Direction): Direction => (direction === 'debit' ? 'credit' : 'debit');
 
 function codeOf(model: Model, unitIndex: number, accountIndex: number): string {
@@ -844,7 +844,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('ledger properties on %s', (
             const actual = await recordCommand(db, command).then(
               (entry) => ({ entry }),
               (error: unknown) => {
-                if (error instanceof LedgerError)
+                if (error instanceof DomainError)
                   return { code: error.code, message: error.message };
                 throw error;
               },

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain-error.ts';
 import { openAccount } from '../../src/ledger/accounts.ts';
 import { accountBalance, accountEntries, trialBalance } from '../../src/ledger/balances.ts';
-import { LedgerError } from '../../src/ledger/errors.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { type DatabaseKind, freshDatabase, type TestDatabase } from '../support/database.ts';
@@ -51,7 +51,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('ledger on %s', (kind) => {
   const rejection = (promise: Promise<unknown>) =>
     promise.then(
       () => undefined,
-      (error: unknown) => (error instanceof LedgerError ? error.code : String(error)),
+      (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
     );
 
   it('records a balanced entry and moves both balances', async () => {
@@ -134,9 +134,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('ledger on %s', (kind) => {
         { accountCode: 'cash:fund', direction: 'credit', amount: '30000.01' },
       ],
     }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LedgerError);
-    expect((error as LedgerError).code).toBe('limit_exceeded');
-    expect((error as LedgerError).details.account).toBe('cash:fund');
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('limit_exceeded');
+    expect((error as DomainError).details.account).toBe('cash:fund');
     expect((await accountBalance(database.db, 'cash:fund')).balance).toBe('30000.00');
   });
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { claimSummary, lossRun } from '../../src/claims/views.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { processPayout } from '../../src/payouts/attempt.ts';
@@ -17,7 +18,6 @@ import { createPaymentFile, PaymentFileGateway } from '../../src/payouts/payment
 import { voidPayout } from '../../src/payouts/settlement.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordContribution, refundContribution } from '../../src/policy/contributions.ts';
-import { PolicyError } from '../../src/policy/errors.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { approveClaims, claimLine, incidentOn, payoutRow } from './support.ts';
@@ -135,8 +135,8 @@ it('releases waiting payouts on a contribution, oldest first, and keeps their ca
   expect(await Promise.all(ids.map(status))).toEqual(['paid', 'pending', 'awaiting_funds']);
 
   const refused = await refund(contribution.id, null).catch((error: unknown) => error);
-  expect(refused).toBeInstanceOf(PolicyError);
-  expect((refused as PolicyError).code).toBe('limit_exceeded');
+  expect(refused).toBeInstanceOf(DomainError);
+  expect((refused as DomainError).code).toBe('limit_exceeded');
   const made = await refund(contribution.id, 'the county must return an overpayment by law');
   const kept = await db
     .selectFrom('refund_cash_override')

@@ -4,8 +4,8 @@
  * never voidable) while the money has left.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ClaimError } from '../../src/claims/errors.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { processPayout } from '../../src/payouts/attempt.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
@@ -90,8 +90,8 @@ it('keeps a paid payout whose every answer and every lookup was lost in doubt, n
   const refused = await inTransaction(db, (trx) =>
     voidPayout(trx, payoutId, 'lookup failed', staff.finance),
   ).catch((error: unknown) => error);
-  expect(refused).toBeInstanceOf(ClaimError);
-  expect((refused as ClaimError).code).toBe('illegal_transition');
+  expect(refused).toBeInstanceOf(DomainError);
+  expect((refused as DomainError).code).toBe('illegal_transition');
   expect(await poolCoverage(db, pool)).toMatchObject({ reserved: '20000.00', consumed: '0.00' });
   expect(await claimStatusOf(db, claim?.claimId ?? '')).toBe('payout_pending');
 

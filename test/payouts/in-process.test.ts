@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getClaim } from '../../src/claims/claims.ts';
-import { ClaimError } from '../../src/claims/errors.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import type { RetryPolicy } from '../../src/payouts/attempt.ts';
@@ -290,8 +290,8 @@ describe('a payout the bank keeps refusing', () => {
     const refused = await inTransaction(database.db, (trx) =>
       voidPayout(trx, failed.id, 'again', staff.finance),
     ).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(ClaimError);
-    expect((refused as ClaimError).code).toBe('illegal_transition');
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).code).toBe('illegal_transition');
     // A void payout is never sent.
     await runner.runOnce();
     expect((await payoutTrails(database.db, pool, [failed.id]))[0]?.bankTransfers).toBe(0);
@@ -328,8 +328,8 @@ describe('a payout the bank keeps refusing', () => {
     const paidAgain = await inTransaction(database.db, (trx) =>
       retryPayout(trx, payoutId, staff.finance),
     ).catch((error: unknown) => error);
-    expect(paidAgain).toBeInstanceOf(ClaimError);
-    expect((paidAgain as ClaimError).code).toBe('illegal_transition');
+    expect(paidAgain).toBeInstanceOf(DomainError);
+    expect((paidAgain as DomainError).code).toBe('illegal_transition');
     expect(await poolFigures(database.db, pool)).toMatchObject({
       fundBalance: '97000.00',
       coverageReserved: '0.00',

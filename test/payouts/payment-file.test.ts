@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import type { DomainError } from '../../src/domain-error.ts';
 import { gatewayFromEnv } from '../../src/payouts/gateway-from-env.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
 import { confirmPaymentFile, createPaymentFile } from '../../src/payouts/payment-file.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
-import type { PolicyError } from '../../src/policy/errors.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { approveClaims, claimLine, incidentOn } from './support.ts';
@@ -52,7 +52,7 @@ it('files instructions with a control total and checksum, and settles them once 
   expect(lines.at(-1)).toBe(`sha256,${file.checksum},,`);
   expect(
     await inTransaction(db, (trx) => createPaymentFile(trx, 'treasury', finance.id)).catch(
-      (e: unknown) => (e as PolicyError).code,
+      (e: unknown) => (e as DomainError).code,
     ),
   ).toBe('conflict');
 
@@ -69,7 +69,7 @@ it('files instructions with a control total and checksum, and settles them once 
   });
   expect(
     await inTransaction(db, (trx) => confirmPaymentFile(trx, file.id, finance.id)).catch(
-      (e: unknown) => (e as PolicyError).code,
+      (e: unknown) => (e as DomainError).code,
     ),
   ).toBe('illegal_transition');
 });

@@ -8,10 +8,10 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ClaimError } from '../../src/claims/errors.ts';
 import { claimSummary } from '../../src/claims/views.ts';
 import type { DB } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { Money, sumAmounts } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { processPayout } from '../../src/payouts/attempt.ts';
@@ -128,7 +128,7 @@ const backgroundErrors: unknown[] = [];
 /** Finance's refusals are answers too; anything else is a bug. */
 async function refusedOrDone(work: () => Promise<unknown>): Promise<void> {
   await work().catch((error: unknown) => {
-    if (!(error instanceof ClaimError)) throw error;
+    if (!(error instanceof DomainError)) throw error;
   });
 }
 

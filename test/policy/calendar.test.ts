@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import {
   addWorkingDays,
   calendarFromDays,
@@ -22,7 +23,6 @@ import {
   type WorkingCalendar,
   workingDaysBetween,
 } from '../../src/policy/calendar.ts';
-import { PolicyError } from '../../src/policy/errors.ts';
 import { localDateOf } from '../../src/policy/local-date.ts';
 import { call, expectProblem, readJson, type TestApp } from '../http/support.ts';
 import { createRegistryTestApp } from './support.ts';
@@ -83,9 +83,9 @@ describe('working days on the official 2026 schedule', () => {
   });
 
   it('refuses counts it cannot answer', () => {
-    expect(() => addWorkingDays(calendar, '2026-09-30', -1)).toThrow(PolicyError);
-    expect(() => addWorkingDays(calendar, '2026-09-30', 1.5)).toThrow(PolicyError);
-    expect(() => workingDaysBetween(calendar, '2000-01-01', '2026-01-01')).toThrow(PolicyError);
+    expect(() => addWorkingDays(calendar, '2026-09-30', -1)).toThrow(DomainError);
+    expect(() => addWorkingDays(calendar, '2026-09-30', 1.5)).toThrow(DomainError);
+    expect(() => workingDaysBetween(calendar, '2000-01-01', '2026-01-01')).toThrow(DomainError);
     // A calendar with every day off has no working day to find: a bounded walk, not a hang.
     const allOff = calendarFromDays(
       Array.from({ length: 400 }, (_, i) => ({

@@ -8,6 +8,7 @@ import { createUser } from '../../src/access/tokens.ts';
 import { incidentAccountCodes } from '../../src/claims/incident-accounts.ts';
 import { reportIncident } from '../../src/claims/incidents.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { closeMonth } from '../../src/finance/period-close.ts';
 import { poolStatement } from '../../src/finance/reports.ts';
 import { Money } from '../../src/ledger/money.ts';
@@ -22,7 +23,6 @@ import {
   refundContribution,
 } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
-import { PolicyError } from '../../src/policy/errors.ts';
 import { periodFigures } from '../../src/policy/periods.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool, type Pool } from '../../src/policy/pools.ts';
@@ -36,7 +36,7 @@ const noonOn = (day: string) => new Date(`${day}T12:00:00+08:00`);
 const failure = (promise: Promise<unknown>) =>
   promise.then(
     () => 'succeeded',
-    (error: unknown) => (error instanceof PolicyError ? error.code : String(error)),
+    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
   );
 
 describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)', (kind) => {
@@ -187,9 +187,9 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     await ensureTermsInForce(database.db, pool, '2026-04-01');
     const late = { amount: new Money('20000.00'), receivedOn: '2026-03-01' };
     const refused = await contribute(pool, late, noonOn('2026-04-10')).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(PolicyError);
-    expect((refused as PolicyError).code).toBe('later_capacity_event');
-    expect((refused as PolicyError).details).toMatchObject({
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).code).toBe('later_capacity_event');
+    expect((refused as DomainError).details).toMatchObject({
       laterEvent: 'terms version 2 in force',
       laterEventOn: '2026-04-01',
     });
@@ -370,7 +370,7 @@ describe.each<DatabaseKind>(['postgres', 'pglite'])('coverage on every date (%s)
     const refused = await contribute(pool, { receivedOn: '2026-03-20' }, now).catch(
       (error: unknown) => error,
     );
-    expect(refused).toBeInstanceOf(PolicyError);
+    expect(refused).toBeInstanceOf(DomainError);
     expect(refused).toMatchObject({ code: 'period_closed', details: { month: '2026-03' } });
     expect((refused as Error).message).toContain('2026-03');
     expect((refused as Error).message).toContain('bookAsLateItem');

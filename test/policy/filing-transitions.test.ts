@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FilingStatus } from '../../src/db/schema-registry.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
-import { PolicyError } from '../../src/policy/errors.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import {
   DEPARTMENT_STEPS,
   FILING_STATUSES,
@@ -70,9 +70,9 @@ describe('the transition table (pure)', () => {
         return caught;
       }
     })();
-    expect(error).toBeInstanceOf(PolicyError);
-    expect((error as PolicyError).code).toBe('illegal_transition');
-    expect((error as PolicyError).details).toEqual({ status, step });
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('illegal_transition');
+    expect((error as DomainError).details).toEqual({ status, step });
   });
 
   it('lists the next steps of every status, and none once closed', () => {

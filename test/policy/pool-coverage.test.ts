@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
+import { DomainError } from '../../src/domain-error.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
@@ -11,7 +12,6 @@ import {
   refundContribution,
 } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
-import { PolicyError } from '../../src/policy/errors.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool, type Pool, seedCountyPool } from '../../src/policy/pools.ts';
 import { COUNTY_TERMS, termsHistory, termsInForce } from '../../src/policy/terms.ts';
@@ -44,7 +44,7 @@ const contribute = (pool: string, amount: string, reference: string, receivedOn 
 const failure = (promise: Promise<unknown>) =>
   promise.then(
     () => 'succeeded',
-    (error: unknown) => (error instanceof PolicyError ? error.code : String(error)),
+    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
   );
 
 describe('contributions at 1:50 against the cumulative cap', () => {
