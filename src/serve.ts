@@ -4,15 +4,10 @@
  * `npm run migrate` as the owner first; a schema behind the code is refused at start.
  */
 import { databaseConfigFromEnv } from './db/config.ts';
-import { createApp } from './http/app.ts';
-import { docsScriptFromPackage } from './node/docs-script.ts';
-import { boundPort, nodeClientAddress, portFromEnv, serveApp } from './node/http-server.ts';
+import { startApiProcess } from './node/api-process.ts';
 import { createLogger } from './node/logger.ts';
-import { createMetrics, metricsPortFromEnv, mountMetrics, serveMetrics } from './node/metrics.ts';
-import { openDatabaseOrExit } from './node/open-database.ts';
+import { metricsPortFromEnv, serveMetrics } from './node/metrics.ts';
 import { mountQueueDashboard } from './node/queue-dashboard.ts';
-import { readinessChecks } from './node/readiness.ts';
-import { startTermsSchedule } from './node/terms-schedule.ts';
 import { createPayoutQueue, redisConnection } from './payouts/queue.ts';
 
 const logger = createLogger();
@@ -23,38 +18,24 @@ if (config.kind !== 'postgres') {
   );
   process.exit(2);
 }
-const port = portFromEnv();
-const handle = await openDatabaseOrExit(config);
-// With Redis configured, admins get the payout queue's dashboard at /admin/queues.
-const redisUrl = process.env.REDIS_URL;
-const queueConnection = redisUrl ? redisConnection(redisUrl) : undefined;
-const payoutQueue = queueConnection ? createPayoutQueue(queueConnection) : undefined;
-const metrics = createMetrics(handle.db, payoutQueue);
-const app = createApp({
-  db: handle.db,
-  logger,
-  readiness: readinessChecks(handle.db, process.env.REDIS_URL),
-  clientAddress: nodeClientAddress,
-  observeRequest: metrics.observeRequest,
-  docsScript: docsScriptFromPackage(),
+const { port } = await startApiProcess(config, logger, () => {
+  // With Redis configured, admins get the payout queue's dashboard at /admin/queues.
+  const redisUrl = process.env.REDIS_URL;
+  const connection = redisUrl ? redisConnection(redisUrl) : undefined;
+  const queue = connection ? createPayoutQueue(connection) : undefined;
+  let metricsListener: { close(): void } | undefined;
+  return {
+    queue,
+    mount: (app, handle, metrics) => {
+      if (queue) mountQueueDashboard(app, handle.db, queue);
+      const metricsPort = metricsPortFromEnv();
+      if (metricsPort) metricsListener = serveMetrics(metrics, metricsPort);
+    },
+    stop: async () => {
+      metricsListener?.close();
+      await queue?.close();
+      connection?.disconnect();
+    },
+  };
 });
-mountMetrics(app, metrics);
-const metricsPort = metricsPortFromEnv();
-const metricsListener = metricsPort ? serveMetrics(metrics, metricsPort) : undefined;
-if (payoutQueue) mountQueueDashboard(app, handle.db, payoutQueue);
-const stopTermsSchedule = startTermsSchedule(handle.db, logger);
-const close = async () => {
-  stopTermsSchedule();
-  metricsListener?.close();
-  await payoutQueue?.close();
-  queueConnection?.disconnect();
-  await handle.close();
-};
-try {
-  const server = await serveApp(app, port, logger, close);
-  logger.info({ port: boundPort(server) }, 'listening');
-} catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
-  await close();
-  process.exit(1);
-}
+logger.info({ port }, 'listening');
