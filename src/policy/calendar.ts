@@ -143,17 +143,20 @@ export async function loadWorkingCalendar(db: DB | Tx): Promise<WorkingCalendar>
   return calendarFromDays(rows, await scheduledYears(db));
 }
 
+/** A special day as every reader and writer of the calendar returns it. */
+const calendarDayColumns = [
+  localDateText('day').as('day'),
+  'kind',
+  'name',
+  'source',
+  'recorded_at as recordedAt',
+  'recorded_by as recordedBy',
+] as const;
+
 export async function listCalendarDays(db: DB | Tx, year?: number): Promise<CalendarDay[]> {
   let query = db
     .selectFrom('working_calendar_day')
-    .select([
-      localDateText('day').as('day'),
-      'kind',
-      'name',
-      'source',
-      'recorded_at as recordedAt',
-      'recorded_by as recordedBy',
-    ])
+    .select(calendarDayColumns)
     .orderBy('working_calendar_day.day')
     .limit(MAX_CALENDAR_ROWS);
   if (year !== undefined) {
@@ -203,14 +206,7 @@ export async function addCalendarDay(
     .insertInto('working_calendar_day')
     .values({ ...input, source: 'admin', recorded_by: context.actorUserId })
     .onConflict((oc) => oc.column('day').doNothing())
-    .returning([
-      localDateText('day').as('day'),
-      'kind',
-      'name',
-      'source',
-      'recorded_at as recordedAt',
-      'recorded_by as recordedBy',
-    ])
+    .returning(calendarDayColumns)
     .executeTakeFirst();
   if (!added) {
     throw new DomainError('conflict', `${input.day} is already in the calendar; remove it first`, {
@@ -229,14 +225,7 @@ export async function removeCalendarDay(
   const removed = await trx
     .deleteFrom('working_calendar_day')
     .where('day', '=', day)
-    .returning([
-      localDateText('day').as('day'),
-      'kind',
-      'name',
-      'source',
-      'recorded_at as recordedAt',
-      'recorded_by as recordedBy',
-    ])
+    .returning(calendarDayColumns)
     .executeTakeFirst();
   if (!removed) throw new DomainError('not_found', `${day} is not in the calendar`, { day });
   return removed;

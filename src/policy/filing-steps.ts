@@ -23,7 +23,7 @@ import {
   nextFilingStatus,
 } from './filing.ts';
 import { localDateOf } from './local-date.ts';
-import { projectNotFound } from './projects.ts';
+import { lockProject } from './projects.ts';
 import { type ReferenceItem, referenceItemsInForce } from './reference-lists.ts';
 
 export interface StepContext {
@@ -191,13 +191,7 @@ export async function createFiling(
   projectId: string,
   context: StepContext,
 ): Promise<string> {
-  const project = await trx
-    .selectFrom('reform_project')
-    .select('id')
-    .where('id', '=', projectId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!project) throw projectNotFound(projectId);
+  await lockProject(trx, projectId);
   // Under the project's lock, so two creations cannot both see "none open".
   const open = await trx
     .selectFrom('filing')

@@ -114,6 +114,20 @@ export async function getProject(db: DB | Tx, projectId: string): Promise<Projec
 export const projectNotFound = (projectId: string) =>
   new DomainError('not_found', `reform project ${projectId} does not exist`, { projectId });
 
+/**
+ * Takes the project's row lock: what is numbered or counted per project (risk points, the
+ * one open filing) is decided under it, so two requests cannot both see the same gap.
+ */
+export async function lockProject(trx: Tx, projectId: string): Promise<void> {
+  const project = await trx
+    .selectFrom('reform_project')
+    .select('id')
+    .where('id', '=', projectId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!project) throw projectNotFound(projectId);
+}
+
 export async function listProjects(db: DB | Tx, limit = MAX_PROJECTS_PER_PAGE): Promise<Project[]> {
   const rows = await projectQuery(db)
     .orderBy('p.created_at')

@@ -12,7 +12,7 @@ import type { RiskLevel } from '../db/schema-registry.ts';
 import { databaseErrorCode, type Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { type LocalDate, localDateText } from './local-date.ts';
-import { projectNotFound } from './projects.ts';
+import { lockProject, projectNotFound } from './projects.ts';
 
 export interface RiskPointContent {
   readonly description: string;
@@ -68,13 +68,7 @@ export async function addRiskPoint(
   context: StepContext,
 ): Promise<RiskPoint> {
   // The project's row lock numbers its risk points one after another without gaps or races.
-  const project = await trx
-    .selectFrom('reform_project')
-    .select('id')
-    .where('id', '=', projectId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!project) throw projectNotFound(projectId);
+  await lockProject(trx, projectId);
   const { highest } = await trx
     .selectFrom('risk_point')
     .select((eb) => eb.fn.coalesce(eb.fn.max('number'), eb.lit(0)).as('highest'))
