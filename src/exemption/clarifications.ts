@@ -109,7 +109,10 @@ export async function clarificationsOf(
     .execute();
 }
 
-/** Public clarifications, newest first. */
+/**
+ * Public clarifications, newest first. One whose case was later revised to not exempt no
+ * longer clears anyone, so it is no longer shown (the row stays, with the case).
+ */
 export async function publicClarifications(
   db: DB | Tx,
   limit: number,
@@ -118,6 +121,18 @@ export async function publicClarifications(
     .selectFrom('clarification')
     .select(['id', 'title', 'text', localDateText('published_on').as('publishedOn')])
     .where('scope', '=', 'public')
+    .where((eb) =>
+      eb(
+        eb
+          .selectFrom('exemption_decision')
+          .select('outcome')
+          .whereRef('exemption_decision.investigation_id', '=', 'clarification.investigation_id')
+          .orderBy('version', 'desc')
+          .limit(1),
+        '<>',
+        'not_exempt',
+      ),
+    )
     .orderBy('published_on', 'desc')
     .orderBy('id')
     .limit(limit)

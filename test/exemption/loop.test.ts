@@ -425,6 +425,27 @@ describe('filing, investigation, decision and clarification over HTTP', () => {
     expect(again.exemption).toMatchObject({ decision: { version: 2, outcome: 'partly_exempt' } });
   });
 
+  it('takes a public clarification down once its case is revised to not exempt', async () => {
+    const publicList = async () =>
+      readJson(await call(t.app, 'GET', '/public/clarifications')) as Promise<{
+        clarifications: unknown[];
+      }>;
+    expect((await publicList()).clarifications).toHaveLength(1);
+    const decisions = (await get(`/exemption/investigations/${investigationId}`, member()))
+      .decisions as { id: string; version: number }[];
+    const latest = decisions.find((decision) => decision.version === 2);
+    const revision = await post(`/exemption/investigations/${investigationId}/drafts`, member(), {
+      outcome: 'not_exempt',
+      reasons: 'New evidence: the appraisal rules were ignored on purpose.',
+      supersedesDecisionId: latest?.id,
+    });
+    expect(await post(`/exemption/drafts/${revision.id}/decide`, leaderToken)).toMatchObject({
+      version: 3,
+      outcome: 'not_exempt',
+    });
+    expect((await publicList()).clarifications).toEqual([]);
+  });
+
   it('flags open cases past their deadline', async () => {
     setClock('2026-06-01T09:00:00+08:00');
     const late = await post('/insurer/incidents', insurer(), {
