@@ -20,6 +20,7 @@ import { recordCommandInTransaction } from '../ledger/record.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
 import { bringTermsIntoForce } from '../policy/capacity.ts';
 import { poolCoverage } from '../policy/coverage.ts';
+import { incidentAccountCodes } from '../policy/incident-accounts.ts';
 import { localDateOf, localDateText } from '../policy/local-date.ts';
 import { periodLeftover } from '../policy/periods.ts';
 import { type CostCategory, poolAccountCodes } from '../policy/pool-accounts.ts';
@@ -32,7 +33,6 @@ import {
   automaticFindings,
   type DenialReason,
 } from './eligibility.ts';
-import { incidentAccountCodes } from './incident-accounts.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';
 import { assertTransition } from './lifecycle.ts';
 import { type CapName, computePayable, type Payable } from './payable.ts';

@@ -13,10 +13,10 @@ import { openAccount } from '../ledger/accounts.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
+import { incidentAccountCodes, incidentAccountSpecs } from '../policy/incident-accounts.ts';
 import { type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
-import { incidentAccountCodes, incidentAccountSpecs } from './incident-accounts.ts';
 
 export interface NewIncident {
   readonly pool: string;

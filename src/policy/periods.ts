@@ -12,13 +12,13 @@
  * Coverage held on the pool without an incident counts in the period in force.
  */
 
-import { incidentAccountCodes } from '../claims/incident-accounts.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
 import { capacityState } from './capacity.ts';
 import { percentOf } from './coverage.ts';
+import { incidentAccountCodes } from './incident-accounts.ts';
 import { type LocalDate, localDateText } from './local-date.ts';
 import { poolAccountCodes } from './pool-accounts.ts';
 import type { Pool } from './pools.ts';

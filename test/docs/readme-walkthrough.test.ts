@@ -26,7 +26,7 @@ interface Started {
 }
 
 /** The shell of the walk-through: its blocks in order, each `# →` line turned into a check. */
-export function walkthroughScript(readme: string): string {
+function walkthroughScript(readme: string): string {
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error('README has no walk-through markers');
@@ -77,7 +77,8 @@ function printed(output: string) {
   };
   const base = /listening on (http:\/\/\S+)/.exec(output)?.[1];
   const riskPoint = /Demo risk point ([0-9a-f-]{36})/.exec(output)?.[1];
-  if (!base || !riskPoint) throw new Error(`start-up did not print its base and risk point:\n${output}`);
+  if (!base || !riskPoint)
+    throw new Error(`start-up did not print its base and risk point:\n${output}`);
   return {
     B: base,
     RISK_POINT: riskPoint,

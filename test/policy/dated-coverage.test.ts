@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
-import { incidentAccountCodes } from '../../src/claims/incident-accounts.ts';
 import { reportIncident } from '../../src/claims/incidents.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { DomainError } from '../../src/domain-error.ts';
@@ -23,6 +22,7 @@ import {
   refundContribution,
 } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
+import { incidentAccountCodes } from '../../src/policy/incident-accounts.ts';
 import { periodFigures } from '../../src/policy/periods.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool, type Pool } from '../../src/policy/pools.ts';
