@@ -2,10 +2,8 @@
  * @module Admin: users, their roles, and their tokens.
  */
 import { z } from '@hono/zod-openapi';
-import { createUser, issueToken } from '../../access/tokens.ts';
+import { addUser, deactivateUser, issueTokenTo, revokeToken } from '../../access/users.ts';
 import type { Role } from '../../db/schema.ts';
-import { databaseErrorCode } from '../../db/transaction.ts';
-import { notFound, ProblemError } from '../problem.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
 import { RoleSchema, UuidSchema } from '../schemas.ts';
 
@@ -87,21 +85,7 @@ export function adminRoutes(): RouteApp {
     action: 'user.create',
     entity: 'user',
     run: async ({ body, trx, actor }) => {
-      const taken = await trx
-        .selectFrom('app_user')
-        .select('id')
-        .where('name', '=', body.name)
-        .executeTakeFirst();
-      if (taken)
-        throw new ProblemError(409, 'conflict', `a user named "${body.name}" already exists`);
-      const user = await createUser(trx, body.name, body.role as Role, actor.userId).catch(
-        (error: unknown) => {
-          if (databaseErrorCode(error) === '23505') {
-            throw new ProblemError(409, 'conflict', `a user named "${body.name}" already exists`);
-          }
-          throw error;
-        },
-      );
+      const user = await addUser(trx, { name: body.name, role: body.role as Role }, actor.userId);
       return { status: 201, body: toUserBody(user), entityId: user.id };
     },
   });
@@ -137,15 +121,7 @@ export function adminRoutes(): RouteApp {
     action: 'user.deactivate',
     entity: 'user',
     run: async ({ params, trx, actor }) => {
-      if (params.userId === actor.userId)
-        throw new ProblemError(409, 'conflict', 'you cannot deactivate yourself');
-      const user = await trx
-        .updateTable('app_user')
-        .set({ active: false })
-        .where('id', '=', params.userId)
-        .returning(['id', 'name', 'role', 'active', 'created_at as createdAt'])
-        .executeTakeFirst();
-      if (!user) throw notFound(`user ${params.userId}`);
+      const user = await deactivateUser(trx, params.userId, actor.userId);
       return { status: 200, body: toUserBody(user), entityId: user.id };
     },
   });
@@ -161,20 +137,10 @@ export function adminRoutes(): RouteApp {
     action: 'token.issue',
     entity: 'token',
     run: async ({ params, body, trx }) => {
-      const user = await trx
-        .selectFrom('app_user')
-        .select(['id', 'active'])
-        .where('id', '=', params.userId)
-        .executeTakeFirst();
-      if (!user) throw notFound(`user ${params.userId}`);
-      if (!user.active) throw new ProblemError(409, 'conflict', 'the user is deactivated');
-      const issued = await issueToken(trx, user.id, body.label);
-      return {
-        status: 201,
-        body: issued,
-        replayBody: { ...issued, token: null },
-        entityId: issued.tokenId,
-      };
+      const issued = await issueTokenTo(trx, params.userId, body.label);
+      // The token is shown once: a replay answers without it.
+      const replayBody = { ...issued, token: null };
+      return { status: 201, body: issued, replayBody, entityId: issued.tokenId };
     },
   });
 
@@ -190,18 +156,9 @@ export function adminRoutes(): RouteApp {
     action: 'token.revoke',
     entity: 'token',
     run: async ({ params, trx }) => {
-      const token = await trx
-        .updateTable('access_token')
-        .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(new Date())) }))
-        .where('id', '=', params.tokenId)
-        .returning(['id', 'revoked_at'])
-        .executeTakeFirst();
-      if (!token?.revoked_at) throw notFound(`token ${params.tokenId}`);
-      return {
-        status: 200,
-        body: { tokenId: token.id, revokedAt: token.revoked_at.toISOString() },
-        entityId: token.id,
-      };
+      const revoked = await revokeToken(trx, params.tokenId);
+      const body = { tokenId: revoked.tokenId, revokedAt: revoked.revokedAt.toISOString() };
+      return { status: 200, body, entityId: revoked.tokenId };
     },
   });
   return app;

@@ -3,15 +3,9 @@
  * its money, decisions and history, and the moves of its life cycle a handler makes.
  */
 import { z } from '@hono/zod-openapi';
-import { claimDecisions } from '../../../claims/adjudication.ts';
-import {
-  addClaimLines,
-  changeClaimStatus,
-  claimEvents,
-  submitClaim,
-} from '../../../claims/claims.ts';
-import { claimSummary, workQueue } from '../../../claims/views.ts';
-import { caseOfIncident, payoutAwaitsExemption } from '../../../exemption/claim-link.ts';
+import { claimDetail } from '../../../claims/claim-detail.ts';
+import { addClaimLines, changeClaimStatus, submitClaim } from '../../../claims/claims.ts';
+import { workQueue } from '../../../claims/views.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
 import { AmountSchema, UuidSchema } from '../../schemas.ts';
 import {
@@ -110,22 +104,7 @@ export function claimRoutes(): RouteApp {
     }),
     async (c) => {
       const { claimId } = c.req.valid('param');
-      const db = c.var.deps.db;
-      const summary = await claimSummary(db, claimId);
-      const decisions = await claimDecisions(db, claimId);
-      const history = (await claimEvents(db, claimId)).map((e) => ({
-        ...e,
-        recordedAt: e.recordedAt.toISOString(),
-      }));
-      const exemptionCase = await caseOfIncident(db, summary.incidentId);
-      const exemption = exemptionCase && {
-        ...exemptionCase,
-        decision: exemptionCase.decision && {
-          ...exemptionCase.decision,
-          decidedAt: exemptionCase.decision.decidedAt.toISOString(),
-        },
-        payoutWaitsForDecision: await payoutAwaitsExemption(db, summary.incidentId),
-      };
+      const { summary, decisions, history, exemption } = await claimDetail(c.var.deps.db, claimId);
       return c.json(
         {
           ...summary,
@@ -141,8 +120,14 @@ export function claimRoutes(): RouteApp {
             cuts: [...d.cuts],
             lines: [...d.lines],
           })),
-          history,
-          exemption,
+          history: history.map((e) => ({ ...e, recordedAt: e.recordedAt.toISOString() })),
+          exemption: exemption && {
+            ...exemption,
+            decision: exemption.decision && {
+              ...exemption.decision,
+              decidedAt: exemption.decision.decidedAt.toISOString(),
+            },
+          },
         },
         200,
       );

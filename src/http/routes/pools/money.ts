@@ -5,15 +5,11 @@
 import { z } from '@hono/zod-openapi';
 import { Money } from '../../../ledger/money.ts';
 import {
-  guardRefundAgainstWaitingPayouts,
-  releaseWaitingPayouts,
+  receiveContribution,
+  receiveRemittance,
+  refundBehindWaitingPayouts,
 } from '../../../payouts/cash-priority.ts';
-import {
-  listContributions,
-  recordContribution,
-  recordRemittance,
-  refundContribution,
-} from '../../../policy/contributions.ts';
+import { listContributions } from '../../../policy/contributions.ts';
 import { findPool } from '../../../policy/pools.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
 import {
@@ -147,14 +143,13 @@ export function moneyRoutes(): RouteApp {
     action: 'contribution.record',
     entity: 'contribution',
     run: async ({ params, body, trx, actor, c }) => {
-      const contribution = await recordContribution(
+      const contribution = await receiveContribution(
         trx,
         params.pool,
         { ...body, amount: new Money(body.amount) },
         actor.userId,
         requestNow(c),
       );
-      await releaseWaitingPayouts(trx, contribution.poolId);
       return { status: 201, body: contribution, entityId: contribution.id };
     },
   });
@@ -189,19 +184,13 @@ export function moneyRoutes(): RouteApp {
     entity: 'contribution',
     run: async ({ params: { contributionId }, body, trx, actor, c }) => {
       const { cashPriorityOverride, ...refundInput } = body;
-      const refund = await refundContribution(
+      const refund = await refundBehindWaitingPayouts(
         trx,
         contributionId,
         { ...refundInput, amount: new Money(body.amount) },
+        cashPriorityOverride ?? null,
         actor.userId,
         requestNow(c),
-      );
-      await guardRefundAgainstWaitingPayouts(
-        trx,
-        refund,
-        cashPriorityOverride
-          ? { reason: cashPriorityOverride.reason, actorId: actor.userId }
-          : null,
       );
       return { status: 201, body: refund, entityId: contributionId };
     },
@@ -219,14 +208,13 @@ export function moneyRoutes(): RouteApp {
     action: 'remittance.record',
     entity: 'remittance',
     run: async ({ params, body, trx, actor, c }) => {
-      const remittance = await recordRemittance(
+      const remittance = await receiveRemittance(
         trx,
         params.pool,
         { ...body, amount: new Money(body.amount) },
         actor.userId,
         requestNow(c),
       );
-      await releaseWaitingPayouts(trx, remittance.poolId);
       return { status: 201, body: remittance, entityId: remittance.id };
     },
   });
