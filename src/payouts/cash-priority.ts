@@ -9,6 +9,17 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
+import {
+  type Contribution,
+  type NewContribution,
+  type NewRefund,
+  type NewRemittance,
+  type Refund,
+  type Remittance,
+  recordContribution,
+  recordRemittance,
+  refundContribution,
+} from '../policy/contributions.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { nextPayoutStatus } from './lifecycle.ts';
 
@@ -133,4 +144,51 @@ export async function guardRefundAgainstWaitingPayouts(
       decided_by: override.actorId,
     })
     .execute();
+}
+
+/** A contribution recorded, and the payouts its cash can now pay sent again. */
+export async function receiveContribution(
+  trx: Tx,
+  poolRef: string,
+  input: NewContribution,
+  recordedBy: string,
+  now: Date,
+): Promise<Contribution> {
+  const contribution = await recordContribution(trx, poolRef, input, recordedBy, now);
+  await releaseWaitingPayouts(trx, contribution.poolId);
+  return contribution;
+}
+
+/** The insurer's remittance recorded, and the payouts its cash can now pay sent again. */
+export async function receiveRemittance(
+  trx: Tx,
+  poolRef: string,
+  input: NewRemittance,
+  recordedBy: string,
+  now: Date,
+): Promise<Remittance> {
+  const remittance = await recordRemittance(trx, poolRef, input, recordedBy, now);
+  await releaseWaitingPayouts(trx, remittance.poolId);
+  return remittance;
+}
+
+/**
+ * A refund of a contribution, refused when it would take cash that waiting payouts need,
+ * unless finance overrides with a reason (kept beside the refund).
+ */
+export async function refundBehindWaitingPayouts(
+  trx: Tx,
+  contributionId: string,
+  input: NewRefund,
+  override: { readonly reason: string } | null,
+  recordedBy: string,
+  now: Date,
+): Promise<Refund> {
+  const refund = await refundContribution(trx, contributionId, input, recordedBy, now);
+  await guardRefundAgainstWaitingPayouts(
+    trx,
+    refund,
+    override ? { reason: override.reason, actorId: recordedBy } : null,
+  );
+  return refund;
 }
