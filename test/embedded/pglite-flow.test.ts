@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
 import { changeClaimStatus, submitClaim } from '../../src/claims/claims.ts';
+import { decideAndOrder } from '../../src/claims/decisions.ts';
 import { reportIncident } from '../../src/claims/incidents.ts';
 import { claimSummary } from '../../src/claims/views.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
@@ -13,7 +14,6 @@ import { poolStatement } from '../../src/finance/reports.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
-import { decideAndOrder } from '../../src/payouts/orders.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordContribution } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
