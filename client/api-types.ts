@@ -4698,6 +4698,7 @@ export interface paths {
                     "idempotency-key": string;
                 };
                 path: {
+                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;
@@ -4876,6 +4877,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;

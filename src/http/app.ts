@@ -9,7 +9,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import type { ZodError } from 'zod';
 import { registerConsole } from '../console/index.ts';
 import { registerDocsRoutes, TAGS_BY_ROLE } from './docs.ts';
 import type { AppDependencies, AppEnv } from './env.ts';
@@ -20,20 +19,31 @@ import {
   toProblem,
   validationProblem,
 } from './problem.ts';
-import { registerAdminRoutes } from './routes/admin.ts';
-import { registerAuditRoutes } from './routes/audit.ts';
-import { registerCalendarRoutes } from './routes/calendar.ts';
-import { registerClaimRoutes } from './routes/claims.ts';
-import { registerExemptionRoutes } from './routes/exemption.ts';
-import { registerFilingImportRoutes } from './routes/filing-import.ts';
-import { registerFinanceRoutes } from './routes/finance.ts';
-import { registerHealthRoutes } from './routes/health.ts';
-import { registerLedgerRoutes } from './routes/ledger.ts';
-import { registerMeRoutes } from './routes/me.ts';
-import { registerPayoutRoutes } from './routes/payouts.ts';
-import { registerPoolRoutes } from './routes/pools.ts';
-import { registerRegistryRoutes } from './routes/registry.ts';
-import { registerStatementRoutes } from './routes/statements.ts';
+import { type RouteApp, validationHook } from './route.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { calendarRoutes } from './routes/calendar.ts';
+import { claimRoutes } from './routes/claims/claims.ts';
+import { decisionRoutes } from './routes/claims/decisions.ts';
+import { incidentRoutes } from './routes/claims/incidents.ts';
+import { lossRunRoutes } from './routes/claims/loss-run.ts';
+import { clarificationRoutes } from './routes/exemption/clarifications.ts';
+import { exemptionDecisionRoutes } from './routes/exemption/decisions.ts';
+import { investigationRoutes } from './routes/exemption/investigations.ts';
+import { specialGroupRoutes } from './routes/exemption/special-group.ts';
+import { financeRoutes } from './routes/finance.ts';
+import { healthRoutes } from './routes/health.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
+import { meRoutes } from './routes/me.ts';
+import { payoutRoutes } from './routes/payouts.ts';
+import { alertRoutes } from './routes/pools/alerts.ts';
+import { moneyRoutes } from './routes/pools/money.ts';
+import { poolRoutes } from './routes/pools/pools.ts';
+import { filingImportRoutes } from './routes/registry/filing-import.ts';
+import { filingRoutes } from './routes/registry/filings.ts';
+import { projectRoutes, riskPointRoutes } from './routes/registry/projects.ts';
+import { referenceListRoutes } from './routes/registry/reference-lists.ts';
+import { statementRoutes } from './routes/statements.ts';
 import { unsafeTextFields } from './text-safety.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -42,13 +52,38 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 export type App = OpenAPIHono<AppEnv>;
 
-function zodProblem(error: ZodError, target: string): ProblemError {
-  const errors = error.issues.map((issue) => ({
-    field: [target, ...issue.path.map(String)].join('.'),
-    reason: issue.message,
-  }));
-  return validationProblem(errors, `the ${target === 'json' ? 'body' : target} is not valid`);
-}
+/**
+ * Every resource's routes, each a sub-app mounted at `/` (their paths are written in full).
+ * A path that could also match a parameter of another (`/filings/deadlines`) is registered
+ * in its module before that parameter's route.
+ */
+const RESOURCES: readonly (() => RouteApp)[] = [
+  healthRoutes,
+  meRoutes,
+  adminRoutes,
+  auditRoutes,
+  ledgerRoutes,
+  poolRoutes,
+  moneyRoutes,
+  alertRoutes,
+  projectRoutes,
+  riskPointRoutes,
+  filingRoutes,
+  referenceListRoutes,
+  filingImportRoutes,
+  calendarRoutes,
+  incidentRoutes,
+  claimRoutes,
+  decisionRoutes,
+  lossRunRoutes,
+  investigationRoutes,
+  exemptionDecisionRoutes,
+  clarificationRoutes,
+  specialGroupRoutes,
+  payoutRoutes,
+  statementRoutes,
+  financeRoutes,
+];
 
 function requestContext(deps: AppDependencies) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -134,11 +169,7 @@ export function respondWithProblem(c: Context<AppEnv>, problem: ProblemError): R
 }
 
 export function createApp(deps: AppDependencies): App {
-  const app: App = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw zodProblem(result.error, result.target);
-    },
-  });
+  const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestContext(deps));
   app.use(
     '*',
@@ -159,20 +190,7 @@ export function createApp(deps: AppDependencies): App {
   app.use('*', jsonBodiesOnly);
   app.use('*', safeTextOnly);
 
-  registerHealthRoutes(app);
-  registerMeRoutes(app);
-  registerAdminRoutes(app);
-  registerAuditRoutes(app);
-  registerLedgerRoutes(app);
-  registerPoolRoutes(app);
-  registerRegistryRoutes(app);
-  registerFilingImportRoutes(app);
-  registerCalendarRoutes(app);
-  registerClaimRoutes(app);
-  registerExemptionRoutes(app);
-  registerPayoutRoutes(app);
-  registerStatementRoutes(app);
-  registerFinanceRoutes(app);
+  for (const resource of RESOURCES) app.route('/', resource());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

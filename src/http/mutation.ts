@@ -54,7 +54,7 @@ export interface MutationSpec {
   readonly input: unknown;
 }
 
-type SuccessStatus = 200 | 201 | 202;
+export type SuccessStatus = 200 | 201 | 202;
 
 /** Domain values are deeply readonly; a JSON response body is a plain copy of one. */
 export type JsonBody<T> = T extends readonly (infer U)[]

@@ -42,6 +42,12 @@ export const PageLimitSchema = z.coerce
   .default(50)
   .openapi({ example: 50 });
 
+export const PoolRefSchema = z
+  .string()
+  .regex(/^[a-z0-9-]{1,40}$/, 'a pool id or code')
+  .openapi({ example: 'county', description: "The pool's id or code" });
+export const PoolParams = z.object({ pool: PoolRefSchema });
+
 export const ProblemSchema = z
   .object({
     type: z.string(),

@@ -8,8 +8,6 @@ import { createUser } from '../../src/access/tokens.ts';
 import type { DB } from '../../src/db/database.ts';
 import type { FilingStatus } from '../../src/db/schema-registry.ts';
 import { inTransaction, type Tx } from '../../src/db/transaction.ts';
-import { registerCalendarRoutes } from '../../src/http/routes/calendar.ts';
-import { registerRegistryRoutes } from '../../src/http/routes/registry.ts';
 import { seedWorkingCalendar } from '../../src/policy/calendar.ts';
 import { DEPARTMENT_STEPS, type FilingTransitionStep } from '../../src/policy/filing.ts';
 import {
@@ -29,11 +27,9 @@ import { seedReferenceLists } from '../../src/policy/reference-lists.ts';
 import { addRiskPoint } from '../../src/policy/risk-points.ts';
 import { createTestApp, type TestApp } from '../http/support.ts';
 
-/** The app with the registry routes, whether or not createApp registers them already. */
+/** The app with the working calendar and the reference lists seeded. */
 export async function createRegistryTestApp(): Promise<TestApp> {
   const t = await createTestApp();
-  if (!t.app.routes.some((route) => route.path === '/projects')) registerRegistryRoutes(t.app);
-  if (!t.app.routes.some((route) => route.path === '/calendar/days')) registerCalendarRoutes(t.app);
   await seedWorkingCalendar(t.database.db, TEST_CALENDAR_YEARS);
   await seedReferenceLists(t.database.db);
   return t;

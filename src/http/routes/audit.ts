@@ -1,9 +1,8 @@
 /**
  * @module The audit trail, for finance and admin: who changed what, when, in which request.
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../env.ts';
-import { roleRoute } from '../route.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteApp, roleRoute, routes } from '../route.ts';
 import { IsoDateTimeSchema, PageLimitSchema, UuidSchema } from '../schemas.ts';
 
 const AuditRecordSchema = z
@@ -37,7 +36,8 @@ const AuditQuerySchema = z.object({
     .openapi({ description: 'Page cursor: nextBefore of the previous page' }),
 });
 
-export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
+export function auditRoutes(): RouteApp {
+  const app = routes();
   app.openapi(
     roleRoute(['finance', 'admin'], {
       method: 'get',
@@ -95,4 +95,5 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
       );
     },
   );
+  return app;
 }

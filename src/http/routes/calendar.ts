@@ -2,7 +2,7 @@
  * @module The working-day calendar: everyone may read it and count on it; only the admin
  * changes it, and only for days after today (deadlines already passed must not move).
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../access/tokens.ts';
 import {
   addCalendarDay,
@@ -16,9 +16,7 @@ import {
   scheduledYears,
 } from '../../policy/calendar.ts';
 import { localDateOf } from '../../policy/local-date.ts';
-import type { AppEnv } from '../env.ts';
-import { mutate } from '../mutation.ts';
-import { json, roleRoute } from '../route.ts';
+import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
 import { LocalDateSchema } from '../schemas.ts';
 
 const CalendarDayKindSchema = z.enum(['holiday', 'workday']).openapi({
@@ -57,7 +55,7 @@ const calendarDayBody = (day: CalendarDay) => ({
 
 const today = () => localDateOf(new Date());
 
-function registerCalendarReads(app: OpenAPIHono<AppEnv>): void {
+function registerCalendarReads(app: RouteApp): void {
   app.openapi(
     roleRoute(ROLES, {
       method: 'get',
@@ -121,58 +119,41 @@ function registerCalendarReads(app: OpenAPIHono<AppEnv>): void {
   );
 }
 
-function registerCalendarEdits(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(
-    roleRoute(['admin'], {
-      method: 'post',
-      path: '/calendar/days',
-      tags: ['calendar'],
-      summary: 'Add a holiday or make-up working day (a future day only)',
-      request: {
-        body: { content: { 'application/json': { schema: NewCalendarDaySchema } }, required: true },
-      },
-      responses: { 201: json(CalendarDaySchema, 'Added') },
-    }),
-    (c) => {
-      const input = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'calendar_day.add', entity: 'working_calendar_day', input },
-        async (trx, actor) => {
-          const day = await addCalendarDay(trx, input, {
-            actorUserId: actor.userId,
-            today: today(),
-          });
-          return { status: 201, body: calendarDayBody(day), entityId: day.day };
-        },
-      );
+function registerCalendarEdits(app: RouteApp): void {
+  mutationRoute(app, {
+    roles: ['admin'],
+    path: '/calendar/days',
+    tags: ['calendar'],
+    summary: 'Add a holiday or make-up working day (a future day only)',
+    body: NewCalendarDaySchema,
+    responses: { 201: json(CalendarDaySchema, 'Added') },
+    action: 'calendar_day.add',
+    entity: 'working_calendar_day',
+    run: async ({ body, trx, actor }) => {
+      const day = await addCalendarDay(trx, body, { actorUserId: actor.userId, today: today() });
+      return { status: 201, body: calendarDayBody(day), entityId: day.day };
     },
-  );
+  });
 
-  app.openapi(
-    roleRoute(['admin'], {
-      method: 'post',
-      path: '/calendar/days/{day}/remove',
-      tags: ['calendar'],
-      summary: 'Remove a special day (a future day only): it becomes an ordinary day again',
-      request: { params: DayParams },
-      responses: { 200: json(CalendarDaySchema, 'The day removed') },
-    }),
-    (c) => {
-      const params = c.req.valid('param');
-      return mutate(
-        c,
-        { action: 'calendar_day.remove', entity: 'working_calendar_day', input: params },
-        async (trx) => {
-          const day = await removeCalendarDay(trx, params.day, today());
-          return { status: 200, body: calendarDayBody(day), entityId: day.day };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['admin'],
+    path: '/calendar/days/{day}/remove',
+    tags: ['calendar'],
+    summary: 'Remove a special day (a future day only): it becomes an ordinary day again',
+    params: DayParams,
+    responses: { 200: json(CalendarDaySchema, 'The day removed') },
+    action: 'calendar_day.remove',
+    entity: 'working_calendar_day',
+    run: async ({ params, trx }) => {
+      const day = await removeCalendarDay(trx, params.day, today());
+      return { status: 200, body: calendarDayBody(day), entityId: day.day };
     },
-  );
+  });
 }
 
-export function registerCalendarRoutes(app: OpenAPIHono<AppEnv>): void {
+export function calendarRoutes(): RouteApp {
+  const app = routes();
   registerCalendarReads(app);
   registerCalendarEdits(app);
+  return app;
 }

@@ -3,7 +3,7 @@
  * statement for a period (JSON, or CSV with a BOM for Excel/WPS), and closing, forcing and
  * reopening months.
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { closeMonth, periodState, reopenMonth } from '../../finance/period-close.ts';
 import { accountStatement, poolStatement } from '../../finance/reports.ts';
@@ -11,11 +11,10 @@ import { ensureTermsInForce } from '../../policy/capacity.ts';
 import { findPool } from '../../policy/pools.ts';
 import { type CsvColumn, toCsv } from '../../reports/csv.ts';
 import type { AppEnv } from '../env.ts';
-import { mutate } from '../mutation.ts';
-import { roleRoute } from '../route.ts';
+import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
 import { AmountSchema, LocalDateSchema } from '../schemas.ts';
 import { requestNow, requestToday } from '../today.ts';
-import { CoverageSchema } from './pools.ts';
+import { CoverageSchema } from './pools/schemas.ts';
 
 const PeriodQuery = z.object({
   from: LocalDateSchema,
@@ -108,7 +107,8 @@ const POOL_STATEMENT_COLUMNS: readonly CsvColumn<{
   { key: 'amount', english: 'Amount', chinese: '金额' },
 ];
 
-export function registerFinanceRoutes(app: OpenAPIHono<AppEnv>): void {
+export function financeRoutes(): RouteApp {
+  const app = routes();
   app.openapi(
     roleRoute(['finance', 'admin'], {
       method: 'get',
@@ -267,94 +267,53 @@ export function registerFinanceRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/periods/{month}/close',
-      tags: ['finance'],
-      summary:
-        'Close a month: no posting may be effective inside it afterwards. Refused while payouts are in flight or statement lines unmatched',
-      request: { params: MonthParams },
-      responses: {
-        200: {
-          description: 'Closed',
-          content: { 'application/json': { schema: PeriodStateSchema } },
-        },
-      },
-    }),
-    (c) => {
-      const { month } = c.req.valid('param');
-      return mutate(
-        c,
-        { action: 'period.close', entity: 'period', input: { month } },
-        async (trx, actor) => {
-          const state = await closeMonth(trx, month, actor.userId, null);
-          return { status: 200, body: state, entityId: month };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/periods/{month}/close',
+    tags: ['finance'],
+    summary:
+      'Close a month: no posting may be effective inside it afterwards. Refused while payouts are in flight or statement lines unmatched',
+    params: MonthParams,
+    responses: { 200: json(PeriodStateSchema, 'Closed') },
+    action: 'period.close',
+    entity: 'period',
+    run: async ({ params: { month }, trx, actor }) => {
+      const state = await closeMonth(trx, month, actor.userId, null);
+      return { status: 200, body: state, entityId: month };
     },
-  );
+  });
 
-  app.openapi(
-    roleRoute(['admin'], {
-      method: 'post',
-      path: '/admin/periods/{month}/force-close',
-      tags: ['admin'],
-      summary:
-        'Close a month although payouts are in flight or statement lines unmatched, with a reason',
-      request: {
-        params: MonthParams,
-        body: { content: { 'application/json': { schema: ReasonSchema } }, required: true },
-      },
-      responses: {
-        200: {
-          description: 'Closed',
-          content: { 'application/json': { schema: PeriodStateSchema } },
-        },
-      },
-    }),
-    (c) => {
-      const { month } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'period.force_close', entity: 'period', input: { month, body } },
-        async (trx, actor) => {
-          const state = await closeMonth(trx, month, actor.userId, { reason: body.reason });
-          return { status: 200, body: state, entityId: month };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['admin'],
+    path: '/admin/periods/{month}/force-close',
+    tags: ['admin'],
+    summary:
+      'Close a month although payouts are in flight or statement lines unmatched, with a reason',
+    params: MonthParams,
+    body: ReasonSchema,
+    responses: { 200: json(PeriodStateSchema, 'Closed') },
+    action: 'period.force_close',
+    entity: 'period',
+    run: async ({ params: { month }, body, trx, actor }) => {
+      const state = await closeMonth(trx, month, actor.userId, { reason: body.reason });
+      return { status: 200, body: state, entityId: month };
     },
-  );
+  });
 
-  app.openapi(
-    roleRoute(['admin'], {
-      method: 'post',
-      path: '/admin/periods/{month}/reopen',
-      tags: ['admin'],
-      summary: 'Reopen a closed month, with a reason',
-      request: {
-        params: MonthParams,
-        body: { content: { 'application/json': { schema: ReasonSchema } }, required: true },
-      },
-      responses: {
-        200: {
-          description: 'Reopened',
-          content: { 'application/json': { schema: PeriodStateSchema } },
-        },
-      },
-    }),
-    (c) => {
-      const { month } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'period.reopen', entity: 'period', input: { month, body } },
-        async (trx, actor) => {
-          const state = await reopenMonth(trx, month, actor.userId, body.reason);
-          return { status: 200, body: state, entityId: month };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['admin'],
+    path: '/admin/periods/{month}/reopen',
+    tags: ['admin'],
+    summary: 'Reopen a closed month, with a reason',
+    params: MonthParams,
+    body: ReasonSchema,
+    responses: { 200: json(PeriodStateSchema, 'Reopened') },
+    action: 'period.reopen',
+    entity: 'period',
+    run: async ({ params: { month }, body, trx, actor }) => {
+      const state = await reopenMonth(trx, month, actor.userId, body.reason);
+      return { status: 200, body: state, entityId: month };
     },
-  );
+  });
+  return app;
 }

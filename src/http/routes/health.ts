@@ -2,15 +2,16 @@
  * @module Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database,
  * and Redis when configured, answer).
  */
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../env.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { type RouteApp, routes } from '../route.ts';
 
 const ReadinessSchema = z.object({
   status: z.enum(['ready', 'unavailable']),
   checks: z.record(z.string(), z.enum(['ok', 'down'])),
 });
 
-export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
+export function healthRoutes(): RouteApp {
+  const app = routes();
   app.openapi(
     createRoute({
       method: 'get',
@@ -58,4 +59,5 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
         : c.json({ status: 'unavailable' as const, checks }, 503);
     },
   );
+  return app;
 }

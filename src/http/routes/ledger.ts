@@ -2,7 +2,7 @@
  * @module Ledger reads for finance and admin: trial balance, an account's balance (now or
  * as of a moment) and its entries.
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   accountBalance,
   accountEntries,
@@ -11,8 +11,7 @@ import {
 } from '../../ledger/balances.ts';
 import type { JournalEntry } from '../../ledger/types.ts';
 import { type CsvColumn, toCsv } from '../../reports/csv.ts';
-import type { AppEnv } from '../env.ts';
-import { roleRoute } from '../route.ts';
+import { type RouteApp, roleRoute, routes } from '../route.ts';
 import { AmountSchema, IsoDateTimeSchema, PageLimitSchema } from '../schemas.ts';
 
 const UnitSchema = z.enum(['CNY', 'COVERAGE']);
@@ -89,7 +88,8 @@ export const entryBody = (entry: JournalEntry) => ({
   hash: entry.hash,
 });
 
-export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
+export function ledgerRoutes(): RouteApp {
+  const app = routes();
   app.openapi(
     roleRoute(['finance', 'admin'], {
       method: 'get',
@@ -203,4 +203,5 @@ export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>): void {
       return c.json({ entries: page.entries.map(entryBody), nextBefore: page.nextBefore }, 200);
     },
   );
+  return app;
 }

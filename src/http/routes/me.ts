@@ -1,13 +1,13 @@
 /**
  * @module Who am I: the quickest authorised call, for every role.
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../access/tokens.ts';
-import type { AppEnv } from '../env.ts';
-import { roleRoute } from '../route.ts';
+import { type RouteApp, roleRoute, routes } from '../route.ts';
 import { RoleSchema, UuidSchema } from '../schemas.ts';
 
-export function registerMeRoutes(app: OpenAPIHono<AppEnv>): void {
+export function meRoutes(): RouteApp {
+  const app = routes();
   app.openapi(
     roleRoute(ROLES, {
       method: 'get',
@@ -30,4 +30,5 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>): void {
       return c.json({ userId, name, role }, 200);
     },
   );
+  return app;
 }

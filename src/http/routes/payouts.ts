@@ -3,7 +3,7 @@
  * age and the decision on them (with evidence), the shortfall to call from the insurer, the
  * failed ones to retry or void, and the treasury's payment files.
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { PAYOUT_STATUSES } from '../../payouts/lifecycle.ts';
 import { listPayouts, shortfall } from '../../payouts/orders.ts';
 import {
@@ -14,10 +14,8 @@ import {
 } from '../../payouts/payment-file.ts';
 import { decideInDoubt, retryPayout, voidPayout } from '../../payouts/settlement.ts';
 import { findPool } from '../../policy/pools.ts';
-import type { AppEnv } from '../env.ts';
-import { mutate } from '../mutation.ts';
-import { json, roleRoute } from '../route.ts';
-import { AmountSchema, UuidSchema } from '../schemas.ts';
+import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
+import { AmountSchema, PoolParams, UuidSchema } from '../schemas.ts';
 
 const PayoutSchema = z
   .object({
@@ -74,7 +72,8 @@ const ReturnLineSchema = z
   .strict()
   .openapi('ReturnPaymentFileLine');
 
-export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
+export function payoutRoutes(): RouteApp {
+  const app = routes();
   app.openapi(
     roleRoute(['finance', 'insurer', 'admin'], {
       method: 'get',
@@ -111,35 +110,22 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
       ),
   );
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/payouts/{payoutId}/decide',
-      tags: ['finance'],
-      summary:
-        'Say what happened to a payout in doubt, with evidence: paid settles it, not paid fails it (then retry or void)',
-      request: {
-        params: PayoutParams,
-        body: {
-          content: { 'application/json': { schema: InDoubtDecisionSchema } },
-          required: true,
-        },
-      },
-      responses: { 200: json(StepSchema, 'Decided') },
-    }),
-    (c) => {
-      const { payoutId } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'payout.decide_in_doubt', entity: 'payout', input: { payoutId, body } },
-        async (trx, actor) => {
-          const outcome = await decideInDoubt(trx, payoutId, body, actor.userId);
-          return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/payouts/{payoutId}/decide',
+    tags: ['finance'],
+    summary:
+      'Say what happened to a payout in doubt, with evidence: paid settles it, not paid fails it (then retry or void)',
+    params: PayoutParams,
+    body: InDoubtDecisionSchema,
+    responses: { 200: json(StepSchema, 'Decided') },
+    action: 'payout.decide_in_doubt',
+    entity: 'payout',
+    run: async ({ params: { payoutId }, body, trx, actor }) => {
+      const outcome = await decideInDoubt(trx, payoutId, body, actor.userId);
+      return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
     },
-  );
+  });
 
   app.openapi(
     roleRoute(['finance', 'admin'], {
@@ -147,7 +133,7 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/finance/pools/{pool}/shortfall',
       tags: ['finance'],
       summary: 'Payouts waiting for funds and the amount to call from the insurer',
-      request: { params: z.object({ pool: z.string().regex(/^[a-z0-9-]{1,40}$/) }) },
+      request: { params: PoolParams },
       responses: {
         200: json(
           z.object({
@@ -167,54 +153,37 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/payouts/{payoutId}/retry',
-      tags: ['finance'],
-      summary: 'Send a failed payout again',
-      request: { params: PayoutParams },
-      responses: { 200: json(StepSchema, 'Queued again') },
-    }),
-    (c) => {
-      const { payoutId } = c.req.valid('param');
-      return mutate(
-        c,
-        { action: 'payout.retry', entity: 'payout', input: { payoutId } },
-        async (trx, actor) => {
-          const outcome = await retryPayout(trx, payoutId, actor.userId);
-          return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/payouts/{payoutId}/retry',
+    tags: ['finance'],
+    summary: 'Send a failed payout again',
+    params: PayoutParams,
+    responses: { 200: json(StepSchema, 'Queued again') },
+    action: 'payout.retry',
+    entity: 'payout',
+    run: async ({ params: { payoutId }, trx, actor }) => {
+      const outcome = await retryPayout(trx, payoutId, actor.userId);
+      return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
     },
-  );
+  });
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/payouts/{payoutId}/void',
-      tags: ['finance'],
-      summary:
-        'Void a payout whose money certainly did not leave (pending, awaiting funds, failed; never sending, in doubt or in an open payment file): its coverage is released and the payable reversed',
-      request: {
-        params: PayoutParams,
-        body: { content: { 'application/json': { schema: VoidSchema } }, required: true },
-      },
-      responses: { 200: json(StepSchema, 'Voided') },
-    }),
-    (c) => {
-      const { payoutId } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'payout.void', entity: 'payout', input: { payoutId, body } },
-        async (trx, actor) => {
-          const outcome = await voidPayout(trx, payoutId, body.reason, actor.userId);
-          return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/payouts/{payoutId}/void',
+    tags: ['finance'],
+    summary:
+      'Void a payout whose money certainly did not leave (pending, awaiting funds, failed; never sending, in doubt or in an open payment file): its coverage is released and the payable reversed',
+    params: PayoutParams,
+    body: VoidSchema,
+    responses: { 200: json(StepSchema, 'Voided') },
+    action: 'payout.void',
+    entity: 'payout',
+    run: async ({ params: { payoutId }, body, trx, actor }) => {
+      const outcome = await voidPayout(trx, payoutId, body.reason, actor.userId);
+      return { status: 200, body: { payoutId, status: outcome.status }, entityId: payoutId };
     },
-  );
+  });
 
   const PaymentFileSchema = z
     .object({
@@ -230,27 +199,20 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
     .openapi('PaymentFile');
   const FileParams = z.object({ fileId: UuidSchema });
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/pools/{pool}/payment-files',
-      tags: ['finance'],
-      summary: "Gather the pool's open payment instructions into a file for the county treasury",
-      request: { params: z.object({ pool: z.string().regex(/^[a-z0-9-]{1,40}$/) }) },
-      responses: { 201: json(PaymentFileSchema, 'Created') },
-    }),
-    (c) => {
-      const { pool } = c.req.valid('param');
-      return mutate(
-        c,
-        { action: 'payment_file.create', entity: 'payment_file', input: { pool } },
-        async (trx, actor) => {
-          const file = await createPaymentFile(trx, pool, actor.userId);
-          return { status: 201, body: file, entityId: file.id };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/pools/{pool}/payment-files',
+    tags: ['finance'],
+    summary: "Gather the pool's open payment instructions into a file for the county treasury",
+    params: PoolParams,
+    responses: { 201: json(PaymentFileSchema, 'Created') },
+    action: 'payment_file.create',
+    entity: 'payment_file',
+    run: async ({ params: { pool }, trx, actor }) => {
+      const file = await createPaymentFile(trx, pool, actor.userId);
+      return { status: 201, body: file, entityId: file.id };
     },
-  );
+  });
 
   app.openapi(
     roleRoute(['finance', 'admin'], {
@@ -284,52 +246,36 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/payment-files/{fileId}/confirm',
-      tags: ['finance'],
-      summary: 'The treasury has paid the file: settle each of its payouts',
-      request: { params: FileParams },
-      responses: { 200: json(PaymentFileSchema, 'Confirmed') },
-    }),
-    (c) => {
-      const { fileId } = c.req.valid('param');
-      return mutate(
-        c,
-        { action: 'payment_file.confirm', entity: 'payment_file', input: { fileId } },
-        async (trx, actor) => {
-          const file = await confirmPaymentFile(trx, fileId, actor.userId);
-          return { status: 200, body: file, entityId: file.id };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/payment-files/{fileId}/confirm',
+    tags: ['finance'],
+    summary: 'The treasury has paid the file: settle each of its payouts',
+    params: FileParams,
+    responses: { 200: json(PaymentFileSchema, 'Confirmed') },
+    action: 'payment_file.confirm',
+    entity: 'payment_file',
+    run: async ({ params: { fileId }, trx, actor }) => {
+      const file = await confirmPaymentFile(trx, fileId, actor.userId);
+      return { status: 200, body: file, entityId: file.id };
     },
-  );
+  });
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/payment-files/{fileId}/return',
-      tags: ['finance'],
-      summary:
-        'The treasury handed a line of the file back unpaid: its payout fails (then retry or void)',
-      request: {
-        params: FileParams,
-        body: { content: { 'application/json': { schema: ReturnLineSchema } }, required: true },
-      },
-      responses: { 200: json(StepSchema, 'Returned') },
-    }),
-    (c) => {
-      const { fileId } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'payment_file.return_line', entity: 'payout', input: { fileId, body } },
-        async (trx) => {
-          const outcome = await returnPaymentFileLine(trx, fileId, body.payoutId, body.reason);
-          return { status: 200, body: outcome, entityId: body.payoutId };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/payment-files/{fileId}/return',
+    tags: ['finance'],
+    summary:
+      'The treasury handed a line of the file back unpaid: its payout fails (then retry or void)',
+    params: FileParams,
+    body: ReturnLineSchema,
+    responses: { 200: json(StepSchema, 'Returned') },
+    action: 'payment_file.return_line',
+    entity: 'payout',
+    run: async ({ params: { fileId }, body, trx }) => {
+      const outcome = await returnPaymentFileLine(trx, fileId, body.payoutId, body.reason);
+      return { status: 200, body: outcome, entityId: body.payoutId };
     },
-  );
+  });
+  return app;
 }

@@ -3,7 +3,7 @@
  * statement (CSV text) and match it against the pool's ledger, read the report, match what
  * is left by hand or explain it. Admin may read.
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { LEDGER_ITEM_KINDS } from '../../finance/ledger-items.ts';
 import { explainLedgerItem, explainLine, matchByHand } from '../../finance/matching.ts';
 import { MAX_STATEMENT_LINES, STATEMENT_LAYOUTS } from '../../finance/statement-csv.ts';
@@ -11,20 +11,20 @@ import { type StatementReport, statementReport } from '../../finance/statement-r
 import { importStatement, listStatements, STATEMENT_SOURCES } from '../../finance/statements.ts';
 import { Money } from '../../ledger/money.ts';
 import { findPool } from '../../policy/pools.ts';
-import type { AppEnv } from '../env.ts';
-import { type JsonBody, mutate } from '../mutation.ts';
-import { json, jsonBody, roleRoute } from '../route.ts';
-import { AmountSchema, LocalDateSchema, PageLimitSchema, UuidSchema } from '../schemas.ts';
+import type { JsonBody } from '../mutation.ts';
+import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
+import {
+  AmountSchema,
+  LocalDateSchema,
+  PageLimitSchema,
+  PoolParams,
+  UuidSchema,
+} from '../schemas.ts';
 
 /** The statement text fits in the 64 KB request body limit with room for the other fields. */
 const MAX_CSV_CHARACTERS = 60_000;
 
-const PoolParams = z.object({
-  pool: z
-    .string()
-    .regex(/^[a-z0-9-]{1,40}$/, 'a pool id or code')
-    .openapi({ example: 'county', description: "The pool's id or code" }),
-});
+const LineParams = z.object({ lineId: UuidSchema });
 const KindSchema = z
   .enum(LEDGER_ITEM_KINDS)
   .openapi({ example: 'payout', description: 'What kind of ledger item' });
@@ -206,52 +206,46 @@ const ExplanationSchema = z
   })
   .openapi('StatementExplanation');
 
-export function registerStatementRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/pools/{pool}/statements',
-      tags: ['finance'],
-      summary:
-        'Import a bank or insurer statement (CSV) and match it to payouts, contributions, refunds and remittances',
-      description:
-        'The whole file or nothing: any bad row refuses the file with 422 and `rows[{row, reason}]`. The same file again answers 200 with the first import and `alreadyImported: true`.',
-      request: { params: PoolParams, body: jsonBody(NewStatementSchema) },
-      responses: {
-        201: json(ImportResultSchema, 'Imported and matched'),
-        200: json(ImportResultSchema, 'This file was imported before; nothing changed'),
-      },
-    }),
-    (c) => {
-      const { pool } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'statement.import', entity: 'bank_statement', input: { pool, body } },
-        async (trx, actor) => {
-          const outcome = await importStatement(
-            trx,
-            pool,
-            {
-              source: body.source,
-              filename: body.filename,
-              text: body.csv,
-              tolerance: new Money(body.tolerance ?? '0.00'),
-              periodFrom: body.periodFrom,
-              periodTo: body.periodTo,
-            },
-            actor.userId,
-          );
-          const report = await statementReport(trx, outcome.statement.id);
-          return {
-            status: outcome.alreadyImported ? 200 : 201,
-            body: { ...report, alreadyImported: outcome.alreadyImported },
-            entityId: outcome.statement.id,
-          };
-        },
-      );
+export function statementRoutes(): RouteApp {
+  const app = routes();
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/pools/{pool}/statements',
+    tags: ['finance'],
+    summary:
+      'Import a bank or insurer statement (CSV) and match it to payouts, contributions, refunds and remittances',
+    description:
+      'The whole file or nothing: any bad row refuses the file with 422 and `rows[{row, reason}]`. The same file again answers 200 with the first import and `alreadyImported: true`.',
+    params: PoolParams,
+    body: NewStatementSchema,
+    responses: {
+      201: json(ImportResultSchema, 'Imported and matched'),
+      200: json(ImportResultSchema, 'This file was imported before; nothing changed'),
     },
-  );
+    action: 'statement.import',
+    entity: 'bank_statement',
+    run: async ({ params: { pool }, body, trx, actor }) => {
+      const outcome = await importStatement(
+        trx,
+        pool,
+        {
+          source: body.source,
+          filename: body.filename,
+          text: body.csv,
+          tolerance: new Money(body.tolerance ?? '0.00'),
+          periodFrom: body.periodFrom,
+          periodTo: body.periodTo,
+        },
+        actor.userId,
+      );
+      const report = await statementReport(trx, outcome.statement.id);
+      return {
+        status: outcome.alreadyImported ? 200 : 201,
+        body: { ...report, alreadyImported: outcome.alreadyImported },
+        entityId: outcome.statement.id,
+      };
+    },
+  });
 
   app.openapi(
     roleRoute(['finance', 'admin'], {
@@ -286,86 +280,52 @@ export function registerStatementRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/statement-lines/{lineId}/match',
-      tags: ['finance'],
-      summary: 'Match an unmatched statement line to a ledger item by hand, with a note',
-      request: { params: z.object({ lineId: UuidSchema }), body: jsonBody(HandMatchSchema) },
-      responses: { 201: json(MatchSchema, 'Matched') },
-    }),
-    (c) => {
-      const { lineId } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'statement.match', entity: 'statement_line', input: { lineId, body } },
-        async (trx, actor) => {
-          const match = await matchByHand(trx, lineId, body, actor.userId);
-          return { status: 201, body: match, entityId: lineId };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/statement-lines/{lineId}/match',
+    tags: ['finance'],
+    summary: 'Match an unmatched statement line to a ledger item by hand, with a note',
+    params: LineParams,
+    body: HandMatchSchema,
+    responses: { 201: json(MatchSchema, 'Matched') },
+    action: 'statement.match',
+    entity: 'statement_line',
+    run: async ({ params: { lineId }, body, trx, actor }) => {
+      const match = await matchByHand(trx, lineId, body, actor.userId);
+      return { status: 201, body: match, entityId: lineId };
     },
-  );
+  });
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/statement-lines/{lineId}/explain',
-      tags: ['finance'],
-      summary: 'Mark an unmatched statement line as explained (bank charges, interest…)',
-      request: { params: z.object({ lineId: UuidSchema }), body: jsonBody(ExplainSchema) },
-      responses: { 201: json(ExplanationSchema, 'Explained') },
-    }),
-    (c) => {
-      const { lineId } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'statement.line.explain', entity: 'statement_line', input: { lineId, body } },
-        async (trx, actor) => {
-          const explanation = await explainLine(trx, lineId, body.note, actor.userId);
-          return { status: 201, body: explanation, entityId: lineId };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/statement-lines/{lineId}/explain',
+    tags: ['finance'],
+    summary: 'Mark an unmatched statement line as explained (bank charges, interest…)',
+    params: LineParams,
+    body: ExplainSchema,
+    responses: { 201: json(ExplanationSchema, 'Explained') },
+    action: 'statement.line.explain',
+    entity: 'statement_line',
+    run: async ({ params: { lineId }, body, trx, actor }) => {
+      const explanation = await explainLine(trx, lineId, body.note, actor.userId);
+      return { status: 201, body: explanation, entityId: lineId };
     },
-  );
+  });
 
-  app.openapi(
-    roleRoute(['finance'], {
-      method: 'post',
-      path: '/finance/pools/{pool}/ledger-items/{kind}/{itemId}/explain',
-      tags: ['finance'],
-      summary: 'Mark a ledger item that no statement shows as explained',
-      request: {
-        params: PoolParams.extend({ kind: KindSchema, itemId: UuidSchema }),
-        body: jsonBody(ExplainSchema),
-      },
-      responses: { 201: json(ExplanationSchema, 'Explained') },
-    }),
-    (c) => {
-      const { pool, kind, itemId } = c.req.valid('param');
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        {
-          action: 'statement.ledger_item.explain',
-          entity: kind,
-          input: { pool, kind, itemId, body },
-        },
-        async (trx, actor) => {
-          const explanation = await explainLedgerItem(
-            trx,
-            pool,
-            kind,
-            itemId,
-            body.note,
-            actor.userId,
-          );
-          return { status: 201, body: explanation, entityId: itemId };
-        },
-      );
+  mutationRoute(app, {
+    roles: ['finance'],
+    path: '/finance/pools/{pool}/ledger-items/{kind}/{itemId}/explain',
+    tags: ['finance'],
+    summary: 'Mark a ledger item that no statement shows as explained',
+    params: PoolParams.extend({ kind: KindSchema, itemId: UuidSchema }),
+    body: ExplainSchema,
+    responses: { 201: json(ExplanationSchema, 'Explained') },
+    action: 'statement.ledger_item.explain',
+    entity: ({ kind }) => kind,
+    run: async ({ params: { pool, kind, itemId }, body, trx, actor }) => {
+      const explanation = await explainLedgerItem(trx, pool, kind, itemId, body.note, actor.userId);
+      return { status: 201, body: explanation, entityId: itemId };
     },
-  );
+  });
+  return app;
 }

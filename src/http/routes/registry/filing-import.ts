@@ -2,14 +2,12 @@
  * @module The reform office's import of filings registered before the service went live,
  * with their real dates and filing documents: one audited, idempotent action per filing.
  */
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { importPreGoLiveFiling } from '../../policy/filing-import.ts';
-import type { AppEnv } from '../env.ts';
-import { mutate } from '../mutation.ts';
-import { json, jsonBody, roleRoute } from '../route.ts';
-import { LocalDateSchema, UuidSchema } from '../schemas.ts';
-import { requestNow } from '../today.ts';
-import { NewProjectSchema, NewRiskPointSchema } from './registry-schemas.ts';
+import { z } from '@hono/zod-openapi';
+import { importPreGoLiveFiling } from '../../../policy/filing-import.ts';
+import { json, mutationRoute, type RouteApp, routes } from '../../route.ts';
+import { LocalDateSchema, UuidSchema } from '../../schemas.ts';
+import { requestNow } from '../../today.ts';
+import { NewProjectSchema, NewRiskPointSchema } from './schemas.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -75,30 +73,25 @@ const ImportedFilingSchema = z
   })
   .openapi('ImportedFiling');
 
-export function registerFilingImportRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(
-    roleRoute(['reform_office'], {
-      method: 'post',
-      path: '/reform-office/filing-imports',
-      tags: ['reform office'],
-      summary:
-        'Import a filing registered before go-live, with its real dates and documents (never after today, never in a closed month)',
-      request: { body: jsonBody(PreGoLiveFilingSchema) },
-      responses: { 201: json(ImportedFilingSchema, 'Imported') },
-    }),
-    (c) => {
-      const body = c.req.valid('json');
-      return mutate(
-        c,
-        { action: 'filing.import', entity: 'filing', input: body },
-        async (trx, actor) => {
-          const imported = await importPreGoLiveFiling(trx, body, {
-            actorUserId: actor.userId,
-            at: requestNow(c),
-          });
-          return { status: 201, body: imported, entityId: imported.filingId };
-        },
-      );
+export function filingImportRoutes(): RouteApp {
+  const app = routes();
+  mutationRoute(app, {
+    roles: ['reform_office'],
+    path: '/reform-office/filing-imports',
+    tags: ['reform office'],
+    summary:
+      'Import a filing registered before go-live, with its real dates and documents (never after today, never in a closed month)',
+    body: PreGoLiveFilingSchema,
+    responses: { 201: json(ImportedFilingSchema, 'Imported') },
+    action: 'filing.import',
+    entity: 'filing',
+    run: async ({ body, trx, actor, c }) => {
+      const imported = await importPreGoLiveFiling(trx, body, {
+        actorUserId: actor.userId,
+        at: requestNow(c),
+      });
+      return { status: 201, body: imported, entityId: imported.filingId };
     },
-  );
+  });
+  return app;
 }
