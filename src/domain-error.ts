@@ -17,6 +17,8 @@ export type DomainErrorCode =
   // Claims.
   | 'eligibility_failed'
   | 'four_eyes_required'
+  /** A line's required document is neither attached nor waived; `facts.documents` names it. */
+  | 'required_document_missing'
   // Policy: pools, contributions, registry, filing, calendar, exemption.
   /** A working day asked about in a year the calendar holds no official schedule for. */
   | 'calendar_year_unknown'

@@ -1,17 +1,20 @@
 /**
- * @module Deciding a claim. Locks claim → incident → pool (the pool row serialises every
- * draw on its coverage, so the remaining figures read here stay true until commit), then
- * computes what is payable under both caps, holds each line's coverage in the ledger on
- * the pool and the incident at once (one hold per line, so each payout settles its own), and records claims expense against claims payable — all in
- * the caller's transaction.
+ * @module Deciding a claim: the thin executor of `planDecision` (decision-plan.ts). Locks
+ * claim → incident → the incident's loss event → pool (the pool row serialises every draw
+ * on its coverage, so the remaining figures read here stay true until commit), reads the
+ * facts, lets the plan decide, then writes what it says: the decision and its lines, each
+ * line's coverage hold on the pool and the event's cap at once (one hold per line, so each
+ * payout settles its own), claims expense against claims payable — all in the caller's
+ * transaction.
  *
- * Four-eyes: a decision paying more than the terms' threshold holds its coverage at once
- * (so nobody else can take it while it waits) but records no expense and changes no
- * status beyond `awaiting_confirmation` until a second, different insurer user confirms.
- * A checker's rejection voids the hold.
+ * Four-eyes: a decision that takes the claim's or the event's cumulative payable past the
+ * decider's authority limit holds its coverage at once (so nobody else can take it while it
+ * waits) but records no expense and changes no status beyond `awaiting_confirmation` until
+ * a second insurer user — neither the decider nor the claim's submitter — confirms. A
+ * checker's rejection voids the hold.
  */
 import type { DB } from '../db/database.ts';
-import type { FindingRow } from '../db/schema.ts';
+import type { ClaimStatus, FindingRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { exemptionEligibility } from '../exemption/claim-link.ts';
@@ -25,41 +28,30 @@ import { localDateOf, localDateText } from '../policy/local-date.ts';
 import { periodLeftover } from '../policy/periods.ts';
 import { type CostCategory, poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool, type Pool } from '../policy/pools.ts';
-import { type PoolTerms, termsInForce } from '../policy/terms.ts';
+import { type PoolTerms, requiredDocumentsOf, termsInForce } from '../policy/terms.ts';
+import { authorityLimitOf, claimPayable, eventPayable } from './authority.ts';
 import { getClaim, lockClaim, moveClaim } from './claims.ts';
-import {
-  type Attestation,
-  attestedFindings,
-  automaticFindings,
-  type DenialReason,
-} from './eligibility.ts';
+import { type DecisionFacts, type DecisionRequest, planDecision } from './decision-plan.ts';
+import { documentsByLine } from './documents.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';
 import { assertTransition } from './lifecycle.ts';
-import { type CapName, computePayable, type Payable } from './payable.ts';
+import { unresolvedDuplicates } from './loss-events.ts';
+import type { CapName } from './payable.ts';
 import { projectCommitted } from './project-coverage.ts';
+import { releaseReserve } from './reserves.ts';
 
-export type DecisionInput =
-  | {
-      readonly decision: 'approve';
-      readonly lines: readonly { readonly lineId: string; readonly approved: Money }[];
-      readonly attestations: readonly Attestation[];
-      readonly note: string;
-      /** The request's clock: terms due by then reach the ledger first. */
-      readonly now?: Date;
-    }
-  | {
-      readonly decision: 'deny';
-      readonly reasons: readonly DenialReason[];
-      readonly attestations: readonly Attestation[];
-      readonly note: string;
-      readonly now?: Date;
-    };
+export type DecisionInput = DecisionRequest & {
+  /** The request's clock: terms due by then reach the ledger first. */
+  readonly now?: Date;
+};
 
 export interface DecisionView {
   readonly id: string;
   readonly claimId: string;
   readonly outcome: 'approved' | 'partly_approved' | 'denied';
   readonly state: 'awaiting_confirmation' | 'effective' | 'rejected_by_checker';
+  /** The decision a supplementary decision revises; null for a claim's own decision. */
+  readonly supersedesDecisionId: string | null;
   readonly findings: readonly FindingRow[];
   readonly denialReasons: readonly string[];
   readonly note: string;
@@ -77,6 +69,8 @@ export interface DecisionView {
     readonly lineId: string;
     readonly approved: string;
     readonly payable: string;
+    /** What the line stood at before (a supplement pays the difference). */
+    readonly previousPayable: string;
     readonly cutBy: string | null;
   }[];
   readonly decidedBy: string;
@@ -86,59 +80,232 @@ export interface DecisionView {
 }
 
 interface DecisionContext {
-  readonly claim: { id: string; incidentId: string; status: import('../db/schema.ts').ClaimStatus };
+  readonly claim: { id: string; incidentId: string; status: ClaimStatus; submittedBy: string };
   readonly incident: Incident;
+  /** The incident whose cap the claim draws on: its own, or its loss event's. */
+  readonly eventIncident: Incident;
   readonly pool: Pool;
 }
 
 async function lockForDecision(trx: Tx, claimId: string): Promise<DecisionContext> {
   const claim = await lockClaim(trx, claimId);
   const incident = await lockIncident(trx, claim.incidentId);
+  const eventIncident =
+    incident.eventIncidentId === null
+      ? incident
+      : await lockIncident(trx, incident.eventIncidentId);
   const pool = await lockPool(trx, incident.poolId);
-  return { claim, incident, pool };
+  const submitter = await trx
+    .selectFrom('claim')
+    .select('submitted_by')
+    .where('id', '=', claimId)
+    .executeTakeFirstOrThrow();
+  return {
+    claim: { ...claim, submittedBy: submitter.submitted_by },
+    incident,
+    eventIncident,
+    pool,
+  };
 }
 
+/** A claim's own decision, on every line not yet decided. */
 export async function decideClaim(
   trx: Tx,
   claimId: string,
   input: DecisionInput,
   deciderId: string,
 ): Promise<DecisionView> {
-  const { claim, incident, pool } = await lockForDecision(trx, claimId);
-  assertTransition('decide', claim.status, 'approved');
+  const context = await lockForDecision(trx, claimId);
+  assertTransition('decide', context.claim.status, 'approved');
+  const lines = await undecidedLines(trx, claimId);
+  return execute(trx, context, input, deciderId, {
+    kind: 'original',
+    lines: lines.map((l) => ({ ...l, previousPayable: ZERO })),
+    supersedes: null,
+  });
+}
+
+/**
+ * A supplementary decision on a reopened claim: new approved totals for lines of an
+ * earlier decision that took effect, which it names. Only the difference is cut, held,
+ * expensed and paid.
+ */
+export async function decideSupplement(
+  trx: Tx,
+  claimId: string,
+  supersedesDecisionId: string,
+  input: DecisionInput & { readonly decision: 'approve' },
+  deciderId: string,
+): Promise<DecisionView> {
+  const context = await lockForDecision(trx, claimId);
+  if (context.claim.status !== 'reopened') {
+    throw new DomainError(
+      'illegal_transition',
+      `a supplementary decision needs a reopened claim; this one is ${context.claim.status}`,
+    );
+  }
+  const previous = await trx
+    .selectFrom('claim_decision')
+    .select(['id', 'state'])
+    .where('id', '=', supersedesDecisionId)
+    .where('claim_id', '=', claimId)
+    .executeTakeFirst();
+  if (!previous)
+    throw new DomainError('not_found', `claim ${claimId} has no decision ${supersedesDecisionId}`);
+  if (previous.state !== 'effective') {
+    throw new DomainError(
+      'illegal_transition',
+      `decision ${supersedesDecisionId} is ${previous.state}; only a decision that took effect can be revised`,
+    );
+  }
+  const later = await trx
+    .selectFrom('claim_decision')
+    .select('id')
+    .where('supersedes_decision_id', '=', supersedesDecisionId)
+    .where('state', 'in', ['effective', 'awaiting_confirmation'])
+    .executeTakeFirst();
+  if (later) {
+    throw new DomainError(
+      'conflict',
+      `decision ${supersedesDecisionId} was already revised by ${later.id}; revise that one`,
+      { latestDecisionId: later.id },
+    );
+  }
+  const lines = await trx
+    .selectFrom('claim_decision_line')
+    .innerJoin('claim_line', 'claim_line.id', 'claim_decision_line.claim_line_id')
+    .selectAll('claim_line')
+    .where('claim_decision_line.decision_id', '=', supersedesDecisionId)
+    .orderBy('claim_line.line_no')
+    .execute();
+  const standing = await standingPayable(
+    trx,
+    lines.map((l) => l.id),
+  );
+  return execute(trx, context, input, deciderId, {
+    kind: 'supplementary',
+    lines: lines.map((l) => ({ ...l, previousPayable: standing.get(l.id) ?? ZERO })),
+    supersedes: supersedesDecisionId,
+  });
+}
+
+/** What each line stands at: its payouts that were not voided (paid, or on their way). */
+async function standingPayable(trx: Tx, lineIds: readonly string[]): Promise<Map<string, Money>> {
+  if (lineIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('payout')
+    .select(['claim_line_id', (eb) => eb.fn.sum<string>('amount').as('amount')])
+    .where('claim_line_id', 'in', [...lineIds])
+    .where('status', '<>', 'void')
+    .groupBy('claim_line_id')
+    .execute();
+  return new Map(rows.map((r) => [r.claim_line_id, new Money(String(r.amount))]));
+}
+
+type LineRow = Awaited<ReturnType<typeof undecidedLines>>[number] & { previousPayable: Money };
+
+async function execute(
+  trx: Tx,
+  context: DecisionContext,
+  input: DecisionInput,
+  deciderId: string,
+  scope: {
+    kind: 'original' | 'supplementary';
+    lines: readonly LineRow[];
+    supersedes: string | null;
+  },
+): Promise<DecisionView> {
+  const { claim, incident, eventIncident, pool } = context;
   // Terms whose date has come reach the ledger before anything is drawn on it.
   const now = input.now ?? new Date();
   await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
   const terms = await termsInForce(trx, pool.id, incident.occurredOn);
-  const lines = await undecidedLines(trx, claimId);
-  if (lines.length === 0)
-    throw new DomainError('validation_failed', 'every line of this claim is already decided');
+  const plan = planDecision(await readFacts(trx, context, input, deciderId, terms, scope));
 
-  const approvedByLine = new Map<string, Money>();
-  if (input.decision === 'approve') {
-    for (const entry of input.lines) approvedByLine.set(entry.lineId, entry.approved);
-    const unknown = [...approvedByLine.keys()].filter((id) => !lines.some((l) => l.id === id));
-    const missing = lines.filter((l) => !approvedByLine.has(l.id)).map((l) => l.line_no);
-    if (unknown.length > 0 || missing.length > 0 || approvedByLine.size !== input.lines.length) {
-      throw new DomainError(
-        'validation_failed',
-        `give an approved amount for each undecided line exactly once${missing.length ? `; missing line(s) ${missing.join(', ')}` : ''}${unknown.length ? `; not undecided lines of this claim: ${unknown.join(', ')}` : ''}`,
-      );
-    }
-    for (const line of lines) {
-      const approved = approvedByLine.get(line.id) ?? ZERO;
-      if (approved.gt(new Money(line.amount_claimed))) {
-        throw new DomainError(
-          'validation_failed',
-          `line ${line.line_no}: approved ${formatAmount(approved)} exceeds the ${line.amount_claimed} claimed`,
-        );
-      }
-    }
+  const decisionId = crypto.randomUUID();
+  await trx
+    .insertInto('claim_decision')
+    .values({
+      id: decisionId,
+      claim_id: claim.id,
+      outcome: plan.outcome,
+      state: plan.needsChecker ? 'awaiting_confirmation' : 'effective',
+      findings: JSON.stringify(plan.findings),
+      denial_reasons: JSON.stringify(plan.denialReasons),
+      note: input.note,
+      approved_total: formatAmount(plan.approvedTotal),
+      incident_cap_cut: formatAmount(plan.incidentCapCut),
+      project_limit_cut: formatAmount(plan.projectLimitCut),
+      pool_cap_cut: formatAmount(plan.poolCapCut),
+      payable: formatAmount(plan.payable),
+      decided_by: deciderId,
+      supersedes_decision_id: scope.supersedes,
+    })
+    .execute();
+  for (const line of plan.lines) {
+    const holdEntryId = line.held.gt(ZERO)
+      ? await holdCoverage(trx, {
+          decisionId,
+          lineId: line.lineId,
+          claimId: claim.id,
+          eventIncident,
+          pool,
+          amount: line.held,
+        })
+      : null;
+    await trx
+      .insertInto('claim_decision_line')
+      .values({
+        decision_id: decisionId,
+        claim_line_id: line.lineId,
+        approved: formatAmount(line.approved),
+        payable: formatAmount(line.payable),
+        previous_payable: formatAmount(line.previousPayable),
+        cut_by: line.cutBy,
+        hold_entry_id: holdEntryId,
+      })
+      .execute();
   }
 
+  if (plan.needsChecker) {
+    await moveClaim(
+      trx,
+      claim,
+      'decide',
+      'awaiting_confirmation',
+      `${plan.needsChecker}: a second insurer user must confirm`,
+      deciderId,
+    );
+  } else {
+    await takeEffect(trx, {
+      decisionId,
+      claim,
+      incident,
+      pool,
+      outcome: plan.outcome,
+      change: plan.change,
+      approvedTotal: plan.approvedTotal,
+      lines: plan.lines.map((l) => ({ lineId: l.lineId, category: l.category, payable: l.change })),
+      action: 'decide',
+      note: input.note,
+      actorId: deciderId,
+    });
+  }
+  await raiseCoverageAlerts(trx, pool, eventIncident, terms);
+  return getDecision(trx, decisionId);
+}
+
+async function readFacts(
+  trx: Tx,
+  context: DecisionContext,
+  input: DecisionInput,
+  deciderId: string,
+  terms: PoolTerms,
+  scope: { kind: 'original' | 'supplementary'; lines: readonly LineRow[] },
+): Promise<DecisionFacts> {
+  const { claim, incident, eventIncident, pool } = context;
   const categoryTerms = new Map(terms.categories.map((c) => [c.category as string, c]));
-  const paidLines = lines.filter((l) => (approvedByLine.get(l.id) ?? ZERO).gt(ZERO));
-  const incidentLeft = await incidentCoverage(trx, incident);
+  const incidentLeft = await incidentCoverage(trx, eventIncident);
   const poolLeft = await poolCoverage(trx, pool);
   // The cumulative cap that binds is the incident's period's: what that period has left,
   // and never more than the pool's ledger has available.
@@ -151,150 +318,140 @@ export async function decideClaim(
     .select(localDateText<string | null>('registered_on').as('registeredOn'))
     .where('id', '=', incident.riskPointId)
     .executeTakeFirstOrThrow();
-  const findings = [
-    ...automaticFindings({
+  const documents = await documentsByLine(
+    trx,
+    scope.lines.map((l) => l.id),
+  );
+  const stillClaimed = await claimsNotWithdrawn(
+    trx,
+    scope.lines.flatMap((l) => l.possible_duplicate_of.map((d) => d.claimId)),
+  );
+  return {
+    request: input,
+    kind: scope.kind,
+    lines: scope.lines.map((l) => {
+      const term = categoryTerms.get(l.category);
+      return {
+        id: l.id,
+        lineNo: l.line_no,
+        category: l.category as CostCategory,
+        amountClaimed: new Money(l.amount_claimed),
+        previousPayable: l.previousPayable,
+        // Evidence of a withdrawn claim was never paid: it may be claimed again.
+        namesEvidenceClaimedBefore: l.possible_duplicate_of.some((d) =>
+          stillClaimed.has(d.claimId),
+        ),
+        requiredDocuments: requiredDocumentsOf(term),
+        attachedDocuments: documents.get(l.id)?.attached ?? [],
+        waivedRequirements: documents.get(l.id)?.waived ?? [],
+        covered: term?.covered ?? false,
+        countsAgainstCaps: term?.countsAgainstCaps ?? true,
+      };
+    }),
+    eligibility: {
       riskPointRegisteredOn: riskPoint.registeredOn,
       occurredOn: incident.occurredOn,
       periodStart: terms.periodStart,
       periodEnd: terms.periodEnd,
-      lineCategories: (input.decision === 'approve' ? paidLines : lines).map((l) => ({
-        category: l.category,
-        covered: categoryTerms.get(l.category)?.covered ?? false,
-      })),
-      incidentRemaining: incidentLeft.remaining,
-      poolRemaining: formatAmount(cumulativeLeft),
-      duplicateLines: (input.decision === 'approve' ? paidLines : lines).filter(
-        (l) => l.possible_duplicate_of.length > 0,
-      ).length,
-    }),
-  ];
-  const attested = attestedFindings(input.attestations);
-  findings.push(...attested.findings);
-  const fromCase = await exemptionEligibility(trx, incident.id);
-  if (fromCase) findings.push(fromCase);
+      unresolvedDuplicateIncidents: (await unresolvedDuplicates(trx, incident.id)).length,
+    },
+    caseFinding: await exemptionEligibility(trx, incident.id),
+    left: {
+      incident:
+        eventIncident.covered && incident.covered ? new Money(incidentLeft.remaining) : ZERO,
+      project: await projectLimitLeft(trx, incident, terms),
+      pool: cumulativeLeft,
+    },
+    authority: {
+      deciderId,
+      submitterId: claim.submittedBy,
+      limit: await authorityLimitOf(trx, deciderId, terms),
+      claimPayable: await claimPayable(trx, claim.id),
+      incidentPayable: await eventPayable(trx, eventIncident.id),
+    },
+  };
+}
 
-  let payable: Payable;
-  let outcome: DecisionView['outcome'];
-  let reasons: string[];
-  if (input.decision === 'approve') {
-    if (attested.missing.length > 0) {
-      throw new DomainError(
-        'validation_failed',
-        `an approval needs the handler's findings: ${attested.missing.join(', ')}`,
-      );
-    }
-    const failing = findings.filter((f) => f.result === 'fail' && f.code !== 'CAPS_NOT_EXHAUSTED');
-    if (failing.length > 0) {
-      throw new DomainError(
-        'eligibility_failed',
-        `cannot approve: ${failing.map((f) => `${f.code} (${f.note})`).join('; ')}`,
-        {
-          failing: failing.map((f) => f.code).join(','),
-        },
-      );
-    }
-    payable = computePayable(
-      lines.map((l) => ({
-        lineId: l.id,
-        category: l.category,
-        approved: approvedByLine.get(l.id) ?? ZERO,
-        countsAgainstCaps: categoryTerms.get(l.category)?.countsAgainstCaps ?? true,
-      })),
-      incident.covered ? new Money(incidentLeft.remaining) : ZERO,
-      cumulativeLeft,
-      await projectLimitLeft(trx, incident, terms),
-    );
-    const claimedTotal = sumAmounts(lines.map((l) => new Money(l.amount_claimed)));
-    // An approval the caps cut to nothing is still an approval: payable 0.00, the cap named
-    // in its cuts. It is never a denial, which would say an eligibility check failed.
-    outcome = payable.payable.eq(claimedTotal) ? 'approved' : 'partly_approved';
-    reasons = [];
-  } else {
-    if (input.reasons.length === 0)
-      throw new DomainError('validation_failed', 'a denial needs at least one coded reason');
-    payable = computePayable(
-      lines.map((l) => ({
-        lineId: l.id,
-        category: l.category,
-        approved: ZERO,
-        countsAgainstCaps: true,
-      })),
-      ZERO,
-      ZERO,
-    );
-    outcome = 'denied';
-    reasons = [...input.reasons];
-  }
-
-  const decisionId = crypto.randomUUID();
-  const needsChecker = payable.payable.gt(terms.fourEyesThreshold);
-  await trx
-    .insertInto('claim_decision')
-    .values({
-      id: decisionId,
-      claim_id: claimId,
-      outcome,
-      state: needsChecker ? 'awaiting_confirmation' : 'effective',
-      findings: JSON.stringify(findings),
-      denial_reasons: JSON.stringify(reasons),
-      note: input.note,
-      approved_total: formatAmount(payable.approvedTotal),
-      incident_cap_cut: formatAmount(payable.incidentCapCut),
-      project_limit_cut: formatAmount(payable.projectLimitCut),
-      pool_cap_cut: formatAmount(payable.poolCapCut),
-      payable: formatAmount(payable.payable),
-      decided_by: deciderId,
-    })
+async function claimsNotWithdrawn(trx: Tx, claimIds: readonly string[]): Promise<Set<string>> {
+  if (claimIds.length === 0) return new Set();
+  const rows = await trx
+    .selectFrom('claim')
+    .select('id')
+    .where('id', 'in', [...new Set(claimIds)])
+    .where('status', '<>', 'withdrawn')
     .execute();
-  for (const line of payable.lines) {
-    const holdEntryId = line.held.gt(ZERO)
-      ? await holdCoverage(trx, {
-          decisionId,
-          lineId: line.lineId,
-          claimId,
-          incident,
-          pool,
-          amount: line.held,
-        })
-      : null;
-    await trx
-      .insertInto('claim_decision_line')
-      .values({
-        decision_id: decisionId,
-        claim_line_id: line.lineId,
-        approved: formatAmount(line.approved),
-        payable: formatAmount(line.payable),
-        cut_by: line.cutBy,
-        hold_entry_id: holdEntryId,
-      })
-      .execute();
-  }
+  return new Set(rows.map((r) => r.id));
+}
 
-  if (needsChecker) {
+/**
+ * A decision takes effect: claims expense for what it adds, the case reserve released (the
+ * decision's payable now stands as outstanding), and the claim's new status.
+ */
+async function takeEffect(
+  trx: Tx,
+  effect: {
+    decisionId: string;
+    claim: { id: string; status: ClaimStatus };
+    incident: Incident;
+    pool: Pool;
+    outcome: DecisionView['outcome'];
+    change: Money;
+    approvedTotal: Money;
+    lines: readonly { lineId: string; category: string; payable: Money }[];
+    action: 'decide' | 'confirm';
+    note: string;
+    actorId: string;
+  },
+): Promise<void> {
+  const { claim, actorId } = effect;
+  await recordExpense(trx, {
+    decisionId: effect.decisionId,
+    claimId: claim.id,
+    incident: effect.incident,
+    pool: effect.pool,
+    lines: effect.lines,
+  });
+  await releaseReserve(
+    trx,
+    claim.id,
+    `released: decision ${effect.decisionId} took effect`,
+    actorId,
+  );
+  await moveClaim(trx, claim, effect.action, effect.outcome, effect.note, actorId);
+  if (effect.outcome === 'partly_approved' && effect.change.isZero()) {
     await moveClaim(
       trx,
-      claim,
-      'decide',
-      'awaiting_confirmation',
-      `payable ${formatAmount(payable.payable)} needs a second insurer user`,
-      deciderId,
+      { id: claim.id, status: effect.outcome },
+      'close_nothing_to_pay',
+      'paid',
+      `closed with nothing to pay: the caps cut ${formatAmount(effect.approvedTotal)} approved to no more than the claim already stood at`,
+      actorId,
     );
-  } else {
-    await recordExpense(trx, { decisionId, claimId, incident, pool, lines: payable.lines });
-    await moveClaim(trx, claim, 'decide', outcome, input.note, deciderId);
-    if (outcome === 'partly_approved' && payable.payable.isZero()) {
-      await moveClaim(
-        trx,
-        { id: claim.id, status: outcome },
-        'close_nothing_to_pay',
-        'paid',
-        `closed with nothing to pay: the caps cut ${formatAmount(payable.approvedTotal)} approved to 0.00`,
-        deciderId,
-      );
-    }
   }
-  await raiseCoverageAlerts(trx, pool, incident, terms);
-  return getDecision(trx, decisionId);
+}
+
+/** The checker's check: neither the decider nor the claim's submitter. */
+function assertChecker(
+  decision: { decided_by: string },
+  claim: { submittedBy: string },
+  checkerId: string,
+  what: 'confirm' | 'reject',
+): void {
+  if (decision.decided_by === checkerId) {
+    throw new DomainError(
+      'four_eyes_required',
+      what === 'confirm'
+        ? 'the handler who made a decision cannot also confirm it'
+        : 'the handler who made a decision cannot also reject it as checker',
+    );
+  }
+  if (claim.submittedBy === checkerId) {
+    throw new DomainError(
+      'separation_of_duties',
+      `the insurer user who submitted a claim cannot ${what} its decision`,
+      { rule: 'submitter_cannot_check' },
+    );
+  }
 }
 
 export async function confirmDecision(
@@ -304,43 +461,42 @@ export async function confirmDecision(
 ): Promise<DecisionView> {
   const { claim, incident, pool } = await lockForDecision(trx, claimId);
   const decision = await awaitingDecision(trx, claimId, claim.status);
-  if (decision.decided_by === checkerId) {
-    throw new DomainError(
-      'four_eyes_required',
-      'the handler who made a decision cannot also confirm it',
-    );
-  }
+  assertChecker(decision, claim, checkerId, 'confirm');
   assertTransition('confirm', claim.status, decision.outcome);
   const lines = await trx
     .selectFrom('claim_decision_line')
     .innerJoin('claim_line', 'claim_line.id', 'claim_decision_line.claim_line_id')
-    .select(['claim_line.id as lineId', 'claim_line.category', 'claim_decision_line.payable'])
+    .select([
+      'claim_line.id as lineId',
+      'claim_line.category',
+      'claim_decision_line.payable',
+      'claim_decision_line.previous_payable',
+    ])
     .where('decision_id', '=', decision.id)
     .execute();
-  await recordExpense(trx, {
-    decisionId: decision.id,
-    claimId,
-    incident,
-    pool,
-    lines: lines.map((l) => ({
-      lineId: l.lineId,
-      category: l.category,
-      payable: new Money(l.payable),
-    })),
-  });
   await trx
     .updateTable('claim_decision')
     .set({ state: 'effective', confirmed_by: checkerId, confirmed_at: new Date() })
     .where('id', '=', decision.id)
     .execute();
-  await moveClaim(
-    trx,
+  const changes = lines.map((l) => ({
+    lineId: l.lineId,
+    category: l.category,
+    payable: new Money(l.payable).minus(new Money(l.previous_payable)),
+  }));
+  await takeEffect(trx, {
+    decisionId: decision.id,
     claim,
-    'confirm',
-    decision.outcome,
-    'confirmed by a second insurer user',
-    checkerId,
-  );
+    incident,
+    pool,
+    outcome: decision.outcome,
+    change: sumAmounts(changes.map((c) => c.payable)),
+    approvedTotal: new Money(decision.approved_total),
+    lines: changes,
+    action: 'confirm',
+    note: 'confirmed by a second insurer user',
+    actorId: checkerId,
+  });
   return getDecision(trx, decision.id);
 }
 
@@ -352,12 +508,7 @@ export async function rejectDecision(
 ): Promise<DecisionView> {
   const { claim } = await lockForDecision(trx, claimId);
   const decision = await awaitingDecision(trx, claimId, claim.status);
-  if (decision.decided_by === checkerId) {
-    throw new DomainError(
-      'four_eyes_required',
-      'the handler who made a decision cannot also reject it as checker',
-    );
-  }
+  assertChecker(decision, claim, checkerId, 'reject');
   const holds = await trx
     .selectFrom('claim_decision_line')
     .select(['claim_line_id', 'hold_entry_id'])
@@ -379,7 +530,15 @@ export async function rejectDecision(
     .set({ state: 'rejected_by_checker', confirmed_by: checkerId, confirmed_at: new Date() })
     .where('id', '=', decision.id)
     .execute();
-  await moveClaim(trx, claim, 'reject_decision', 'under_review', note, checkerId);
+  // A rejected supplement sends the claim back where supplements are made.
+  await moveClaim(
+    trx,
+    claim,
+    'reject_decision',
+    decision.supersedes_decision_id === null ? 'under_review' : 'reopened',
+    note,
+    checkerId,
+  );
   return getDecision(trx, decision.id);
 }
 
@@ -445,19 +604,20 @@ async function holdCoverage(
     decisionId: string;
     lineId: string;
     claimId: string;
-    incident: Incident;
+    /** The cap drawn on: the incident's own, or its loss event's. */
+    eventIncident: Incident;
     pool: Pool;
     amount: Money;
   },
 ): Promise<number> {
   const poolCodes = poolAccountCodes(hold.pool.code);
-  const incidentCodes = incidentAccountCodes(hold.incident.id);
+  const incidentCodes = incidentAccountCodes(hold.eventIncident.id);
   const entry = await recordCommandInTransaction(trx, {
     type: 'transfer',
     pending: true,
     idempotencyKey: `decision:${hold.decisionId}:line:${hold.lineId}:hold`,
     description: `coverage reserved for claim ${hold.claimId}`,
-    references: { poolId: hold.pool.id, incidentId: hold.incident.id, claimId: hold.claimId },
+    references: { poolId: hold.pool.id, incidentId: hold.eventIncident.id, claimId: hold.claimId },
     postings: [
       { accountCode: poolCodes.coverageConsumed, direction: 'debit', amount: hold.amount },
       { accountCode: poolCodes.coverageAvailable, direction: 'credit', amount: hold.amount },
@@ -536,6 +696,7 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
       'claim_decision_line.claim_line_id as lineId',
       'approved',
       'payable',
+      'previous_payable as previousPayable',
       'cut_by as cutBy',
     ])
     .where('decision_id', '=', decisionId)
@@ -557,6 +718,7 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
     claimId: row.claim_id,
     outcome: row.outcome,
     state: row.state,
+    supersedesDecisionId: row.supersedes_decision_id,
     findings: row.findings,
     denialReasons: row.denial_reasons,
     note: row.note,

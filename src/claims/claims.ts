@@ -3,10 +3,11 @@ import type { DB } from '../db/database.ts';
 import type { ClaimStatus, DuplicateRow, EvidenceRow } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
-import { formatAmount, type Money } from '../ledger/money.ts';
+import { formatAmount, type Money, sumAmounts } from '../ledger/money.ts';
 import { COST_CATEGORIES, type CostCategory } from '../policy/pool-accounts.ts';
 import { getIncident } from './incidents.ts';
 import { assertTransition, type ClaimAction } from './lifecycle.ts';
+import { releaseReserve, setInitialReserve } from './reserves.ts';
 
 export const MAX_LINES_PER_CLAIM = 50;
 
@@ -41,7 +42,14 @@ export interface Claim {
 
 export async function submitClaim(
   trx: Tx,
-  input: { incidentId: string; claimant: string; lines: readonly NewClaimLine[] },
+  input: {
+    incidentId: string;
+    claimant: string;
+    lines: readonly NewClaimLine[];
+    /** The handler's first estimate; what is claimed when not given. */
+    initialReserve?: Money;
+    reserveReason?: string;
+  },
   submittedBy: string,
 ): Promise<Claim> {
   await getIncident(trx, input.incidentId);
@@ -57,10 +65,19 @@ export async function submitClaim(
     .executeTakeFirstOrThrow();
   await insertLines(trx, row.id, input.lines, 1);
   await recordEvent(trx, row.id, null, 'submitted', 'submit', '', submittedBy);
+  const claimed = sumAmounts(input.lines.map((l) => l.amountClaimed));
+  await setInitialReserve(
+    trx,
+    row.id,
+    input.initialReserve ?? claimed,
+    input.reserveReason?.trim() ||
+      (input.initialReserve ? 'initial case reserve' : 'initial case reserve: the amount claimed'),
+    submittedBy,
+  );
   return getClaim(trx, row.id);
 }
 
-/** Late costs (a final lawyer's invoice) on a reopened claim. */
+/** Late costs (a final lawyer's invoice) on a reopened claim; the handler sets their reserve. */
 export async function addClaimLines(
   trx: Tx,
   claimId: string,
@@ -147,12 +164,15 @@ async function findDuplicates(trx: Tx, evidence: readonly EvidenceRow[]): Promis
       'claim_evidence.document_number',
       'claim_evidence.sha256',
     ])
+    .innerJoin('claim', 'claim.id', 'claim_line.claim_id')
     .where((eb) =>
       eb.or([
         eb('claim_evidence.document_number', '=', anyText(numbers)),
         eb('claim_evidence.sha256', '=', anyText(hashes)),
       ]),
     )
+    // A withdrawn claim paid nothing: its invoice may be claimed again.
+    .where('claim.status', '<>', 'withdrawn')
     .limit(50)
     .execute();
   return rows.map((row) =>
@@ -269,6 +289,8 @@ export async function changeClaimStatus(
   if (action === 'reopen' && note.trim() === '')
     throw new DomainError('validation_failed', 'reopening needs a reason');
   await moveClaim(trx, claim, action, to, note, actorId);
+  if (action === 'withdraw')
+    await releaseReserve(trx, claimId, 'released: the claim was withdrawn', actorId);
   return getClaim(trx, claimId);
 }
 

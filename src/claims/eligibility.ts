@@ -11,6 +11,7 @@ export const AUTOMATIC_FINDINGS = [
   'CATEGORY_COVERED',
   'CAPS_NOT_EXHAUSTED',
   'NO_DUPLICATE',
+  'NO_UNRESOLVED_DUPLICATE_INCIDENT',
 ] as const;
 
 /**
@@ -47,6 +48,8 @@ export interface EligibilityFacts {
   readonly incidentRemaining: string;
   readonly poolRemaining: string;
   readonly duplicateLines: number;
+  /** Incidents flagged as possibly the same loss event that no handler has linked or separated. */
+  readonly unresolvedDuplicateIncidents: number;
 }
 
 const isZero = (amount: string) => /^0(\.0+)?$/.test(amount);
@@ -97,6 +100,15 @@ export function automaticFindings(facts: EligibilityFacts): Finding[] {
         facts.duplicateLines === 0
           ? 'no evidence claimed before'
           : `${facts.duplicateLines} line(s) name evidence claimed before`,
+    },
+    {
+      code: 'NO_UNRESOLVED_DUPLICATE_INCIDENT',
+      kind: 'automatic',
+      result: facts.unresolvedDuplicateIncidents === 0 ? 'pass' : 'fail',
+      note:
+        facts.unresolvedDuplicateIncidents === 0
+          ? 'no other report of this loss event is waiting to be linked or separated'
+          : `${facts.unresolvedDuplicateIncidents} incident(s) on the same risk point may be this loss event: link them as one event or record why they are separate`,
     },
   ];
 }

@@ -6,6 +6,7 @@
  * accounts, from the terms in force on the day it occurred.
  */
 import type { DB } from '../db/database.ts';
+import type { PossibleDuplicateIncident } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { openInvestigation } from '../exemption/investigations.ts';
@@ -17,6 +18,7 @@ import { incidentAccountCodes, incidentAccountSpecs } from '../policy/incident-a
 import { type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
+import { possibleDuplicates } from './loss-events.ts';
 
 export interface NewIncident {
   readonly pool: string;
@@ -39,6 +41,10 @@ export interface Incident {
   readonly notCoveredReasons: readonly NotCoveredReason[];
   readonly perIncidentCap: string;
   readonly reportedAt: string;
+  /** Other reports that may be this loss event, flagged when it was reported. */
+  readonly possibleDuplicateOf: readonly PossibleDuplicateIncident[];
+  /** The incident whose per-incident cap this one shares as one loss event; null: its own. */
+  readonly eventIncidentId: string | null;
 }
 
 export const NOT_COVERED_CODES = [
@@ -74,6 +80,8 @@ type IncidentRow = {
   not_covered_reasons: (NotCoveredReason | string)[];
   per_incident_cap: string;
   reported_at: Date;
+  possible_duplicate_of: PossibleDuplicateIncident[];
+  event_incident_id: string | null;
 };
 
 function toIncident(row: IncidentRow): Incident {
@@ -89,6 +97,8 @@ function toIncident(row: IncidentRow): Incident {
     notCoveredReasons: row.not_covered_reasons.map(toReason),
     perIncidentCap: row.per_incident_cap,
     reportedAt: row.reported_at.toISOString(),
+    possibleDuplicateOf: row.possible_duplicate_of,
+    eventIncidentId: row.event_incident_id,
   };
 }
 
@@ -148,6 +158,17 @@ export async function reportIncident(
     periodStart: terms.periodStart,
     periodEnd: terms.periodEnd,
   });
+  const sameRiskPoint = await trx
+    .selectFrom('incident')
+    .select(['id', 'occurred_on', 'place'])
+    .where('risk_point_id', '=', riskPoint.id)
+    .orderBy('reported_at', 'desc')
+    .limit(200)
+    .execute();
+  const duplicates = possibleDuplicates(
+    { occurredOn: input.occurredOn, place: input.place },
+    sameRiskPoint.map((r) => ({ incidentId: r.id, occurredOn: r.occurred_on, place: r.place })),
+  );
   const row = await trx
     .insertInto('incident')
     .values({
@@ -161,6 +182,7 @@ export async function reportIncident(
       not_covered_reasons: JSON.stringify(gaps),
       per_incident_cap: formatAmount(terms.perIncidentCap),
       reported_by: reportedBy,
+      possible_duplicate_of: JSON.stringify(duplicates),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -217,6 +239,12 @@ export interface IncidentCoverage {
   readonly remaining: string;
 }
 
+/**
+ * What is left of the incident's per-incident cap. Reports linked as one loss event share
+ * the cap of the event's first incident: reserved and consumed are summed over every
+ * report's own accounts (what each held before the link, and the event's since), and
+ * what remains is what the event's accounts have left.
+ */
 export async function incidentCoverage(
   db: DB | Tx,
   incident: Incident,
@@ -231,17 +259,37 @@ export async function incidentCoverage(
       remaining: '0.00',
     };
   }
-  const codes = incidentAccountCodes(incident.id);
-  const balances = await accountBalances(db, [codes.available, codes.consumed], asOf);
-  const available = balances.get(codes.available);
-  const consumed = balances.get(codes.consumed);
-  if (!available || !consumed)
-    throw new Error(`incident ${incident.id} is missing its ledger accounts`);
+  const eventId = incident.eventIncidentId ?? incident.id;
+  const members = await db
+    .selectFrom('incident')
+    .select(['id', 'per_incident_cap'])
+    .where((eb) => eb.or([eb('id', '=', eventId), eb('event_incident_id', '=', eventId)]))
+    .where('covered', '=', true)
+    .limit(500)
+    .execute();
+  const codes = members.map((m) => incidentAccountCodes(m.id));
+  const balances = await accountBalances(
+    db,
+    codes.flatMap((c) => [c.available, c.consumed]),
+    asOf,
+  );
+  let reserved = new Money(0);
+  let consumed = new Money(0);
+  for (const code of codes) {
+    const available = balances.get(code.available);
+    const used = balances.get(code.consumed);
+    if (!available || !used) throw new Error(`incident ${code.available} is missing its accounts`);
+    reserved = reserved.plus(new Money(available.heldAgainst));
+    consumed = consumed.plus(new Money(used.balance));
+  }
+  const event = balances.get(incidentAccountCodes(eventId).available);
+  const eventRow = members.find((m) => m.id === eventId);
+  if (!event || !eventRow) throw new Error(`incident ${eventId} is missing its ledger accounts`);
   return {
     incidentId: incident.id,
-    cap: formatAmount(new Money(incident.perIncidentCap)),
-    reserved: available.heldAgainst,
-    consumed: consumed.balance,
-    remaining: available.availableBalance,
+    cap: formatAmount(new Money(eventRow.per_incident_cap)),
+    reserved: formatAmount(reserved),
+    consumed: formatAmount(consumed),
+    remaining: event.availableBalance,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * @module What insurer staff see: a claim's money (claimed; approved; paid, voided and
- * outstanding taken from its payouts, so they always agree with them; incurred), the work
- * queue by status and age with the same figures, and the loss run as of a date.
+ * outstanding taken from its payouts, so they always agree with them; the case reserve of
+ * what is not decided yet; incurred = paid + outstanding; recovered), the work queue by
+ * status and age with the same figures, and the loss run as of a date.
  */
 import { sql } from 'kysely';
 import { anyUuid } from '../db/arrays.ts';
@@ -15,6 +16,7 @@ import { findPool } from '../policy/pools.ts';
 import { type CsvColumn, type CsvHeaders, toCsv } from '../reports/csv.ts';
 import { getClaim } from './claims.ts';
 import { getIncident, incidentCoverage } from './incidents.ts';
+import { caseReserves } from './reserves.ts';
 
 export interface ClaimMoney {
   readonly claimed: string;
@@ -24,16 +26,21 @@ export interface ClaimMoney {
   readonly paid: string;
   /** Payouts voided: approved once, never paid, the coverage given back. */
   readonly voided: string;
-  /** Payouts still on their way (pending, waiting for funds, sending, in doubt, failed). */
+  /** The handler's estimate for what is not decided yet (released when a decision takes effect). */
+  readonly caseReserve: string;
+  /** case reserve + payouts still on their way (pending, waiting for funds, sending, in doubt, failed). */
   readonly outstanding: string;
   /** paid + outstanding */
   readonly incurred: string;
+  /** Recovered from third parties (subrogation, salvage), credited to the fund. */
+  readonly recovered: string;
 }
 
 interface PayoutMoney {
   readonly approved: Money;
   readonly paid: Money;
   readonly voided: Money;
+  readonly recovered: Money;
 }
 
 /**
@@ -45,7 +52,13 @@ interface PayoutMoney {
 async function moneyByClaim(db: DB | Tx, claimIds: readonly string[], asOf?: Date) {
   if (claimIds.length === 0) return new Map<string, PayoutMoney>();
   const at = asOf?.toISOString() ?? null;
-  const rows = await sql<{ claim_id: string; approved: string; paid: string; voided: string }>`
+  const rows = await sql<{
+    claim_id: string;
+    approved: string;
+    paid: string;
+    voided: string;
+    recovered: string;
+  }>`
     WITH approved AS (
       SELECT e.claim_id, sum(p.amount) AS amount
       FROM journal_entry e
@@ -63,33 +76,55 @@ async function moneyByClaim(db: DB | Tx, claimIds: readonly string[], asOf?: Dat
       FROM payout
       WHERE claim_id = ${anyUuid(claimIds)}
       GROUP BY claim_id
+    ), recovered AS (
+      SELECT claim_id, sum(amount) AS amount
+      FROM claim_recovery
+      WHERE claim_id = ${anyUuid(claimIds)}
+        AND (${at}::timestamptz IS NULL OR recorded_at <= ${at}::timestamptz)
+      GROUP BY claim_id
     )
-    SELECT coalesce(approved.claim_id, ended.claim_id) AS claim_id,
+    SELECT c.id AS claim_id,
       coalesce(approved.amount, 0)::text AS approved,
       coalesce(ended.paid, 0)::text AS paid,
-      coalesce(ended.voided, 0)::text AS voided
-    FROM approved FULL JOIN ended ON ended.claim_id = approved.claim_id
+      coalesce(ended.voided, 0)::text AS voided,
+      coalesce(recovered.amount, 0)::text AS recovered
+    FROM claim c
+    LEFT JOIN approved ON approved.claim_id = c.id
+    LEFT JOIN ended ON ended.claim_id = c.id
+    LEFT JOIN recovered ON recovered.claim_id = c.id
+    WHERE c.id = ${anyUuid(claimIds)}
   `.execute(db);
   return new Map(
     rows.rows.map((r) => [
       r.claim_id,
-      { approved: new Money(r.approved), paid: new Money(r.paid), voided: new Money(r.voided) },
+      {
+        approved: new Money(r.approved),
+        paid: new Money(r.paid),
+        voided: new Money(r.voided),
+        recovered: new Money(r.recovered),
+      },
     ]),
   );
 }
 
-function money(claimed: Money, payouts: PayoutMoney | undefined): ClaimMoney {
+function money(
+  claimed: Money,
+  payouts: PayoutMoney | undefined,
+  caseReserve: Money = ZERO,
+): ClaimMoney {
   const approved = payouts?.approved ?? ZERO;
   const paid = payouts?.paid ?? ZERO;
   const voided = payouts?.voided ?? ZERO;
-  const outstanding = approved.minus(paid).minus(voided);
+  const outstanding = caseReserve.plus(approved.minus(paid).minus(voided));
   return {
     claimed: formatAmount(claimed),
     approved: formatAmount(approved),
     paid: formatAmount(paid),
     voided: formatAmount(voided),
+    caseReserve: formatAmount(caseReserve),
     outstanding: formatAmount(outstanding),
     incurred: formatAmount(paid.plus(outstanding)),
+    recovered: formatAmount(payouts?.recovered ?? ZERO),
   };
 }
 
@@ -100,10 +135,11 @@ export async function claimSummary(db: DB | Tx, claimId: string) {
     ZERO,
   );
   const payouts = (await moneyByClaim(db, [claimId])).get(claimId);
+  const reserve = (await caseReserves(db, [claimId])).get(claimId);
   const incident = await getIncident(db, claim.incidentId);
   return {
     ...claim,
-    money: money(claimed, payouts),
+    money: money(claimed, payouts, reserve),
     incidentCoverage: await incidentCoverage(db, incident),
   };
 }
@@ -121,7 +157,9 @@ export interface QueueItem {
   readonly approved: string;
   readonly paid: string;
   readonly voided: string;
+  readonly caseReserve: string;
   readonly outstanding: string;
+  readonly incurred: string;
 }
 
 /** Open claims, oldest first within each status. */
@@ -158,8 +196,12 @@ export async function workQueue(
     db,
     rows.map((r) => r.id),
   );
+  const reserves = await caseReserves(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) => {
-    const m = money(new Money(row.claimed), payouts.get(row.id));
+    const m = money(new Money(row.claimed), payouts.get(row.id), reserves.get(row.id));
     return {
       claimId: row.id,
       incidentId: row.incident_id,
@@ -172,7 +214,9 @@ export async function workQueue(
       approved: m.approved,
       paid: m.paid,
       voided: m.voided,
+      caseReserve: m.caseReserve,
       outstanding: m.outstanding,
+      incurred: m.incurred,
     };
   });
 }
@@ -190,8 +234,10 @@ export interface LossRunRow {
   readonly approved: string;
   readonly paid: string;
   readonly voided: string;
+  readonly caseReserve: string;
   readonly outstanding: string;
   readonly incurred: string;
+  readonly recovered: string;
   readonly incidentRemaining: string;
   readonly poolRemaining: string;
 }
@@ -237,6 +283,11 @@ export async function lossRun(
     rows.map((r) => r.claimId),
     asOf,
   );
+  const reserves = await caseReserves(
+    db,
+    rows.map((r) => r.claimId),
+    asOf,
+  );
   const poolRemaining = (await poolCoverage(db, pool, asOfDate)).available;
   const incidentRemaining = new Map<string, string>();
   for (const incidentId of new Set(rows.map((r) => r.incidentId))) {
@@ -246,7 +297,7 @@ export async function lossRun(
     );
   }
   return rows.map((row) => {
-    const m = money(new Money(row.claimed), payouts.get(row.claimId));
+    const m = money(new Money(row.claimed), payouts.get(row.claimId), reserves.get(row.claimId));
     return {
       project: row.project,
       riskPointNumber: row.riskPointNumber,
@@ -260,8 +311,10 @@ export async function lossRun(
       approved: m.approved,
       paid: m.paid,
       voided: m.voided,
+      caseReserve: m.caseReserve,
       outstanding: m.outstanding,
       incurred: m.incurred,
+      recovered: m.recovered,
       incidentRemaining: incidentRemaining.get(row.incidentId) ?? '0.00',
       poolRemaining,
     };
@@ -280,8 +333,10 @@ const LOSS_RUN_COLUMNS: readonly CsvColumn<LossRunRow>[] = [
   { key: 'approved', english: 'Approved', chinese: '核定金额' },
   { key: 'paid', english: 'Paid', chinese: '已付金额' },
   { key: 'voided', english: 'Voided', chinese: '已作废金额' },
+  { key: 'caseReserve', english: 'Case reserve', chinese: '立案准备金' },
   { key: 'outstanding', english: 'Outstanding', chinese: '未决金额' },
   { key: 'incurred', english: 'Incurred', chinese: '已发生金额' },
+  { key: 'recovered', english: 'Recovered', chinese: '追偿回收' },
   { key: 'incidentRemaining', english: 'Incident cap left', chinese: '每次事故剩余限额' },
   { key: 'poolRemaining', english: 'Pool coverage left', chinese: '累计剩余限额' },
 ];

@@ -84,6 +84,8 @@ export interface AppUserTable {
   active: Generated<boolean>;
   created_at: Generated<Date>;
   created_by: string | null;
+  /** What the user may decide alone, cumulative per claim and per incident; null: the terms' four-eyes threshold (migration 0017). */
+  authority_limit: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AccessTokenTable {
@@ -154,6 +156,8 @@ export interface CategoryTermRow {
   category: string;
   covered: boolean;
   countsAgainstCaps: boolean;
+  /** Absent in rows written before terms listed documents (migration 0017). */
+  requiredDocuments?: { requirement: string; anyOf: DocumentKind[] }[];
 }
 
 export interface PoolTermsTable {
@@ -171,6 +175,8 @@ export interface PoolTermsTable {
   four_eyes_threshold: ColumnType<string, string | undefined, string>;
   /** Optional cap on what one reform project's incidents may draw; null: no such limit. */
   per_project_limit: ColumnType<string | null, string | null | undefined, never>;
+  /** Whether money recovered from a third party gives cumulative coverage back (migration 0017). */
+  recoveries_reinstate_coverage: ColumnType<boolean, boolean | undefined, never>;
   reason: string;
   recorded_at: Generated<Date>;
   recorded_by: string | null;
@@ -263,6 +269,86 @@ export interface IncidentTable {
   per_incident_cap: Numeric;
   reported_at: Generated<Date>;
   reported_by: string;
+  /** Incidents that may be the same loss event, until a handler links or separates them (0017). */
+  possible_duplicate_of: ColumnType<PossibleDuplicateIncident[], string | undefined, string>;
+  /** The incident whose per-incident cap this one shares; null: its own (0017). */
+  event_incident_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface PossibleDuplicateIncident {
+  incidentId: string;
+  occurredOn: string;
+  place: string;
+  daysApart: number;
+}
+
+export interface IncidentLinkTable {
+  id: Generated<string>;
+  incident_id: string;
+  other_incident_id: string;
+  same_event: boolean;
+  reason: string;
+  decided_by: string;
+  decided_at: Generated<Date>;
+}
+
+export type DocumentKind =
+  | 'appraisal_report'
+  | 'invoice'
+  | 'ruling'
+  | 'arbitral_award'
+  | 'fee_receipt'
+  | 'engagement_contract'
+  | 'loss_inventory'
+  | 'other';
+
+export interface ClaimDocumentTable {
+  id: Generated<string>;
+  claim_id: string;
+  claim_line_id: string;
+  kind: DocumentKind;
+  title: string;
+  document_number: string;
+  media_type: string;
+  size_bytes: number;
+  sha256: string;
+  content: Buffer;
+  uploaded_by: string;
+  uploaded_at: Generated<Date>;
+}
+
+export interface ClaimDocumentWaiverTable {
+  id: Generated<string>;
+  claim_line_id: string;
+  requirement: string;
+  reason: string;
+  waived_by: string;
+  waived_at: Generated<Date>;
+}
+
+export interface ClaimReserveMovementTable {
+  id: Generated<number>;
+  claim_id: string;
+  kind: 'initial' | 'movement' | 'released';
+  amount: Numeric;
+  reserve_after: Numeric;
+  reason: string;
+  recorded_by: string;
+  recorded_at: Generated<Date>;
+}
+
+export interface ClaimRecoveryTable {
+  id: Generated<string>;
+  claim_id: string;
+  kind: 'subrogation' | 'salvage';
+  amount: Numeric;
+  received_on: ColumnType<string, string, never>;
+  from_party: string;
+  reference: string;
+  coverage_reinstated: Numeric;
+  entry_id: number;
+  recorded_by: string;
+  recorded_at: Generated<Date>;
 }
 
 export interface ClaimTable {
@@ -332,6 +418,8 @@ export interface ClaimDecisionTable {
   decided_by: string;
   confirmed_at: Date | null;
   confirmed_by: string | null;
+  /** A supplementary decision names the decision it revises (0017). */
+  supersedes_decision_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface ClaimDecisionLineTable {
@@ -341,6 +429,8 @@ export interface ClaimDecisionLineTable {
   payable: Numeric;
   cut_by: 'per_incident_cap' | 'per_project_limit' | 'cumulative_cap' | null;
   hold_entry_id: number | null;
+  /** What the line stood at before a supplementary decision; its payout is the difference (0017). */
+  previous_payable: ColumnType<string, string | undefined, never>;
 }
 
 export interface ClaimEventTable {
@@ -479,6 +569,11 @@ export interface Database
   claim_decision: ClaimDecisionTable;
   claim_decision_line: ClaimDecisionLineTable;
   claim_event: ClaimEventTable;
+  incident_link: IncidentLinkTable;
+  claim_document: ClaimDocumentTable;
+  claim_document_waiver: ClaimDocumentWaiverTable;
+  claim_reserve_movement: ClaimReserveMovementTable;
+  claim_recovery: ClaimRecoveryTable;
   payout: PayoutTable;
   payout_outbox: PayoutOutboxTable;
   bank_transfer: BankTransferTable;

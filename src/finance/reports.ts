@@ -148,6 +148,8 @@ export interface PoolStatement {
     readonly contributions: string;
     readonly contributionRefunds: string;
     readonly remittances: string;
+    /** Recovered from third parties for paid claims (subrogation, salvage). */
+    readonly recoveries: string;
     readonly payoutsByCategory: Readonly<Record<CostCategory, string>>;
     readonly payouts: string;
     readonly closingBalance: string;
@@ -157,7 +159,7 @@ export interface PoolStatement {
   readonly coverage: { readonly opening: PoolCoverage; readonly closing: PoolCoverage };
 }
 
-type FlowKind = 'contribution' | 'refund' | 'remittance' | 'payout';
+type FlowKind = 'contribution' | 'refund' | 'remittance' | 'recovery' | 'payout';
 
 export async function poolStatement(
   db: DB | Tx,
@@ -189,6 +191,7 @@ export async function poolStatement(
     contribution: ZERO,
     refund: ZERO,
     remittance: ZERO,
+    recovery: ZERO,
     payout: ZERO,
   };
   const byCategory = new Map<CostCategory, Money>(COST_CATEGORIES.map((c) => [c, ZERO]));
@@ -205,6 +208,7 @@ export async function poolStatement(
     .plus(totals.contribution)
     .minus(totals.refund)
     .plus(totals.remittance)
+    .plus(totals.recovery)
     .minus(totals.payout);
   if (!computed.eq(new Money(closing.balance))) {
     throw new Error(
@@ -219,6 +223,7 @@ export async function poolStatement(
       contributions: formatAmount(totals.contribution),
       contributionRefunds: formatAmount(totals.refund),
       remittances: formatAmount(totals.remittance),
+      recoveries: formatAmount(totals.recovery),
       payoutsByCategory: Object.fromEntries(
         [...byCategory].map(([c, a]) => [c, formatAmount(a)]),
       ) as Record<CostCategory, string>,
@@ -238,7 +243,10 @@ function classify(
   codes: ReturnType<typeof poolAccountCodes>,
 ): FlowKind {
   const touches = (code: string) => flow.others.includes(code);
-  if (flow.direction === 'debit') return touches(codes.remittances) ? 'remittance' : 'contribution';
+  if (flow.direction === 'debit') {
+    if (touches(codes.remittances)) return 'remittance';
+    return touches(codes.recoveries) ? 'recovery' : 'contribution';
+  }
   if (touches(codes.claimsPayable)) return 'payout';
   if (touches(codes.contributions) || touches(codes.surplus)) return 'refund';
   throw new Error(

@@ -99,6 +99,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, readonly [number, ProblemCode | Dom
   period_closed: [409, 'period_closed'],
   eligibility_failed: [422, 'eligibility_failed'],
   four_eyes_required: [409, 'four_eyes_required'],
+  required_document_missing: [422, 'required_document_missing'],
   calendar_year_unknown: [422, 'calendar_year_unknown'],
   separation_of_duties: [403, 'separation_of_duties'],
   later_capacity_event: [422, 'later_capacity_event'],

@@ -1,16 +1,12 @@
 /**
  * @module Approval → payout orders, in the approval's own transaction: one payout per
  * line that is paid anything (payee, amount, category, the line's coverage hold), each with
- * an outbox row for the relay. The claim moves to payout_pending.
+ * an outbox row for the relay. The claim moves to payout_pending. A supplementary decision's
+ * line pays what it adds to what the line stood at. Claims decide (src/claims/decisions.ts);
+ * this only orders the money.
  */
 
 import { sql } from 'kysely';
-import {
-  confirmDecision,
-  type DecisionInput,
-  type DecisionView,
-  decideClaim,
-} from '../claims/adjudication.ts';
 import { lockClaim, moveClaim } from '../claims/claims.ts';
 import type { DB } from '../db/database.ts';
 import type { PayoutStatus } from '../db/schema.ts';
@@ -40,12 +36,13 @@ export async function orderPayouts(
       'claim_line.category',
       'claim_line.payee',
       'claim_decision_line.payable',
+      'claim_decision_line.previous_payable',
       'claim_decision_line.hold_entry_id',
       'incident.id as incidentId',
       'incident.pool_id as poolId',
     ])
     .where('claim_decision_line.decision_id', '=', decisionId)
-    .where('claim_decision_line.payable', '>', '0')
+    .whereRef('claim_decision_line.payable', '>', 'claim_decision_line.previous_payable')
     .execute();
   if (lines.length === 0) return [];
   const payouts = await trx
@@ -59,7 +56,7 @@ export async function orderPayouts(
         incident_id: line.incidentId,
         category: line.category,
         payee: line.payee,
-        amount: line.payable,
+        amount: formatAmount(new Money(line.payable).minus(new Money(line.previous_payable))),
         coverage_hold_entry_id: line.hold_entry_id,
         cash_hold_entry_id: null,
         status: 'pending' as const,
@@ -87,29 +84,6 @@ export async function orderPayouts(
     actorId,
   );
   return payouts.map((p) => p.id);
-}
-
-/** Decide a claim and, when the decision takes effect at once, order its payouts. */
-export async function decideAndOrder(
-  trx: Tx,
-  claimId: string,
-  input: DecisionInput,
-  actorId: string,
-): Promise<DecisionView> {
-  const decision = await decideClaim(trx, claimId, input, actorId);
-  await orderPayouts(trx, decision.id, actorId);
-  return decision;
-}
-
-/** Confirm a four-eyes decision and order its payouts. */
-export async function confirmAndOrder(
-  trx: Tx,
-  claimId: string,
-  checkerId: string,
-): Promise<DecisionView> {
-  const decision = await confirmDecision(trx, claimId, checkerId);
-  await orderPayouts(trx, decision.id, checkerId);
-  return decision;
 }
 
 export interface PayoutView {
@@ -203,3 +177,6 @@ export async function shortfall(
     toCallFromInsurer: formatAmount(gap.gt(0) ? gap : new Money(0)),
   };
 }
+
+/** Moved to src/claims/decisions.ts; re-exported until the routes import them from there. */
+export { confirmAndOrder, decideAndOrder } from '../claims/decisions.ts';

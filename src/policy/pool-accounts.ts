@@ -6,7 +6,8 @@
  *           available ─approval hold─▶ consumed; settlement posts the hold, a void releases it.
  *           "Reserved" is what open holds take from available.
  * cash      fund (the pool's own account, ≥ 0) ← contributions (bought coverage) / surplus
- *           (the cap could not use) / insurer remittances; claims expense per category
+ *           (the cap could not use) / insurer remittances / recoveries from third parties
+ *           (subrogation, salvage); claims expense per category
  *           against claims payable at approval; payable against the fund at payout.
  */
 import type { AccountSpec } from '../ledger/accounts.ts';
@@ -37,6 +38,8 @@ export function poolAccountCodes(poolCode: string) {
     contributions: `${prefix}:cash:contributions`,
     surplus: `${prefix}:cash:surplus`,
     remittances: `${prefix}:cash:remittances`,
+    /** Opened with the pool's first recovery (src/claims/recoveries.ts). */
+    recoveries: `${prefix}:cash:recoveries`,
     claimsPayable: `${prefix}:cash:claims-payable`,
     claimsExpense: (category: CostCategory) => `${prefix}:cash:expense:${category}`,
   };

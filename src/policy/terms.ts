@@ -8,12 +8,27 @@ import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
 import { addCalendarDays } from './local-date.ts';
 import { COST_CATEGORIES, type CostCategory } from './pool-accounts.ts';
+import {
+  COUNTY_REQUIRED_DOCUMENTS,
+  DOCUMENT_KINDS,
+  type DocumentRequirement,
+} from './required-documents.ts';
 
 export interface CategoryTerm {
   readonly category: CostCategory;
   readonly covered: boolean;
   /** Whether approved amounts in this category draw on the per-incident and cumulative caps. */
   readonly countsAgainstCaps: boolean;
+  /** Documents a line needs before approval; absent: the county's list for the category. */
+  readonly requiredDocuments?: readonly DocumentRequirement[];
+}
+
+/** The documents a category's lines need, as the terms list them. */
+export function requiredDocumentsOf(
+  term: CategoryTerm | undefined,
+): readonly DocumentRequirement[] {
+  if (!term) return [];
+  return term.requiredDocuments ?? COUNTY_REQUIRED_DOCUMENTS[term.category];
 }
 
 export interface TermsInput {
@@ -31,6 +46,8 @@ export interface TermsInput {
   readonly fourEyesThreshold: Money;
   /** What one reform project's incidents may draw in all; none (null) by default. */
   readonly perProjectLimit?: Money | null;
+  /** Whether money recovered from third parties gives cumulative coverage back; no by default. */
+  readonly recoveriesReinstateCoverage?: boolean;
   readonly reason: string;
 }
 
@@ -52,6 +69,7 @@ export const COUNTY_TERMS: TermsInput = {
     category,
     covered: true,
     countsAgainstCaps: true,
+    requiredDocuments: COUNTY_REQUIRED_DOCUMENTS[category],
   })),
   poolWarningPercents: [new Money(50), new Money(80), new Money(90)],
   incidentWarningPercent: new Money(80),
@@ -98,6 +116,21 @@ export function validateTerms(terms: TermsInput): void {
       'the per-incident cap cannot exceed the cumulative cap',
     );
   }
+  for (const term of terms.categories) {
+    const names = (term.requiredDocuments ?? []).map((r) => r.requirement);
+    const badKind = (term.requiredDocuments ?? []).some(
+      (r) => r.anyOf.length === 0 || r.anyOf.some((k) => !DOCUMENT_KINDS.includes(k)),
+    );
+    if (
+      badKind ||
+      new Set(names).size !== names.length ||
+      names.some((n) => !/^[a-z_]{1,60}$/.test(n))
+    )
+      throw new DomainError(
+        'validation_failed',
+        `the required documents of ${term.category} need distinct names (a–z, _) each accepting one or more of ${DOCUMENT_KINDS.join(', ')}`,
+      );
+  }
   for (const percent of [...terms.poolWarningPercents, terms.incidentWarningPercent]) {
     if (percent.lte(0) || percent.gt(100))
       throw new DomainError('validation_failed', 'warning thresholds are percents in (0, 100]');
@@ -113,11 +146,17 @@ type TermsRow = {
   funding_ratio: string;
   per_incident_cap: string;
   cumulative_cap: string;
-  categories: { category: string; covered: boolean; countsAgainstCaps: boolean }[];
+  categories: {
+    category: string;
+    covered: boolean;
+    countsAgainstCaps: boolean;
+    requiredDocuments?: DocumentRequirement[];
+  }[];
   pool_warning_percents: string[];
   incident_warning_percent: string;
   four_eyes_threshold: string;
   per_project_limit: string | null;
+  recoveries_reinstate_coverage: boolean;
   reason: string;
   recorded_at: Date;
 };
@@ -136,11 +175,15 @@ function toTerms(row: TermsRow): PoolTerms {
       category: c.category as CostCategory,
       covered: c.covered,
       countsAgainstCaps: c.countsAgainstCaps,
+      // Rows written before the terms listed documents carry the county's list.
+      requiredDocuments:
+        c.requiredDocuments ?? COUNTY_REQUIRED_DOCUMENTS[c.category as CostCategory] ?? [],
     })),
     poolWarningPercents: row.pool_warning_percents.map((p) => new Money(p)),
     incidentWarningPercent: new Money(row.incident_warning_percent),
     fourEyesThreshold: new Money(row.four_eyes_threshold),
     perProjectLimit: row.per_project_limit === null ? null : new Money(row.per_project_limit),
+    recoveriesReinstateCoverage: row.recoveries_reinstate_coverage,
     reason: row.reason,
     recordedAt: row.recorded_at,
   };
@@ -201,11 +244,14 @@ export async function insertTermsVersion(
       funding_ratio: terms.fundingRatio.toFixed(2),
       per_incident_cap: formatAmount(terms.perIncidentCap),
       cumulative_cap: formatAmount(terms.cumulativeCap),
-      categories: JSON.stringify(terms.categories),
+      categories: JSON.stringify(
+        terms.categories.map((c) => ({ ...c, requiredDocuments: requiredDocumentsOf(c) })),
+      ),
       pool_warning_percents: JSON.stringify(terms.poolWarningPercents.map((p) => p.toFixed(2))),
       incident_warning_percent: terms.incidentWarningPercent.toFixed(2),
       four_eyes_threshold: formatAmount(terms.fourEyesThreshold),
       per_project_limit: terms.perProjectLimit ? formatAmount(terms.perProjectLimit) : null,
+      recoveries_reinstate_coverage: terms.recoveriesReinstateCoverage ?? false,
       reason: terms.reason,
       recorded_by: recordedBy,
     })
@@ -223,11 +269,20 @@ export function termsBody(terms: PoolTerms) {
     fundingRatio: terms.fundingRatio.toFixed(2),
     perIncidentCap: formatAmount(terms.perIncidentCap),
     cumulativeCap: formatAmount(terms.cumulativeCap),
-    categories: terms.categories.map((c) => ({ ...c })),
+    categories: terms.categories.map((c) => ({
+      category: c.category,
+      covered: c.covered,
+      countsAgainstCaps: c.countsAgainstCaps,
+      requiredDocuments: requiredDocumentsOf(c).map((r) => ({
+        requirement: r.requirement,
+        anyOf: [...r.anyOf],
+      })),
+    })),
     poolWarningPercents: terms.poolWarningPercents.map((p) => p.toFixed(2)),
     incidentWarningPercent: terms.incidentWarningPercent.toFixed(2),
     fourEyesThreshold: formatAmount(terms.fourEyesThreshold),
     perProjectLimit: terms.perProjectLimit ? formatAmount(terms.perProjectLimit) : null,
+    recoveriesReinstateCoverage: terms.recoveriesReinstateCoverage ?? false,
     reason: terms.reason,
     recordedAt: terms.recordedAt.toISOString(),
   };

@@ -21,9 +21,16 @@ import { importPreGoLiveFiling } from '../../src/policy/filing-import.ts';
 import { periodFigures } from '../../src/policy/periods.ts';
 import type { CostCategory } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool } from '../../src/policy/pools.ts';
-import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
-import { ALL_PASS, createStaff, fundedPool, riskPoint, type Staff, sha } from './support.ts';
+import {
+  ALL_PASS,
+  createStaff,
+  fundedPool,
+  riskPoint,
+  type Staff,
+  sha,
+  TERMS_WITHOUT_DOCUMENTS,
+} from './support.ts';
 
 let database: TestDatabase;
 let staff: Staff;
@@ -71,7 +78,7 @@ async function incident(
 
 async function claimUnderReview(incidentId: string, lines: NewClaimLine[]) {
   const claim = await inTransaction(database.db, (trx) =>
-    submitClaim(trx, { incidentId, claimant: 'Claimant Co.', lines }, staff.handler),
+    submitClaim(trx, { incidentId, claimant: 'Claimant Co.', lines }, staff.intake),
   );
   await inTransaction(database.db, (trx) =>
     changeClaimStatus(trx, claim.id, 'start_review', '', staff.handler),
@@ -104,7 +111,7 @@ describe('the decision’s clock', () => {
         trx,
         code,
         {
-          ...COUNTY_TERMS,
+          ...TERMS_WITHOUT_DOCUMENTS,
           effectiveFrom: '2026-11-01',
           cumulativeCap: new Money('6000000.00'),
           reason: 'cap raised from November',
@@ -145,7 +152,7 @@ describe('caps per policy period', () => {
           insurer: 'Insurer',
           policyNumber: `RP-${code}`,
           terms: {
-            ...COUNTY_TERMS,
+            ...TERMS_WITHOUT_DOCUMENTS,
             cumulativeCap: new Money('1000000.00'),
             fourEyesThreshold: new Money('400000.00'),
           },
@@ -183,7 +190,7 @@ describe('caps per policy period', () => {
         trx,
         code,
         {
-          ...COUNTY_TERMS,
+          ...TERMS_WITHOUT_DOCUMENTS,
           effectiveFrom: '2027-01-01',
           periodStart: '2027-01-01',
           periodEnd: '2027-12-31',
@@ -441,7 +448,7 @@ describe('per-project figures and the optional per-project limit', () => {
           insurer: 'Insurer',
           policyNumber: 'RP-PROJECT-LIMIT',
           terms: {
-            ...COUNTY_TERMS,
+            ...TERMS_WITHOUT_DOCUMENTS,
             fourEyesThreshold: new Money('1000000.00'),
             perProjectLimit: new Money('300000.00'),
           },
@@ -663,7 +670,7 @@ describe('four eyes and the life cycle', () => {
       submitClaim(
         trx,
         { incidentId: loss.id, claimant: 'X', lines: [line('appraisal', '10.00')] },
-        staff.handler,
+        staff.intake,
       ),
     );
     expect(await errorCode(decide(submitted.id, approveInFull(submitted)))).toBe(

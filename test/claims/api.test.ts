@@ -35,6 +35,7 @@ describe('a claim from contribution to loss run, over the API', () => {
     });
 
     const staff = {
+      intake: t.intake.id,
       handler: t.users.insurer.id,
       checker: '',
       finance: t.users.finance.id,

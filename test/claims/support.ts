@@ -15,6 +15,8 @@ import { addRiskPoint } from '../../src/policy/risk-points.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
 
 export interface Staff {
+  /** Takes claims in: the submitter, who may neither decide nor confirm them. */
+  readonly intake: string;
   readonly handler: string;
   readonly checker: string;
   readonly finance: string;
@@ -23,6 +25,7 @@ export interface Staff {
 
 export async function createStaff(db: DB, suffix: string): Promise<Staff> {
   return {
+    intake: (await createUser(db, `intake ${suffix}`, 'insurer', null)).id,
     handler: (await createUser(db, `handler ${suffix}`, 'insurer', null)).id,
     checker: (await createUser(db, `checker ${suffix}`, 'insurer', null)).id,
     finance: (await createUser(db, `finance ${suffix}`, 'finance', null)).id,
@@ -30,15 +33,23 @@ export async function createStaff(db: DB, suffix: string): Promise<Staff> {
   };
 }
 
-/** A pool on the county's terms, funded to its full 5,000,000.00 of capacity unless told less. */
+/**
+ * A pool on the county's terms, funded to its full 5,000,000.00 of capacity unless told
+ * less. Its categories ask for no documents unless `documents: 'county'`: tests about caps
+ * and the life cycle need not upload files.
+ */
 export async function fundedPool(
   db: DB,
   code: string,
   staff: Staff,
-  overrides: { fourEyesThreshold?: string; contribution?: string } = {},
+  overrides: {
+    fourEyesThreshold?: string;
+    contribution?: string;
+    documents?: 'county' | 'none';
+  } = {},
 ): Promise<Pool> {
   const terms = {
-    ...COUNTY_TERMS,
+    ...(overrides.documents === 'county' ? COUNTY_TERMS : TERMS_WITHOUT_DOCUMENTS),
     fourEyesThreshold: new Money(
       overrides.fourEyesThreshold ?? COUNTY_TERMS.fourEyesThreshold.toFixed(2),
     ),
@@ -65,6 +76,12 @@ export async function fundedPool(
   );
   return pool;
 }
+
+/** The county's terms with no documents required: for tests about something else. */
+export const TERMS_WITHOUT_DOCUMENTS = {
+  ...COUNTY_TERMS,
+  categories: COUNTY_TERMS.categories.map((c) => ({ ...c, requiredDocuments: [] })),
+};
 
 let projectCount = 0;
 

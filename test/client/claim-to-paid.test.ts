@@ -48,6 +48,7 @@ describe('the typed client', () => {
     expect(contribution.data?.coverageGranted).toBe('5000000.00');
 
     const staff: Staff = {
+      intake: t.intake.id,
       handler: t.users.insurer.id,
       checker: t.users.insurer.id,
       finance: t.users.finance.id,

@@ -94,6 +94,7 @@ export async function seedDemoPool(t: TestApp): Promise<void> {
   const checkerUser = await createUser(db, 'demo-checker', 'insurer', null);
   const checker = (await issueToken(db, checkerUser.id, 'demo')).token;
   const staff = {
+    intake: t.intake.id,
     handler: t.users.insurer.id,
     checker: t.users.insurer.id,
     finance: t.users.finance.id,

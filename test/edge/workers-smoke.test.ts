@@ -25,6 +25,7 @@ function withPassword(url: string): string {
 beforeAll(async () => {
   t = await createTestApp();
   const staff: Staff = {
+    intake: t.intake.id,
     handler: t.users.insurer.id,
     checker: t.users.insurer.id,
     finance: t.users.finance.id,

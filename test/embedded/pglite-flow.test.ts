@@ -3,9 +3,12 @@
  * incident, a claim approved under the per-incident cap, and its payouts paid in-process by
  * the same settlement code the BullMQ workers run — then the ledger verifies.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/access/tokens.ts';
 import { changeClaimStatus, submitClaim } from '../../src/claims/claims.ts';
+import { decideAndOrder } from '../../src/claims/decisions.ts';
+import { attachDocument } from '../../src/claims/documents.ts';
 import { reportIncident } from '../../src/claims/incidents.ts';
 import { claimSummary } from '../../src/claims/views.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
@@ -13,7 +16,6 @@ import { poolStatement } from '../../src/finance/reports.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
-import { decideAndOrder } from '../../src/payouts/orders.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordContribution } from '../../src/policy/contributions.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
@@ -36,6 +38,7 @@ it('runs a claim from contribution to paid on PGlite, and the ledger verifies', 
   const finance = await createUser(db, 'finance', 'finance', null);
   const office = await createUser(db, 'office', 'reform_office', null);
   const handler = await createUser(db, 'handler', 'insurer', null);
+  const intake = await createUser(db, 'intake', 'insurer', null);
 
   await inTransaction(db, (trx) =>
     recordContribution(
@@ -83,12 +86,29 @@ it('runs a claim from contribution to paid on PGlite, and the ledger verifies', 
           },
         ],
       },
-      handler.id,
+      intake.id,
     ),
   );
   await inTransaction(db, (trx) =>
     changeClaimStatus(trx, claim.id, 'start_review', '', handler.id),
   );
+  // The county's terms ask a property line for its loss inventory or appraisal, uploaded.
+  const appraisal = await inTransaction(db, (trx) =>
+    attachDocument(
+      trx,
+      claim.id,
+      claim.lines[0]?.id ?? '',
+      {
+        kind: 'appraisal_report',
+        title: 'appraisal',
+        documentNumber: 'APR-1',
+        mediaType: 'application/pdf',
+        content: new TextEncoder().encode('%PDF-1.7 appraisal'),
+      },
+      handler.id,
+    ),
+  );
+  expect(appraisal.sha256).toBe(createHash('sha256').update('%PDF-1.7 appraisal').digest('hex'));
   const decision = await inTransaction(db, (trx) =>
     decideAndOrder(
       trx,

@@ -23,6 +23,7 @@ let pool: Pool;
 beforeAll(async () => {
   t = await createTestApp();
   staff = {
+    intake: t.intake.id,
     handler: t.users.insurer.id,
     checker: t.users.insurer.id,
     finance: t.users.finance.id,

@@ -5,12 +5,12 @@
  * and CSV statements built from them.
  */
 import { changeClaimStatus, type NewClaimLine, submitClaim } from '../../src/claims/claims.ts';
+import { decideAndOrder } from '../../src/claims/decisions.ts';
 import { reportIncident } from '../../src/claims/incidents.ts';
 import type { DB } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
-import { decideAndOrder } from '../../src/payouts/orders.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import {
   type Contribution,
@@ -136,7 +136,7 @@ export async function paidPayouts(
         claimant: 'Claimant Co.',
         lines: lines.map((l) => claimLine(l.category, l.amount, l.payee)),
       },
-      staff.handler,
+      staff.intake,
     );
     await changeClaimStatus(trx, claim.id, 'start_review', '', staff.handler);
     await decideAndOrder(

@@ -32,6 +32,7 @@ beforeAll(async () => {
   app = t.variant({ observeRequest: metrics.observeRequest });
   mountMetrics(app, metrics);
   staff = {
+    intake: t.intake.id,
     handler: t.users.insurer.id,
     checker: t.users.insurer.id,
     finance: t.users.finance.id,

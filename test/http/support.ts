@@ -47,6 +47,11 @@ export interface TestApp {
   readonly app: App;
   readonly database: TestDatabase;
   readonly users: Readonly<Record<Role, RoleUser>>;
+  /**
+   * A second insurer user who takes claims in: the submitter of a claim may neither decide
+   * nor confirm it, so flows submit with this one and decide with `users.insurer`.
+   */
+  readonly intake: RoleUser;
   /** Another app over the same database, e.g. with a smaller body limit or failing checks. */
   variant(options: AppOptions): App;
   close(): Promise<void>;
@@ -66,6 +71,15 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       tokenId: issued.tokenId,
     };
   }
+  const intakeUser = await createUser(database.db, 'test-insurer-intake', 'insurer', null);
+  const intakeToken = await issueToken(database.db, intakeUser.id, 'test');
+  const intake: RoleUser = {
+    id: intakeUser.id,
+    name: intakeUser.name,
+    role: 'insurer',
+    token: intakeToken.token,
+    tokenId: intakeToken.tokenId,
+  };
   const build = (opts: AppOptions): App => {
     const deps: AppDependencies = {
       db: database.db,
@@ -84,6 +98,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
     app: build(options),
     database,
     users: users as Record<Role, RoleUser>,
+    intake,
     variant: build,
     close: () => database.close(),
   };

@@ -65,8 +65,10 @@ it('shows 10,000.00 paid and 5,000.00 voided apart, and the claim ends paid, not
     approved: '15000.00',
     paid: '10000.00',
     voided: '5000.00',
+    caseReserve: '0.00',
     outstanding: '0.00',
     incurred: '10000.00',
+    recovered: '0.00',
   });
   const [row] = (await lossRun(db, 'money-apart', '2099-12-31')).filter(
     (r) => r.claimId === claimId,

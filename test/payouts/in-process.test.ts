@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getClaim } from '../../src/claims/claims.ts';
+import { confirmAndOrder } from '../../src/claims/decisions.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { DomainError } from '../../src/domain-error.ts';
 import { Money } from '../../src/ledger/money.ts';
@@ -12,7 +13,7 @@ import { verifyLedger } from '../../src/ledger/verify.ts';
 import type { RetryPolicy } from '../../src/payouts/attempt.ts';
 import { releaseWaitingPayouts } from '../../src/payouts/cash-priority.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
-import { confirmAndOrder, shortfall } from '../../src/payouts/orders.ts';
+import { shortfall } from '../../src/payouts/orders.ts';
 import { retryPayout, voidPayout } from '../../src/payouts/settlement.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordRemittance } from '../../src/policy/contributions.ts';

@@ -4,13 +4,13 @@
  */
 import { sql } from 'kysely';
 import { changeClaimStatus, type NewClaimLine, submitClaim } from '../../src/claims/claims.ts';
+import { decideAndOrder } from '../../src/claims/decisions.ts';
 import { reportIncident } from '../../src/claims/incidents.ts';
 import type { DB } from '../../src/db/database.ts';
 import type { PayoutStatus } from '../../src/db/schema.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { accountBalance } from '../../src/ledger/balances.ts';
 import { Money } from '../../src/ledger/money.ts';
-import { decideAndOrder } from '../../src/payouts/orders.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
 import { type CostCategory, poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import type { Pool } from '../../src/policy/pools.ts';
@@ -96,7 +96,7 @@ export async function approveClaims(
         const claim = await submitClaim(
           trx,
           { incidentId, claimant: 'Claimant Co.', lines },
-          staff.handler,
+          staff.intake,
         );
         await changeClaimStatus(trx, claim.id, 'start_review', '', staff.handler);
         await decideAndOrder(

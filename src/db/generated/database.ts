@@ -37,6 +37,7 @@ export interface AccessToken {
 
 export interface AppUser {
   active: Generated<boolean>;
+  authority_limit: Numeric | null;
   created_at: Generated<Timestamp>;
   created_by: string | null;
   id: Generated<string>;
@@ -125,6 +126,7 @@ export interface ClaimDecision {
   pool_cap_cut: Numeric;
   project_limit_cut: Generated<Numeric>;
   state: string;
+  supersedes_decision_id: string | null;
 }
 
 export interface ClaimDecisionLine {
@@ -134,6 +136,31 @@ export interface ClaimDecisionLine {
   decision_id: string;
   hold_entry_id: number | null;
   payable: Numeric;
+  previous_payable: Generated<Numeric>;
+}
+
+export interface ClaimDocument {
+  claim_id: string;
+  claim_line_id: string;
+  content: Buffer;
+  document_number: string;
+  id: Generated<string>;
+  kind: string;
+  media_type: string;
+  sha256: string;
+  size_bytes: number;
+  title: string;
+  uploaded_at: Generated<Timestamp>;
+  uploaded_by: string;
+}
+
+export interface ClaimDocumentWaiver {
+  claim_line_id: string;
+  id: Generated<string>;
+  reason: string;
+  requirement: string;
+  waived_at: Generated<Timestamp>;
+  waived_by: string;
 }
 
 export interface ClaimEvent {
@@ -164,6 +191,31 @@ export interface ClaimLine {
   line_no: number;
   payee: string;
   possible_duplicate_of: Generated<Json>;
+}
+
+export interface ClaimRecovery {
+  amount: Numeric;
+  claim_id: string;
+  coverage_reinstated: Numeric;
+  entry_id: number;
+  from_party: string;
+  id: Generated<string>;
+  kind: string;
+  received_on: string;
+  recorded_at: Generated<Timestamp>;
+  recorded_by: string;
+  reference: string;
+}
+
+export interface ClaimReserveMovement {
+  amount: Numeric;
+  claim_id: string;
+  id: Generated<number>;
+  kind: string;
+  reason: string;
+  recorded_at: Generated<Timestamp>;
+  recorded_by: string;
+  reserve_after: Numeric;
 }
 
 export interface Clarification {
@@ -320,16 +372,28 @@ export interface IdempotencyRecord {
 export interface Incident {
   covered: boolean;
   description: string;
+  event_incident_id: string | null;
   id: Generated<string>;
   not_covered_reasons: Generated<Json>;
   occurred_on: string;
   per_incident_cap: Numeric;
   place: string;
   pool_id: string;
+  possible_duplicate_of: Generated<Json>;
   reported_at: Generated<Timestamp>;
   reported_by: string;
   reporter: string;
   risk_point_id: string;
+}
+
+export interface IncidentLink {
+  decided_at: Generated<Timestamp>;
+  decided_by: string;
+  id: Generated<string>;
+  incident_id: string;
+  other_incident_id: string;
+  reason: string;
+  same_event: boolean;
 }
 
 export interface Investigation {
@@ -550,6 +614,7 @@ export interface PoolTerms {
   reason: string;
   recorded_at: Generated<Timestamp>;
   recorded_by: string | null;
+  recoveries_reinstate_coverage: Generated<boolean>;
   version: number;
 }
 
@@ -726,9 +791,13 @@ export interface DB {
   claim: Claim;
   claim_decision: ClaimDecision;
   claim_decision_line: ClaimDecisionLine;
+  claim_document: ClaimDocument;
+  claim_document_waiver: ClaimDocumentWaiver;
   claim_event: ClaimEvent;
   claim_evidence: ClaimEvidence;
   claim_line: ClaimLine;
+  claim_recovery: ClaimRecovery;
+  claim_reserve_movement: ClaimReserveMovement;
   clarification: Clarification;
   contribution: Contribution;
   contribution_refund: ContributionRefund;
@@ -742,6 +811,7 @@ export interface DB {
   filing_step: FilingStep;
   idempotency_record: IdempotencyRecord;
   incident: Incident;
+  incident_link: IncidentLink;
   investigation: Investigation;
   investigation_evidence: InvestigationEvidence;
   investigation_finding: InvestigationFinding;
