@@ -72,6 +72,22 @@ export async function recordCommandInTransaction(
  * then — last, for one statement — the chain head. The head is the one row every writer
  * queues on, so nothing that can be done before it is done while holding it.
  */
+/**
+ * Several commands in one ledger write (one turn at the chain head) inside the caller's
+ * transaction; throws the first refused command's error (the caller's transaction then
+ * writes nothing).
+ */
+export async function recordCommandsInTransaction(
+  trx: Tx,
+  commands: readonly LedgerCommand[],
+): Promise<JournalEntry[]> {
+  const outcomes = await recordCommands(trx, commands);
+  return outcomes.map((outcome) => {
+    if (outcome.status === 'rejected') throw outcome.error;
+    return outcome.entry;
+  });
+}
+
 async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Promise<LedgerState> {
   const referencedIds = commands.flatMap((c) =>
     c.type === 'post_pending' || c.type === 'void_pending'
