@@ -110,6 +110,8 @@ interface Unit {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   attempt: number;
+  /** Times this unit gave way to another transaction's locks as a later unit of a group. */
+  deferrals: number;
 }
 
 type UnitResult =
@@ -119,6 +121,10 @@ type UnitResult =
 /** Upper bounds: units in one shared transaction, and units waiting for one. */
 const MAX_UNITS_PER_TRANSACTION = 64;
 const MAX_UNITS_WAITING = 10_000;
+/** How long a unit that is not first in its group waits for a row lock before giving way. */
+const LATER_UNIT_LOCK_WAIT_MS = 100;
+/** A unit goes first in the next group when it gave way; this bounds how often. */
+const MAX_DEFERRALS = 10;
 
 const groups = new WeakMap<DB, UnitGroup>();
 
@@ -156,6 +162,7 @@ class UnitGroup {
         resolve: resolve as (value: unknown) => void,
         reject,
         attempt: 1,
+        deferrals: 0,
       });
       if (!this.flushing) void this.flush();
     });
@@ -189,7 +196,18 @@ class UnitGroup {
         .setIsolationLevel('read committed')
         .execute(async (trx) => {
           const done: UnitResult[] = [];
-          for (const unit of batch) done.push(await inSavepoint(trx, unit.work));
+          for (const [index, unit] of batch.entries()) {
+            if (index === 1) {
+              // From the second unit on, the transaction already holds the first's locks
+              // (perhaps the chain head), so waiting here would invert the lock order against
+              // other processes: a unit that cannot have its rows at once waits for the next
+              // transaction instead, where it goes first.
+              await sql`SELECT set_config('lock_timeout', ${`${LATER_UNIT_LOCK_WAIT_MS}ms`}, true)`.execute(
+                trx,
+              );
+            }
+            done.push(await inSavepoint(trx, unit.work));
+          }
           return done;
         });
     } catch (error) {
@@ -208,9 +226,22 @@ class UnitGroup {
       );
       return;
     }
+    const deferred: Unit[] = [];
     batch.forEach((unit, index) => {
-      this.answer(unit, results[index]);
+      const result = results[index];
+      const lockedOut =
+        index > 0 &&
+        result?.ok === false &&
+        databaseErrorCode(result.error) === LOCK_NOT_AVAILABLE &&
+        unit.deferrals < MAX_DEFERRALS;
+      if (lockedOut) {
+        unit.deferrals++;
+        deferred.push(unit);
+      } else {
+        this.answer(unit, result);
+      }
     });
+    this.queue.unshift(...deferred);
   }
 
   private answer(unit: Unit, result: UnitResult | undefined): void {

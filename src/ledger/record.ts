@@ -102,7 +102,9 @@ async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Pro
     .flatMap((c) => (c.type === 'transfer' || c.type === 'post_pending' ? (c.postings ?? []) : []))
     .map((p) => p.accountCode);
   const accountIds = referenced.flatMap((entry) => entry.postings.map((p) => p.accountId));
-  const accounts = await lockAccounts(trx, codes, accountIds);
+  const accounts = chainHeldBy.has(trx)
+    ? await lockAccountsHoldingTheChain(trx, codes, accountIds)
+    : await lockAccounts(trx, codes, accountIds);
 
   const keys = commands.flatMap((c) => (c.idempotencyKey === undefined ? [] : [c.idempotencyKey]));
   // Entries take "now" unless told otherwise, and a month closes only after it ends: only
@@ -130,6 +132,7 @@ async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Pro
   `.execute(trx);
   const head = chain.rows[0];
   if (!head) throw new Error('ledger_chain has no head row: the ledger migration did not run');
+  chainHeldBy.add(trx);
   const flagsById = new Map((head.flags ?? []).map((row) => [row.id, row]));
 
   return {
@@ -167,6 +170,35 @@ interface UsedKey {
   key: string;
   entryId: number;
   commandHash: string;
+}
+
+/** Transactions that took the chain head already (held until they end). */
+const chainHeldBy = new WeakSet<Tx>();
+
+/**
+ * A transaction recording a second time holds the chain head while it locks more accounts:
+ * the one place the lock order (accounts, then the chain) is turned round. A writer that
+ * holds such an account may be queued for the chain behind us, so we do not wait long:
+ * after LOCK_WAIT_HOLDING_CHAIN_MS the lock timeout (55P03) ends this transaction, to be
+ * retried whole, instead of a deadlock found only after the server's deadlock_timeout.
+ * Record a unit's commands in one call (recordCommandsInTransaction) to avoid this.
+ */
+const LOCK_WAIT_HOLDING_CHAIN_MS = 100;
+
+async function lockAccountsHoldingTheChain(
+  trx: Tx,
+  codes: readonly string[],
+  ids: readonly number[],
+): Promise<AccountState[]> {
+  await sql`SELECT set_config('lock_timeout', ${`${LOCK_WAIT_HOLDING_CHAIN_MS}ms`}, true)`.execute(
+    trx,
+  );
+  const accounts = await lockAccounts(trx, codes, ids);
+  // Back to the connection's own setting for the rest of the transaction.
+  await sql`SELECT set_config('lock_timeout', reset_val, true) FROM pg_settings WHERE name = 'lock_timeout'`.execute(
+    trx,
+  );
+  return accounts;
 }
 
 /**

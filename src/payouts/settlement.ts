@@ -303,30 +303,35 @@ export async function voidPayout(
   if (payout.cash_hold_entry_id !== null) {
     throw new Error(`payout ${payoutId} is ${payout.status} but still holds cash`);
   }
-  if (payout.coverage_hold_entry_id !== null) {
-    await recordCommandInTransaction(trx, {
-      type: 'void_pending',
-      pendingEntryId: payout.coverage_hold_entry_id,
-      idempotencyKey: `payout:${payout.id}:coverage-release`,
-      description: `coverage released: payout ${payout.id} voided`,
-      references: payoutReferences(payout, false),
-    });
-  }
   const codes = poolAccountCodes(payout.poolCode);
-  await recordCommandInTransaction(trx, {
-    type: 'transfer',
-    idempotencyKey: `payout:${payout.id}:payable-reversal`,
-    description: `payable reversed: payout ${payout.id} voided (${reason.slice(0, 200)})`,
-    references: payoutReferences(payout, true),
-    postings: [
-      { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
-      {
-        accountCode: codes.claimsExpense(payout.category as CostCategory),
-        direction: 'credit',
-        amount: payout.amount,
-      },
-    ],
-  });
+  // Both entries in one ledger write: one turn at the chain head, all accounts locked first.
+  await recordCommandsInTransaction(trx, [
+    ...(payout.coverage_hold_entry_id === null
+      ? []
+      : [
+          {
+            type: 'void_pending' as const,
+            pendingEntryId: payout.coverage_hold_entry_id,
+            idempotencyKey: `payout:${payout.id}:coverage-release`,
+            description: `coverage released: payout ${payout.id} voided`,
+            references: payoutReferences(payout, false),
+          },
+        ]),
+    {
+      type: 'transfer',
+      idempotencyKey: `payout:${payout.id}:payable-reversal`,
+      description: `payable reversed: payout ${payout.id} voided (${reason.slice(0, 200)})`,
+      references: payoutReferences(payout, true),
+      postings: [
+        { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
+        {
+          accountCode: codes.claimsExpense(payout.category as CostCategory),
+          direction: 'credit',
+          amount: payout.amount,
+        },
+      ],
+    },
+  ]);
   await movePayout(trx, payout, 'void', { voided_at: new Date(), void_reason: reason });
   const claim = await trx
     .selectFrom('claim')
