@@ -139,7 +139,7 @@ function unitGroupOf(db: DB): UnitGroup {
 
 /**
  * One shared transaction in flight per database handle. Units run one after another on its
- * connection, each between SAVEPOINT and RELEASE; a unit that fails is rolled back to its
+ * connection, each after a SAVEPOINT of its own; a unit that fails is rolled back to its
  * savepoint (its locks released with it) and answered with its error, or queued again when
  * the error is one to retry, within its attempts. Nothing is answered before the COMMIT.
  */
@@ -264,16 +264,18 @@ class UnitGroup {
   }
 }
 
+/**
+ * Each unit opens a savepoint of the same name and never releases it: ROLLBACK TO names the
+ * newest one, which is this unit's, and a release would cost a round trip per unit. The
+ * stack is at most MAX_UNITS_PER_TRANSACTION deep and ends with the transaction.
+ */
 async function inSavepoint(trx: Tx, work: (trx: Tx) => Promise<unknown>): Promise<UnitResult> {
   await sql`SAVEPOINT grouped_unit`.execute(trx);
   try {
-    const value = await work(trx);
-    await sql`RELEASE SAVEPOINT grouped_unit`.execute(trx);
-    return { ok: true, value };
+    return { ok: true, value: await work(trx) };
   } catch (error) {
     // If even this fails the connection is gone: the whole shared transaction fails.
     await sql`ROLLBACK TO SAVEPOINT grouped_unit`.execute(trx);
-    await sql`RELEASE SAVEPOINT grouped_unit`.execute(trx);
     return { ok: false, error };
   }
 }
