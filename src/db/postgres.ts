@@ -29,7 +29,9 @@ export function parseInt8(text: string): number {
 /**
  * Every connection says how long it will wait, so a held lock or a runaway query becomes an
  * error the caller can retry (lock_timeout, 55P03) or report, never an endless queue.
- * `DATABASE_LOCK_TIMEOUT_MS` (default 2000): the longest one statement waits for a row lock.
+ * `DATABASE_LOCK_TIMEOUT_MS` (default 10000): the longest one statement waits for a row lock —
+ * long enough for a queue of writers on one row (a pool's decisions from many processes),
+ * short enough that a transaction left open somewhere turns into 503 busy, not a hung request.
  * `DATABASE_STATEMENT_TIMEOUT_MS` (default 30000): the longest one statement runs.
  */
 export interface SessionTimeouts {
@@ -37,7 +39,7 @@ export interface SessionTimeouts {
   readonly statementTimeoutMs: number;
 }
 
-export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 function millisecondsFromEnv(name: string, fallback: number): number {

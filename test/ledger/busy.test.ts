@@ -12,7 +12,7 @@ let testApp: TestApp;
 const lockTimeoutBefore = process.env.DATABASE_LOCK_TIMEOUT_MS;
 
 beforeAll(async () => {
-  // The app's connections give up on a row lock after 100 ms (the default is 2,000).
+  // The app's connections give up on a row lock after 100 ms (the default is 10,000).
   process.env.DATABASE_LOCK_TIMEOUT_MS = '100';
   testApp = await createTestApp();
   const staff = await createStaff(testApp.database.db, 'busy');
