@@ -16,7 +16,8 @@
  * Workers: "1 worker" is one BullMQ Worker with concurrency 1; "4 workers" are four Worker
  * instances in this process, each with concurrency 1 and its own Redis connection — as four
  * `npm run worker` processes with PAYOUT_CONCURRENCY=1 would be, minus the process boundary.
- * One payout = 3 journal entries (cash hold; cash post + coverage post) in 2 transactions;
+ * One payout = 3 journal entries (cash hold; cash post + coverage post, one ledger write) in 2
+ * transactions, each shared with the other jobs that reach that step at the same moment;
  * one ledger posting = one 2-posting transfer in its own transaction (recordCommand).
  */
 import { randomUUID } from 'node:crypto';

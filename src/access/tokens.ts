@@ -86,19 +86,66 @@ export async function issueToken(db: DB | Tx, userId: string, label: string): Pr
   return { tokenId: row.id, userId, token };
 }
 
+/**
+ * Who a token stands for, remembered for a short while: every request asks, and the answer
+ * rarely changes. `forgetActors` (called after any change to a user or token in this
+ * process, see src/http/mutation.ts) makes a revocation or deactivation count at once here;
+ * other processes see it within ACTOR_CACHE_MS. A token's own expiry is never overstayed.
+ */
+export const ACTOR_CACHE_MS = 5_000;
+const MAX_CACHED_ACTORS = 10_000;
+
+interface CachedActor {
+  readonly actor: Actor;
+  readonly until: number;
+}
+
+const actorCaches = new WeakMap<DB, Map<string, CachedActor>>();
+
+export function forgetActors(db: DB): void {
+  actorCaches.get(db)?.clear();
+}
+
 /** The actor a token stands for, if it is known, unrevoked, unexpired and its user active. */
 export async function authenticateToken(db: DB, token: string): Promise<Actor | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+  const tokenHash = await hashToken(token);
+  let cache = actorCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    actorCaches.set(db, cache);
+  }
+  const now = Date.now();
+  const cached = cache.get(tokenHash);
+  if (cached && cached.until > now) return cached.actor;
+  if (cached) cache.delete(tokenHash);
+  const actor = await lookUpActor(db, tokenHash);
+  if (!actor) return undefined;
+  if (cache.size >= MAX_CACHED_ACTORS) {
+    // Maps iterate in insertion order: the oldest entry goes first.
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  const expires = actor.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  cache.set(tokenHash, { actor: actor.actor, until: Math.min(now + ACTOR_CACHE_MS, expires) });
+  return actor.actor;
+}
+
+async function lookUpActor(
+  db: DB,
+  tokenHash: string,
+): Promise<{ actor: Actor; expiresAt: Date | null } | undefined> {
   const row = await db
     .selectFrom('access_token')
     .innerJoin('app_user', 'app_user.id', 'access_token.user_id')
     .select([
       'access_token.id as tokenId',
+      'access_token.expires_at as expiresAt',
       'app_user.id as userId',
       'app_user.name',
       'app_user.role',
     ])
-    .where('access_token.token_hash', '=', await hashToken(token))
+    .where('access_token.token_hash', '=', tokenHash)
     .where('access_token.revoked_at', 'is', null)
     .where((eb) =>
       eb.or([
@@ -108,5 +155,10 @@ export async function authenticateToken(db: DB, token: string): Promise<Actor | 
     )
     .where('app_user.active', '=', true)
     .executeTakeFirst();
-  return row && { userId: row.userId, name: row.name, role: row.role, tokenId: row.tokenId };
+  return (
+    row && {
+      actor: { userId: row.userId, name: row.name, role: row.role, tokenId: row.tokenId },
+      expiresAt: row.expiresAt,
+    }
+  );
 }

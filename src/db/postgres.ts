@@ -26,7 +26,49 @@ export function parseInt8(text: string): number {
   return value;
 }
 
-export function createPgPool(url: string, max: number): pg.Pool {
+/**
+ * Every connection says how long it will wait, so a held lock or a runaway query becomes an
+ * error the caller can retry (lock_timeout, 55P03) or report, never an endless queue.
+ * `DATABASE_LOCK_TIMEOUT_MS` (default 10000): the longest one statement waits for a row lock —
+ * long enough for a queue of writers on one row (a pool's decisions from many processes),
+ * short enough that a transaction left open somewhere turns into 503 busy, not a hung request.
+ * `DATABASE_STATEMENT_TIMEOUT_MS` (default 30000): the longest one statement runs.
+ */
+export interface SessionTimeouts {
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+function millisecondsFromEnv(name: string, fallback: number): number {
+  const raw = typeof process === 'undefined' ? undefined : process.env?.[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 3_600_000) {
+    throw new Error(
+      `${name} must be an integer number of milliseconds from 1 to 3600000, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+export function sessionTimeoutsFromEnv(): SessionTimeouts {
+  return {
+    lockTimeoutMs: millisecondsFromEnv('DATABASE_LOCK_TIMEOUT_MS', DEFAULT_LOCK_TIMEOUT_MS),
+    statementTimeoutMs: millisecondsFromEnv(
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+      DEFAULT_STATEMENT_TIMEOUT_MS,
+    ),
+  };
+}
+
+export function createPgPool(
+  url: string,
+  max: number,
+  timeouts: SessionTimeouts = sessionTimeoutsFromEnv(),
+): pg.Pool {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID
@@ -35,7 +77,14 @@ export function createPgPool(url: string, max: number): pg.Pool {
           ? keepDateText
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, max, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    // Sent as startup parameters: in force from the connection's first statement.
+    lock_timeout: timeouts.lockTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
+  });
   // An idle client whose server connection drops (a restart, a forced disconnect) emits
   // 'error' on the pool; unheard, that would crash the process. The pool replaces it.
   pool.on('error', () => undefined);

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { Actor } from '../access/tokens.ts';
+import { type Actor, forgetActors } from '../access/tokens.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
 import { sha256Hex } from '../ledger/hash.ts';
 import type { AppEnv } from './env.ts';
@@ -130,8 +130,12 @@ export async function mutate<T extends object, S extends SuccessStatus>(
         .execute();
       return { replayed: false, status: result.status, body: result.body as unknown };
     },
-    { retryOnUniqueViolation: ['idempotency_record_pkey'] },
+    // Grouped: concurrent requests share one commit and one turn at the ledger's chain head.
+    { retryOnUniqueViolation: ['idempotency_record_pkey'], grouped: true },
   );
+  // A user or token changed: the next request here asks the database again (a revocation
+  // counts at once in this process; other processes forget within ACTOR_CACHE_MS).
+  if (spec.entity === 'user' || spec.entity === 'token') forgetActors(c.var.deps.db);
   if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
   // A replay's body is the stored JSON of the first response, so it has the first's shape.
   return c.json(outcome.body as JsonBody<T>, outcome.status as S);

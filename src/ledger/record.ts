@@ -1,11 +1,11 @@
 /**
  * @module Records ledger commands inside the caller's transaction.
  *
- * The order is the safety and the speed: take the chain head's lock (every writer
- * queues here, so entry ids are gapless and hashes chain in commit order), lock the
- * accounts in id order, decide everything in memory, then write entries, postings,
- * balances and the chain head in ONE statement. The accounts are already locked by us
- * when the postings' foreign keys are checked, so no MultiXact is made on a hot account.
+ * The order is the safety and the speed: lock the accounts in id order, take the chain
+ * head's lock last (every writer queues there, so entry ids are gapless and hashes chain in
+ * commit order), decide everything in memory, then write entries, postings, balances and
+ * the chain head in ONE statement. The accounts are already locked by us when the
+ * postings' foreign keys are checked, so no MultiXact is made on a hot account.
  */
 import { sql } from 'kysely';
 import { anyBigint, anyText } from '../db/arrays.ts';
@@ -66,27 +66,29 @@ export async function recordCommandInTransaction(
   return outcome.entry;
 }
 
-async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Promise<LedgerState> {
-  const keys = commands.flatMap((c) => (c.idempotencyKey === undefined ? [] : [c.idempotencyKey]));
-  // Entries take "now" unless told otherwise, and a month closes only after it ends: only
-  // an explicit effective time can fall in a closed period.
-  const backDated = commands.some((c) => c.effectiveAt !== undefined);
-  const chain = await sql<{
-    last_entry_id: number;
-    last_hash: string;
-    used_keys: UsedKey[] | null;
-    closed_periods: { month: string; startsAt: string; endsAt: string }[] | null;
-  }>`
-    SELECT last_entry_id, last_hash,
-      (SELECT jsonb_agg(jsonb_build_object('key', idempotency_key, 'entryId', id, 'commandHash', command_hash))
-         FROM journal_entry WHERE idempotency_key = ${anyText(keys)}) AS used_keys,
-      (SELECT jsonb_agg(jsonb_build_object('month', month, 'startsAt', starts_at, 'endsAt', ends_at))
-         FROM ledger_closed_period WHERE ${backDated}) AS closed_periods
-    FROM ledger_chain FOR UPDATE
-  `.execute(trx);
-  const head = chain.rows[0];
-  if (!head) throw new Error('ledger_chain has no head row: the ledger migration did not run');
+/**
+ * Lock order, the same in every writer (and so no deadlock between them): the caller's own
+ * rows first (a claim, then its payouts; a pool), then the ledger accounts in id order,
+ * then — last, for one statement — the chain head. The head is the one row every writer
+ * queues on, so nothing that can be done before it is done while holding it.
+ */
+/**
+ * Several commands in one ledger write (one turn at the chain head) inside the caller's
+ * transaction; throws the first refused command's error (the caller's transaction then
+ * writes nothing).
+ */
+export async function recordCommandsInTransaction(
+  trx: Tx,
+  commands: readonly LedgerCommand[],
+): Promise<JournalEntry[]> {
+  const outcomes = await recordCommands(trx, commands);
+  return outcomes.map((outcome) => {
+    if (outcome.status === 'rejected') throw outcome.error;
+    return outcome.entry;
+  });
+}
 
+async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Promise<LedgerState> {
   const referencedIds = commands.flatMap((c) =>
     c.type === 'post_pending' || c.type === 'void_pending'
       ? [c.pendingEntryId]
@@ -94,17 +96,60 @@ async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Pro
         ? [c.entryId]
         : [],
   );
-  const referenced = await loadReferencedEntries(trx, referencedIds);
+  // Postings never change, so they are read before any lock.
+  const referenced = referencedIds.length === 0 ? [] : await loadEntries(trx, referencedIds);
   const codes = commands
     .flatMap((c) => (c.type === 'transfer' || c.type === 'post_pending' ? (c.postings ?? []) : []))
     .map((p) => p.accountCode);
   const accountIds = referenced.flatMap((entry) => entry.postings.map((p) => p.accountId));
-  const accounts = await lockAccounts(trx, codes, accountIds);
+  const accounts = chainHeldBy.has(trx)
+    ? await lockAccountsHoldingTheChain(trx, codes, accountIds)
+    : await lockAccounts(trx, codes, accountIds);
+
+  const keys = commands.flatMap((c) => (c.idempotencyKey === undefined ? [] : [c.idempotencyKey]));
+  // Entries take "now" unless told otherwise, and a month closes only after it ends: only
+  // an explicit effective time can fall in a closed period.
+  const backDated = commands.some((c) => c.effectiveAt !== undefined);
+  // Whether a referenced entry is already resolved or reversed is read only now: whoever
+  // resolves a hold also locks its accounts, and we hold those.
+  const chain = await sql<{
+    last_entry_id: number;
+    last_hash: string;
+    used_keys: UsedKey[] | null;
+    closed_periods: { month: string; startsAt: string; endsAt: string }[] | null;
+    flags: { id: number; resolved: boolean; reversed: boolean }[] | null;
+  }>`
+    SELECT last_entry_id, last_hash,
+      (SELECT jsonb_agg(jsonb_build_object('key', idempotency_key, 'entryId', id, 'commandHash', command_hash))
+         FROM journal_entry WHERE idempotency_key = ${anyText(keys)}) AS used_keys,
+      (SELECT jsonb_agg(jsonb_build_object('month', month, 'startsAt', starts_at, 'endsAt', ends_at))
+         FROM ledger_closed_period WHERE ${backDated}) AS closed_periods,
+      (SELECT jsonb_agg(jsonb_build_object('id', e.id,
+          'resolved', EXISTS (SELECT 1 FROM journal_entry r WHERE r.pending_entry_id = e.id),
+          'reversed', EXISTS (SELECT 1 FROM journal_entry r WHERE r.reverses_entry_id = e.id)))
+         FROM journal_entry e WHERE e.id = ${anyBigint(referencedIds)}) AS flags
+    FROM ledger_chain FOR UPDATE
+  `.execute(trx);
+  const head = chain.rows[0];
+  if (!head) throw new Error('ledger_chain has no head row: the ledger migration did not run');
+  chainHeldBy.add(trx);
+  const flagsById = new Map((head.flags ?? []).map((row) => [row.id, row]));
 
   return {
     accountsByCode: new Map(accounts.map((a) => [a.code, a])),
     accountsById: new Map(accounts.map((a) => [a.id, a])),
-    entries: new Map(referenced.map((e) => [e.id, e])),
+    entries: new Map(
+      referenced.map((entry): [number, ReferencedEntry] => [
+        entry.id,
+        {
+          id: entry.id,
+          kind: entry.kind,
+          postings: entry.postings,
+          resolved: flagsById.get(entry.id)?.resolved ?? false,
+          reversed: flagsById.get(entry.id)?.reversed ?? false,
+        },
+      ]),
+    ),
     keys: new Map(
       (head.used_keys ?? []).map((k) => [
         k.key,
@@ -127,23 +172,42 @@ interface UsedKey {
   commandHash: string;
 }
 
-async function loadReferencedEntries(trx: Tx, ids: readonly number[]): Promise<ReferencedEntry[]> {
-  if (ids.length === 0) return [];
-  const entries = await loadEntries(trx, ids);
-  const flags = await sql<{ id: number; resolved: boolean; reversed: boolean }>`
-    SELECT e.id,
-      EXISTS (SELECT 1 FROM journal_entry r WHERE r.pending_entry_id = e.id) AS resolved,
-      EXISTS (SELECT 1 FROM journal_entry r WHERE r.reverses_entry_id = e.id) AS reversed
-    FROM journal_entry e WHERE e.id = ${anyBigint(ids)}
-  `.execute(trx);
-  const flagsById = new Map(flags.rows.map((row) => [row.id, row]));
-  return entries.map((entry) => ({
-    id: entry.id,
-    kind: entry.kind,
-    postings: entry.postings,
-    resolved: flagsById.get(entry.id)?.resolved ?? false,
-    reversed: flagsById.get(entry.id)?.reversed ?? false,
-  }));
+/** Transactions that took the chain head already (held until they end). */
+const chainHeldBy = new WeakSet<Tx>();
+
+/**
+ * A transaction recording a second time holds the chain head while it locks more accounts:
+ * the one place the lock order (accounts, then the chain) is turned round. A writer that
+ * holds such an account may be queued for the chain behind us, so we do not wait long:
+ * after LOCK_WAIT_HOLDING_CHAIN_MS the lock timeout (55P03) ends this transaction, to be
+ * retried whole, instead of a deadlock found only after the server's deadlock_timeout.
+ * Record a unit's commands in one call (recordCommandsInTransaction) to avoid this.
+ */
+const LOCK_WAIT_HOLDING_CHAIN_MS = 100;
+
+async function lockAccountsHoldingTheChain(
+  trx: Tx,
+  codes: readonly string[],
+  ids: readonly number[],
+): Promise<AccountState[]> {
+  await sql`SELECT set_config('lock_timeout', ${`${LOCK_WAIT_HOLDING_CHAIN_MS}ms`}, true)`.execute(
+    trx,
+  );
+  const accounts = await lockAccounts(trx, codes, ids);
+  // Back to the connection's own setting for the rest of the transaction.
+  await sql`SELECT set_config('lock_timeout', reset_val, true) FROM pg_settings WHERE name = 'lock_timeout'`.execute(
+    trx,
+  );
+  return accounts;
+}
+
+/**
+ * Takes the ledger's locks on these accounts (in id order, as recording does) ahead of
+ * recording, for a caller that must read their balances and have them stay true until it
+ * records: the ledger's own critical section, entered early, instead of a lock of its own.
+ */
+export async function lockLedgerAccounts(trx: Tx, codes: readonly string[]): Promise<void> {
+  await lockAccounts(trx, codes, []);
 }
 
 async function lockAccounts(

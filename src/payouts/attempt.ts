@@ -147,11 +147,16 @@ async function underLease<T>(
   lease: Lease,
   work: (trx: Tx, payout: LockedPayout) => Promise<T>,
 ): Promise<T | null> {
-  return inTransaction(db, async (trx) => {
-    const payout = await lockPayout(trx, payoutId);
-    if (payout.lease_token !== lease.token || payout.attempts !== lease.attempt) return null;
-    return work(trx, payout);
-  });
+  // Grouped: the worker's jobs that finish together settle in one transaction and commit.
+  return inTransaction(
+    db,
+    async (trx) => {
+      const payout = await lockPayout(trx, payoutId);
+      if (payout.lease_token !== lease.token || payout.attempts !== lease.attempt) return null;
+      return work(trx, payout);
+    },
+    { grouped: true },
+  );
 }
 
 type LookupAnswer =
@@ -295,7 +300,9 @@ export async function processPayout(
   payoutId: string,
   options: AttemptOptions,
 ): Promise<PayoutStepResult> {
-  const begun = await inTransaction(db, (trx) => beginAttempt(trx, payoutId, options));
+  const begun = await inTransaction(db, (trx) => beginAttempt(trx, payoutId, options), {
+    grouped: true,
+  });
   if (begun.kind === 'skip') return { kind: 'done', status: begun.status };
   if (begun.kind === 'ask') {
     const resolved = await resolveByLookup(db, gateway, payoutId, begun, options);

@@ -12,7 +12,7 @@ import { sha256Hex } from '../ledger/hash.ts';
 import { formatAmount, Money, parseAmount, sumAmounts } from '../ledger/money.ts';
 import { findPool } from '../policy/pools.ts';
 import type { DeferredPayment, DisbursementGateway, PaymentOrder } from './gateway.ts';
-import { failPayout, lockPayout, settlePayout } from './settlement.ts';
+import { failPayout, lockPayout, MAX_PAYOUTS_PER_SETTLEMENT, settlePayouts } from './settlement.ts';
 
 export const MAX_FILE_LINES = 5000;
 
@@ -141,8 +141,16 @@ export async function confirmPaymentFile(
     .where('payment_file_id', '=', fileId)
     .where('returned_at', 'is', null)
     .execute();
-  for (const instruction of instructions) {
-    await settlePayout(trx, instruction.payout_id, 'payment-file', `file ${fileId}`);
+  // Bounded batches: each settles its payouts with one ledger write, so a file of 5,000
+  // lines takes the chain head 25 times, not 10,000.
+  for (let start = 0; start < instructions.length; start += MAX_PAYOUTS_PER_SETTLEMENT) {
+    const batch = instructions.slice(start, start + MAX_PAYOUTS_PER_SETTLEMENT);
+    await settlePayouts(
+      trx,
+      batch.map((instruction) => instruction.payout_id),
+      'payment-file',
+      () => `file ${fileId}`,
+    );
   }
   const confirmed = await trx
     .updateTable('payment_file')

@@ -12,7 +12,8 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { Money } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
+import { recordCommandInTransaction, recordCommandsInTransaction } from '../ledger/record.ts';
+import type { LedgerCommand } from '../ledger/types.ts';
 import type { CostCategory } from '../policy/pool-accounts.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { cashOwedToOlderWaiting } from './cash-priority.ts';
@@ -23,17 +24,45 @@ export type Outcome = { readonly status: PayoutStatus; readonly detail?: string 
 
 export type LockedPayout = Awaited<ReturnType<typeof lockPayout>>;
 
+/**
+ * The service's lock order, enforced here for every payout step: the claim, then its
+ * payouts (in id order when several), then — inside the ledger — the accounts in id order
+ * and last the chain head. A decision takes the claim first too, so a settlement, a void
+ * and a decision on one claim queue in one order and never deadlock.
+ */
 export async function lockPayout(trx: Tx, payoutId: string) {
-  const payout = await trx
+  const [payout] = await lockPayouts(trx, [payoutId]);
+  if (!payout) throw new DomainError('not_found', `payout ${payoutId} does not exist`);
+  return payout;
+}
+
+/** Locks the payouts' claims, then the payouts, both in id order; unknown ids are left out. */
+export async function lockPayouts(trx: Tx, payoutIds: readonly string[]) {
+  if (payoutIds.length === 0) return [];
+  // A payout's claim never changes, so reading it before the locks is safe.
+  await trx
+    .selectFrom('claim')
+    .select('id')
+    .where(
+      'id',
+      'in',
+      trx
+        .selectFrom('payout')
+        .select('claim_id')
+        .where('id', 'in', [...payoutIds]),
+    )
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return trx
     .selectFrom('payout')
     .innerJoin('pool', 'pool.id', 'payout.pool_id')
     .selectAll('payout')
     .select('pool.code as poolCode')
-    .where('payout.id', '=', payoutId)
+    .where('payout.id', 'in', [...payoutIds])
+    .orderBy('payout.id')
     .forUpdate('payout')
-    .executeTakeFirst();
-  if (!payout) throw new DomainError('not_found', `payout ${payoutId} does not exist`);
-  return payout;
+    .execute();
 }
 
 /** Applies one transition of the table to a locked payout, with the columns it changes. */
@@ -68,12 +97,14 @@ export async function movePayout(
   return to;
 }
 
-function references(payout: LockedPayout) {
+/** What every ledger entry of a payout names: its pool, incident, claim, itself, its category. */
+function payoutReferences(payout: LockedPayout, withCategory: boolean) {
   return {
     poolId: payout.pool_id,
     incidentId: payout.incident_id,
     claimId: payout.claim_id,
     payoutId: payout.id,
+    ...(withCategory ? { category: payout.category } : {}),
   };
 }
 
@@ -98,7 +129,7 @@ export async function holdCash(trx: Tx, payout: LockedPayout): Promise<Outcome> 
       pending: true,
       idempotencyKey: `payout:${payout.id}:cash-hold:${payout.attempts}`,
       description: `payout ${payout.id} to ${payout.payee}`,
-      references: { ...references(payout), category: payout.category },
+      references: payoutReferences(payout, true),
       postings: [
         { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
         { accountCode: codes.fund, direction: 'credit', amount: payout.amount },
@@ -127,36 +158,72 @@ export async function settlePayout(
   gateway: string,
   reference: string,
 ): Promise<Outcome> {
-  const payout = await lockPayout(trx, payoutId);
-  if (payout.status === 'paid') return { status: 'paid' };
-  nextPayoutStatus('confirm_paid', payout.status);
-  if (payout.cash_hold_entry_id === null) {
-    throw new Error(`payout ${payoutId} is ${payout.status} without a cash hold`);
+  const [settled] = await settlePayouts(trx, [payoutId], gateway, () => reference);
+  if (!settled) throw new DomainError('not_found', `payout ${payoutId} does not exist`);
+  return { status: settled.status };
+}
+
+/** Upper bound on payouts settled by one ledger write. */
+export const MAX_PAYOUTS_PER_SETTLEMENT = 200;
+
+/**
+ * Settles several payouts whose money left, in one transaction: their claims and payouts
+ * locked in the service's order, every cash and coverage hold posted by ONE ledger write
+ * (one turn at the chain head), one update of the payouts, then each claim follows once.
+ */
+export async function settlePayouts(
+  trx: Tx,
+  payoutIds: readonly string[],
+  gateway: string,
+  referenceOf: (payoutId: string) => string,
+): Promise<{ readonly payoutId: string; readonly status: PayoutStatus }[]> {
+  if (payoutIds.length > MAX_PAYOUTS_PER_SETTLEMENT) {
+    throw new Error(`settle at most ${MAX_PAYOUTS_PER_SETTLEMENT} payouts at once`);
   }
-  await recordCommandInTransaction(trx, {
-    type: 'post_pending',
-    pendingEntryId: payout.cash_hold_entry_id,
-    idempotencyKey: `payout:${payout.id}:cash`,
-    description: `paid ${payout.payee} (${reference})`,
-    references: { ...references(payout), category: payout.category },
-  });
-  if (payout.coverage_hold_entry_id !== null) {
-    await recordCommandInTransaction(trx, {
-      type: 'post_pending',
-      pendingEntryId: payout.coverage_hold_entry_id,
-      idempotencyKey: `payout:${payout.id}:coverage`,
-      description: `coverage consumed by payout ${payout.id}`,
-      references: references(payout),
+  const locked = await lockPayouts(trx, payoutIds);
+  const toSettle = locked.filter((payout) => payout.status !== 'paid');
+  for (const payout of toSettle) {
+    nextPayoutStatus('confirm_paid', payout.status);
+    if (payout.cash_hold_entry_id === null) {
+      throw new Error(`payout ${payout.id} is ${payout.status} without a cash hold`);
+    }
+  }
+  await recordCommandsInTransaction(
+    trx,
+    toSettle.flatMap((payout): LedgerCommand[] => [
+      {
+        type: 'post_pending',
+        pendingEntryId: payout.cash_hold_entry_id ?? 0,
+        idempotencyKey: `payout:${payout.id}:cash`,
+        description: `paid ${payout.payee} (${referenceOf(payout.id)})`,
+        references: payoutReferences(payout, true),
+      },
+      ...(payout.coverage_hold_entry_id === null
+        ? []
+        : [
+            {
+              type: 'post_pending' as const,
+              pendingEntryId: payout.coverage_hold_entry_id,
+              idempotencyKey: `payout:${payout.id}:coverage`,
+              description: `coverage consumed by payout ${payout.id}`,
+              references: payoutReferences(payout, false),
+            },
+          ]),
+    ]),
+  );
+  const settledAt = new Date();
+  for (const payout of toSettle) {
+    await movePayout(trx, payout, 'confirm_paid', {
+      settled_at: settledAt,
+      gateway,
+      gateway_reference: referenceOf(payout.id),
+      last_error: null,
     });
   }
-  await movePayout(trx, payout, 'confirm_paid', {
-    settled_at: new Date(),
-    gateway,
-    gateway_reference: reference,
-    last_error: null,
-  });
-  await followPayouts(trx, payout.claim_id, await systemActor(trx, payout.claim_id));
-  return { status: 'paid' };
+  for (const claimId of new Set(toSettle.map((payout) => payout.claim_id))) {
+    await followPayouts(trx, claimId, await systemActor(trx, claimId));
+  }
+  return locked.map((payout) => ({ payoutId: payout.id, status: 'paid' as const }));
 }
 
 /**
@@ -176,7 +243,7 @@ export async function failPayout(
       pendingEntryId: payout.cash_hold_entry_id,
       idempotencyKey: `payout:${payout.id}:cash-release:${payout.attempts}`,
       description: `payout ${payout.id} failed: ${reason.slice(0, 200)}`,
-      references: { poolId: payout.pool_id, claimId: payout.claim_id, payoutId: payout.id },
+      references: payoutReferences(payout, false),
     });
   }
   const status = await movePayout(trx, payout, action, {
@@ -236,30 +303,35 @@ export async function voidPayout(
   if (payout.cash_hold_entry_id !== null) {
     throw new Error(`payout ${payoutId} is ${payout.status} but still holds cash`);
   }
-  if (payout.coverage_hold_entry_id !== null) {
-    await recordCommandInTransaction(trx, {
-      type: 'void_pending',
-      pendingEntryId: payout.coverage_hold_entry_id,
-      idempotencyKey: `payout:${payout.id}:coverage-release`,
-      description: `coverage released: payout ${payout.id} voided`,
-      references: references(payout),
-    });
-  }
   const codes = poolAccountCodes(payout.poolCode);
-  await recordCommandInTransaction(trx, {
-    type: 'transfer',
-    idempotencyKey: `payout:${payout.id}:payable-reversal`,
-    description: `payable reversed: payout ${payout.id} voided (${reason.slice(0, 200)})`,
-    references: { ...references(payout), category: payout.category },
-    postings: [
-      { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
-      {
-        accountCode: codes.claimsExpense(payout.category as CostCategory),
-        direction: 'credit',
-        amount: payout.amount,
-      },
-    ],
-  });
+  // Both entries in one ledger write: one turn at the chain head, all accounts locked first.
+  await recordCommandsInTransaction(trx, [
+    ...(payout.coverage_hold_entry_id === null
+      ? []
+      : [
+          {
+            type: 'void_pending' as const,
+            pendingEntryId: payout.coverage_hold_entry_id,
+            idempotencyKey: `payout:${payout.id}:coverage-release`,
+            description: `coverage released: payout ${payout.id} voided`,
+            references: payoutReferences(payout, false),
+          },
+        ]),
+    {
+      type: 'transfer',
+      idempotencyKey: `payout:${payout.id}:payable-reversal`,
+      description: `payable reversed: payout ${payout.id} voided (${reason.slice(0, 200)})`,
+      references: payoutReferences(payout, true),
+      postings: [
+        { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
+        {
+          accountCode: codes.claimsExpense(payout.category as CostCategory),
+          direction: 'credit',
+          amount: payout.amount,
+        },
+      ],
+    },
+  ]);
   await movePayout(trx, payout, 'void', { voided_at: new Date(), void_reason: reason });
   const claim = await trx
     .selectFrom('claim')

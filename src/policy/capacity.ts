@@ -255,6 +255,22 @@ async function versionsDue(db: DB | Tx, poolId: string, today: LocalDate): Promi
 }
 
 /**
+ * For writers that do not otherwise hold the pool row: takes it (before any ledger account,
+ * in the service's lock order) only when a version is due, which is one indexed query.
+ */
+export async function bringTermsIntoForceIfDue(
+  trx: Tx,
+  pool: Pool,
+  today: LocalDate,
+  broughtBy: TermsBroughtBy,
+  now: Date,
+): Promise<TermsBroughtIntoForce[]> {
+  if ((await versionsDue(trx, pool.id, today)).length === 0) return [];
+  await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
+  return bringTermsIntoForce(trx, pool, today, broughtBy, now);
+}
+
+/**
  * Brings every version whose date has come into force, oldest first. Call with the pool
  * row locked: that lock, the `pool_terms_in_force` key and the entry's idempotency key
  * make it post once however many requests arrive around the moment.

@@ -16,9 +16,10 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { formatAmount, Money, minAmount, sumAmounts, ZERO } from '../ledger/money.ts';
+import { lockLedgerAccounts } from '../ledger/record.ts';
 import type { JournalEntry, PostingCommand } from '../ledger/types.ts';
 import {
-  bringTermsIntoForce,
+  bringTermsIntoForceIfDue,
   capacityState,
   coverageTrueUp,
   latestCapacityEvent,
@@ -28,7 +29,7 @@ import {
 } from './capacity.ts';
 import { type LocalDate, localDateOf, localDateText } from './local-date.ts';
 import { type PoolAccountCodes, poolAccountCodes } from './pool-accounts.ts';
-import { lockPool, type Pool } from './pools.ts';
+import { findPool, lockPool, type Pool } from './pools.ts';
 
 export interface NewContribution {
   readonly amount: Money;
@@ -158,6 +159,11 @@ async function bookOnDay(
  * Money into (debit) or out of (credit) the pool's fund with the true-up it makes: the
  * pool's due terms first, then the formula under the terms the ledger holds now (those in
  * force today); the caller dates the entry on the movement's day.
+ *
+ * No pool-row lock: the balances the formula reads are locked first, in the ledger's own
+ * order (accounts, then at recording the chain head), so they stay true until the entry is
+ * written, and the ledger's bounds (ungranted ≥ 0, available ≥ 0) refuse anything beyond
+ * them. Movements of other pools, and decisions, no longer queue behind this one.
  */
 async function fundMovement(
   trx: Tx,
@@ -166,9 +172,18 @@ async function fundMovement(
   amount: Money,
   now: Date,
 ): Promise<{ codes: PoolAccountCodes; trueUp: TrueUp }> {
-  await bringTermsIntoForce(trx, pool, localDateOf(now), 'write', now);
-  const { terms, ledgerCap } = await ledgerTerms(trx, pool);
+  await bringTermsIntoForceIfDue(trx, pool, localDateOf(now), 'write', now);
   const codes = poolAccountCodes(pool.code);
+  await lockLedgerAccounts(trx, [
+    codes.fund,
+    codes.coverageLimit,
+    codes.coverageUngranted,
+    codes.coverageAvailable,
+    codes.coverageConsumed,
+    codes.contributions,
+    codes.surplus,
+  ]);
+  const { terms, ledgerCap } = await ledgerTerms(trx, pool);
   const state = await capacityState(trx, codes);
   const contributed = state.contributionsCash.plus(state.surplusCash);
   const trueUp = coverageTrueUp(
@@ -185,6 +200,55 @@ async function fundMovement(
   return { codes, trueUp };
 }
 
+/**
+ * Money is recorded once per bank reference and pool: a second contribution (or insurer
+ * remittance) under a reference already recorded is refused, naming the first.
+ */
+async function assertReferenceUnused(
+  trx: Tx,
+  kind: 'contribution' | 'remittance',
+  poolId: string,
+  reference: string,
+): Promise<void> {
+  const earlier = await recordedUnder(trx, kind, poolId, reference);
+  if (earlier) throw duplicateReference(kind, reference, earlier);
+}
+
+async function recordedUnder(
+  trx: Tx,
+  kind: 'contribution' | 'remittance',
+  poolId: string,
+  reference: string,
+): Promise<string | null> {
+  const row =
+    kind === 'contribution'
+      ? await trx
+          .selectFrom('contribution')
+          .select('id')
+          .where('pool_id', '=', poolId)
+          .where('bank_reference', '=', reference)
+          .executeTakeFirst()
+      : await trx
+          .selectFrom('remittance')
+          .select('id')
+          .where('pool_id', '=', poolId)
+          .where('reference', '=', reference)
+          .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+function duplicateReference(
+  kind: 'contribution' | 'remittance',
+  reference: string,
+  earlierId: string | null,
+): DomainError {
+  return new DomainError(
+    'conflict',
+    `bank reference ${reference} is already recorded${earlierId ? ` as ${kind} ${earlierId}` : ''}`,
+    { reference },
+  );
+}
+
 export async function recordContribution(
   trx: Tx,
   poolRef: string,
@@ -192,21 +256,10 @@ export async function recordContribution(
   recordedBy: string,
   now: Date = new Date(),
 ): Promise<Contribution> {
-  const pool = await lockPool(trx, poolRef);
+  const pool = await findPool(trx, poolRef);
   const today = localDateOf(now);
   await assertPossibleDay(trx, pool, input.receivedOn, 'a contribution', today);
-  const duplicate = await trx
-    .selectFrom('contribution')
-    .select('id')
-    .where('pool_id', '=', pool.id)
-    .where('bank_reference', '=', input.bankReference)
-    .executeTakeFirst();
-  if (duplicate) {
-    throw new DomainError(
-      'conflict',
-      `bank reference ${input.bankReference} is already recorded as contribution ${duplicate.id}`,
-    );
-  }
+  await assertReferenceUnused(trx, 'contribution', pool.id, input.bankReference);
   const { trueUp } = await fundMovement(trx, pool, 'debit', input.amount, now);
   const { entry, bookedAsLateItem } = await bookOnDay(
     trx,
@@ -239,8 +292,14 @@ export async function recordContribution(
       booked_as_late_item: bookedAsLateItem,
       recorded_by: recordedBy,
     })
+    // Two requests with one reference at once: the later finds the first's row here.
+    .onConflict((oc) => oc.columns(['pool_id', 'bank_reference']).doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) {
+    const earlier = await recordedUnder(trx, 'contribution', pool.id, input.bankReference);
+    throw duplicateReference('contribution', input.bankReference, earlier);
+  }
   return toContribution(row);
 }
 
@@ -448,16 +507,9 @@ export async function recordRemittance(
   recordedBy: string,
   now: Date = new Date(),
 ): Promise<Remittance> {
-  const pool = await lockPool(trx, poolRef);
+  const pool = await findPool(trx, poolRef);
   await assertPossibleDay(trx, pool, input.receivedOn, 'a remittance', localDateOf(now));
-  const duplicate = await trx
-    .selectFrom('remittance')
-    .select('id')
-    .where('pool_id', '=', pool.id)
-    .where('reference', '=', input.reference)
-    .executeTakeFirst();
-  if (duplicate)
-    throw new DomainError('conflict', `remittance ${input.reference} is already recorded`);
+  await assertReferenceUnused(trx, 'remittance', pool.id, input.reference);
   const codes = poolAccountCodes(pool.code);
   const { entry, bookedAsLateItem } = await bookOnDay(
     trx,
@@ -487,8 +539,13 @@ export async function recordRemittance(
       booked_as_late_item: bookedAsLateItem,
       recorded_by: recordedBy,
     })
+    .onConflict((oc) => oc.columns(['pool_id', 'reference']).doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) {
+    const earlier = await recordedUnder(trx, 'remittance', pool.id, input.reference);
+    throw duplicateReference('remittance', input.reference, earlier);
+  }
   return {
     id: row.id,
     poolId: row.pool_id,

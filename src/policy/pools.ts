@@ -57,8 +57,32 @@ const POOL_COLUMNS = [
   'currency',
 ] as const;
 
+/**
+ * Pools found outside a transaction, remembered per database handle: a pool row never
+ * changes once created (its terms are rows of their own), so every request that names a
+ * pool need not read it again. Bounded; a pool not found is never remembered.
+ */
+const poolCaches = new WeakMap<DB, Map<string, Pool>>();
+const MAX_CACHED_POOLS = 500;
+
 /** Finds a pool by its id or its code (e.g. "county"). */
 export async function findPool(db: DB | Tx, idOrCode: string): Promise<Pool> {
+  if (db.isTransaction) return readPool(db, idOrCode);
+  let cache = poolCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    poolCaches.set(db, cache);
+  }
+  const cached = cache.get(idOrCode);
+  if (cached) return cached;
+  const pool = await readPool(db, idOrCode);
+  if (cache.size >= MAX_CACHED_POOLS) cache.clear();
+  cache.set(pool.id, pool);
+  cache.set(pool.code, pool);
+  return pool;
+}
+
+async function readPool(db: DB | Tx, idOrCode: string): Promise<Pool> {
   const pool = await db
     .selectFrom('pool')
     .select(POOL_COLUMNS)

@@ -1,0 +1,154 @@
+/**
+ * Decisions, settlements, voids and month closes all at once on PostgreSQL, over many
+ * connections: with one lock order everywhere nothing deadlocks and nothing is lost —
+ * every step either lands whole or is refused whole, and afterwards the trial balance,
+ * every payout's postings and every claim's sums agree.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Claim, changeClaimStatus, submitClaim } from '../../src/claims/claims.ts';
+import { claimSummary } from '../../src/claims/views.ts';
+import { inTransaction } from '../../src/db/transaction.ts';
+import { closeMonth } from '../../src/finance/period-close.ts';
+import { trialBalance } from '../../src/ledger/balances.ts';
+import { Money } from '../../src/ledger/money.ts';
+import { verifyLedger } from '../../src/ledger/verify.ts';
+import { processPayout } from '../../src/payouts/attempt.ts';
+import { decideAndOrder } from '../../src/payouts/orders.ts';
+import { voidPayout } from '../../src/payouts/settlement.ts';
+import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
+import type { Pool } from '../../src/policy/pools.ts';
+import { ALL_PASS, createStaff, fundedPool, type Staff } from '../claims/support.ts';
+import { ledgerProblems } from '../ledger/invariants.ts';
+import { freshPostgres, type TestDatabase } from '../support/database.ts';
+import { approveClaims, claimLine, incidentOn, payoutTrails } from './support.ts';
+
+let database: TestDatabase;
+let staff: Staff;
+let pool: Pool;
+let incident: string;
+/** As the HTTP layer runs every change (src/http/mutation.ts). */
+const GROUPED = { grouped: true } as const;
+/** As another API process's change reaches the database: on a connection of its own. */
+const ALONE = {} as const;
+const OPTIONS = { retry: { attempts: 3, backoffMs: 1 }, leaseMs: 60_000 };
+
+beforeAll(async () => {
+  database = await freshPostgres(12);
+  staff = await createStaff(database.db, 'mixed load');
+  pool = await fundedPool(database.db, 'mixed', staff, { fourEyesThreshold: '1000000.00' });
+  incident = await incidentOn(database.db, 'mixed', staff);
+});
+afterAll(() => database.close());
+
+it('runs decisions, settlements, voids and month closes at once: no deadlock, no lost write', async () => {
+  const db = database.db;
+  const toSettle = await approveClaims(
+    db,
+    staff,
+    incident,
+    Array.from({ length: 12 }, (_, i) => [
+      claimLine('property_loss', `${1000 + i}.00`, `Payee S${i}`),
+    ]),
+    4,
+  );
+  const toVoid = await approveClaims(
+    db,
+    staff,
+    incident,
+    Array.from({ length: 8 }, (_, i) => [claimLine('appraisal', `${500 + i}.00`, `Payee V${i}`)]),
+    4,
+  );
+  const bank = new SimulatedBank(db);
+
+  // Submitted and under review beforehand, as they are when a handler decides them.
+  const toDecide: Claim[] = [];
+  for (let i = 0; i < 12; i++) {
+    const claim = await inTransaction(db, async (trx) => {
+      const submitted = await submitClaim(
+        trx,
+        {
+          incidentId: incident,
+          claimant: 'Claimant Co.',
+          lines: [claimLine('lawyer_fees', `${200 + i}.00`, `Payee D${i}`)],
+        },
+        staff.handler,
+      );
+      await changeClaimStatus(trx, submitted.id, 'start_review', '', staff.handler);
+      return submitted;
+    });
+    toDecide.push(claim);
+  }
+  const decide = (claim: (typeof toDecide)[number], i: number) =>
+    inTransaction(
+      db,
+      async (trx) => {
+        await decideAndOrder(
+          trx,
+          claim.id,
+          {
+            decision: 'approve',
+            lines: claim.lines.map((l) => ({ lineId: l.id, approved: new Money(l.amountClaimed) })),
+            attestations: ALL_PASS,
+            note: 'approved under load',
+          },
+          staff.handler,
+        );
+        return claim.id;
+      },
+      // Half as this process's HTTP layer runs them, half as if from another process.
+      i % 2 === 0 ? GROUPED : ALONE,
+    );
+  const months = ['2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07'];
+
+  const results = await Promise.allSettled([
+    ...toDecide.map(decide),
+    ...toSettle.map((c) => processPayout(db, bank, c.payoutIds[0] ?? '', OPTIONS)),
+    ...toVoid.map((c, i) =>
+      inTransaction(
+        db,
+        (trx) => voidPayout(trx, c.payoutIds[0] ?? '', 'payee withdrew', staff.finance),
+        i % 2 === 0 ? GROUPED : ALONE,
+      ),
+    ),
+    ...months.map((month) =>
+      inTransaction(db, (trx) => closeMonth(trx, month, staff.finance, null), GROUPED),
+    ),
+  ]);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+  expect(failures).toEqual([]);
+
+  // Every settled payout is paid once, every voided one moved no cash.
+  const trails = await payoutTrails(db, pool);
+  const byId = new Map(trails.map((t) => [t.payoutId, t]));
+  for (const claim of toSettle) {
+    const trail = byId.get(claim.payoutIds[0] ?? '');
+    expect(trail).toMatchObject({ status: 'paid', cashPosts: 1, bankTransfers: 1 });
+    expect(trail?.cashPaid).toBe(trail?.amount);
+    expect((await claimSummary(db, claim.claimId)).status).toBe('paid');
+  }
+  for (const claim of toVoid) {
+    expect(byId.get(claim.payoutIds[0] ?? '')).toMatchObject({ status: 'void', cashPosts: 0 });
+    expect((await claimSummary(db, claim.claimId)).status).toBe('closed');
+  }
+  // Every decision made under load has its payout ordered, for the approved amount.
+  const decided = results.slice(0, 12).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  expect(decided).toHaveLength(12);
+  for (const claimId of decided as string[]) {
+    const summary = await claimSummary(db, claimId);
+    expect(summary.status).toBe('payout_pending');
+    expect(summary.money.approved).toBe(summary.money.claimed);
+  }
+
+  // The sums: the pool's fund paid exactly the settled payouts; the ledger balances.
+  const paidTotal = toSettle.reduce((sum, _, i) => sum.plus(1000 + i), new Money(0));
+  const cashOut = trails.reduce((sum, t) => sum.plus(t.cashPaid), new Money(0));
+  expect(cashOut.toFixed(2)).toBe(paidTotal.toFixed(2));
+  const closed = await sql<{ month: string }>`
+    SELECT month FROM ledger_closed_period ORDER BY month
+  `.execute(db);
+  expect(closed.rows.map((r) => r.month)).toEqual(months);
+  expect((await trialBalance(db)).balanced).toBe(true);
+  expect(await ledgerProblems(db)).toEqual([]);
+  expect((await verifyLedger(db)).ok).toBe(true);
+});
