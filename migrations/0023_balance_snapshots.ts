@@ -7,8 +7,9 @@
  * A snapshot row exists for an account only where it moved in the period before the
  * boundary. Snapshots stay exactly the sums from the start: a posting effective before a
  * boundary that is already snapshotted (a reopened month, a backdated entry in an open one)
- * is added to those snapshots by the statement trigger below, in its own transaction. Taking a
- * snapshot locks the posting table in SHARE mode, so no posting commits half-seen.
+ * is added to those snapshots by the statement trigger below, in its own transaction. Taking
+ * snapshots holds an advisory lock that every posting statement shares, so no posting commits
+ * unseen by both (src/ledger/snapshots.ts).
  */
 import { type Kysely, sql } from 'kysely';
 
@@ -35,6 +36,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE FUNCTION ledger_snapshot_late_postings() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+      -- Shared with every other writer, exclusive to a snapshot being taken: a posting either
+      -- commits before the snapshot reads, or waits and then finds the snapshot to adjust.
+      PERFORM pg_advisory_xact_lock_shared(hashtext('ledger_balance_snapshot'));
       -- The common case, a posting effective after the last boundary, touches nothing.
       IF NOT EXISTS (
         SELECT 1 FROM new_postings p
