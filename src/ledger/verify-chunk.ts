@@ -79,62 +79,88 @@ export function checkChunk(
   unitOf: ReadonlyMap<number, number>,
   unitNames: readonly string[],
 ): ChunkResult {
-  const unitCount = unitNames.length;
   const problems: { entryId: number; problem: string }[] = [];
   const flag = (entryId: number, problem: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ entryId, problem });
   };
-  // Sums in doubles while they stay exact integers; folded into BigInt when they might not.
-  const small = new Map<number, Float64Array>();
+  // Account ids are small and dense: sums live in flat arrays indexed by id, in doubles while
+  // they stay exact integers, and are folded into BigInt when they might not.
+  let maxAccount = 0;
+  for (const account of unitOf.keys()) if (account > maxAccount) maxAccount = account;
+  const unitById = new Int16Array(maxAccount + 1).fill(-1);
+  for (const [account, unit] of unitOf) unitById[account] = unit;
+  const small = new Float64Array((maxAccount + 1) * 4);
+  const touched = new Uint8Array(maxAccount + 1);
   const big: AccountSums = new Map();
-  const bigOf = (account: number) => {
-    const found = big.get(account);
-    if (found) return found;
-    const sums: [bigint, bigint, bigint, bigint] = [0n, 0n, 0n, 0n];
-    big.set(account, sums);
-    return sums;
+  const addBig = (account: number, slot: number, fen: bigint) => {
+    let sums = big.get(account);
+    if (!sums) {
+      sums = [0n, 0n, 0n, 0n];
+      big.set(account, sums);
+    }
+    sums[slot] = (sums[slot] ?? 0n) + fen;
   };
   const add = (account: number, slot: number, amountText: string, sign: number) => {
+    touched[account] = 1;
+    const at = account * 4 + slot;
     if (amountText.length <= SAFE_TEXT_LENGTH) {
-      let sums = small.get(account);
-      if (!sums) {
-        sums = new Float64Array(4);
-        small.set(account, sums);
-      }
-      const next = (sums[slot] ?? 0) + sign * fenNumber(amountText);
-      if (Math.abs(next) < 2 ** 52) {
-        sums[slot] = next;
+      const next = (small[at] ?? 0) + sign * fenNumber(amountText);
+      if (next < 2 ** 52 && next > -(2 ** 52)) {
+        small[at] = next;
         return;
       }
     }
-    const sums = bigOf(account);
-    sums[slot] = (sums[slot] ?? 0n) + BigInt(sign) * fenOf(amountText);
+    addBig(account, slot, BigInt(sign) * fenOf(amountText));
   };
+  const unitCount = unitNames.length;
   const net = new Float64Array(unitCount * 3);
+  const postingCount = postingRows.length;
   let cursor = 0;
   let postingsChecked = 0;
   let expectedId = fromId;
+  let previousHash: string | null = null;
   for (const e of entryRows) {
-    const id = Number(e[0]);
+    const idText = e[0] ?? '';
+    const id = Number(idText);
     const effectiveText = e[3] ?? '';
-    const own: (string | number)[][] = [];
+    let postingsJson = '';
+    let own = 0;
     net.fill(0);
     let bigNet: Map<number, bigint> | null = null;
-    while (cursor < postingRows.length && Number(postingRows[cursor]?.[0]) <= id) {
-      const p = postingRows[cursor++] as Row;
-      if (Number(p[0]) !== id) continue;
+    // Postings of entries that are not in the range (orphans) are skipped, never matched.
+    while (cursor < postingCount) {
+      const p = postingRows[cursor] as Row;
+      if (p[0] !== idText) {
+        if (Number(p[0]) < id) {
+          cursor++;
+          continue;
+        }
+        break;
+      }
+      cursor++;
       const account = Number(p[1]);
       const direction = p[2] ?? '';
       const phase = p[3] ?? '';
       const amount = p[4] ?? '0';
-      own.push([account, direction, phase, amount]);
-      const unit = unitOf.get(account);
-      if (unit === undefined) {
+      const debit = direction === 'debit';
+      const phaseIndex =
+        phase === 'posted' ? 0 : phase === 'pending' ? 1 : phase === 'release' ? 2 : -1;
+      const plain = (debit || direction === 'credit') && phaseIndex >= 0;
+      postingsJson += `${own === 0 ? '' : ','}${
+        plain
+          ? `[${account},"${direction}","${phase}","${amount}"]`
+          : JSON.stringify([account, direction, phase, amount])
+      }`;
+      own++;
+      const unit = account <= maxAccount ? (unitById[account] ?? -1) : -1;
+      if (unit < 0) {
         flag(id, `entry ${id} posts to unknown account ${account}`);
         continue;
       }
-      const debit = direction === 'debit';
-      const phaseIndex = UNIT_PHASES.indexOf(phase as (typeof UNIT_PHASES)[number]);
+      if (!plain) {
+        flag(id, `entry ${id} has a posting of unknown direction or phase`);
+        continue;
+      }
       const slot = unit * 3 + phaseIndex;
       if (amount.length <= SAFE_TEXT_LENGTH)
         net[slot] = (net[slot] ?? 0) + (debit ? 1 : -1) * fenNumber(amount);
@@ -142,15 +168,14 @@ export function checkChunk(
         bigNet ??= new Map();
         bigNet.set(slot, (bigNet.get(slot) ?? 0n) + (debit ? 1n : -1n) * fenOf(amount));
       }
-      if (phase === 'posted') add(account, debit ? 0 : 1, amount, 1);
-      else add(account, debit ? 2 : 3, amount, phase === 'pending' ? 1 : -1);
+      if (phaseIndex === 0) add(account, debit ? 0 : 1, amount, 1);
+      else add(account, debit ? 2 : 3, amount, phaseIndex === 1 ? 1 : -1);
       if (p[5] !== effectiveText)
         flag(id, `entry ${id}: a posting's effective time differs from the entry's`);
     }
-    postingsChecked += own.length;
+    postingsChecked += own;
     if (id !== expectedId) flag(id, `entry ids jump from ${expectedId - 1} to ${id}`);
-    if (own.length !== Number(e[13]))
-      flag(id, `entry ${id} has ${own.length} postings, recorded as ${e[13]}`);
+    if (String(own) !== e[13]) flag(id, `entry ${id} has ${own} postings, recorded as ${e[13]}`);
     for (let slot = 0; slot < net.length; slot++) {
       const off = bigNet
         ? BigInt(net[slot] ?? 0) + (bigNet.get(slot) ?? 0n) !== 0n
@@ -162,33 +187,31 @@ export function checkChunk(
         );
     }
     const prevHash = e[14] ?? '';
-    const canonical = JSON.stringify([
-      id,
-      e[1],
-      e[2],
-      isoFromUtcText(effectiveText),
-      isoFromUtcText(e[4] ?? ''),
-      e[5],
-      e[6] === null ? null : Number(e[6]),
-      e[7] === null ? null : Number(e[7]),
-      [e[8], e[9], e[10], e[11], e[12]],
-      own,
-    ]);
-    if (hash('sha256', `${prevHash}\n${canonical}`) !== e[15])
+    if (previousHash !== null && prevHash !== previousHash)
+      flag(id, `entry ${id} does not link to the hash before it`);
+    // canonicalEntry's JSON, built by hand where the text needs no escaping (ids, ISO moments,
+    // uuids, the fixed words) and by JSON.stringify where it might.
+    const canonical = `[${idText},${JSON.stringify(e[1])},${JSON.stringify(e[2])},"${isoFromUtcText(
+      effectiveText,
+    )}","${isoFromUtcText(e[4] ?? '')}",${e[5] === null ? 'null' : JSON.stringify(e[5])},${
+      e[6] ?? 'null'
+    },${e[7] ?? 'null'},[${quoted(e[8])},${quoted(e[9])},${quoted(e[10])},${quoted(e[11])},${
+      e[12] === null ? 'null' : JSON.stringify(e[12])
+    }],[${postingsJson}]]`;
+    const stored = e[15] ?? '';
+    if (hash('sha256', `${prevHash}\n${canonical}`) !== stored)
       flag(id, `entry ${id} has been altered: its hash does not match its content`);
+    previousHash = stored;
     expectedId = id + 1;
   }
-  for (let i = 1; i < entryRows.length; i++) {
-    const previous = entryRows[i - 1];
-    const entry = entryRows[i];
-    if (previous && entry && entry[14] !== previous[15])
-      flag(Number(entry[0]), `entry ${entry[0]} does not link to the hash before it`);
-  }
   problems.sort((a, b) => a.entryId - b.entryId);
-  for (const [account, sums] of small) {
-    const total = bigOf(account);
-    for (let slot = 0; slot < 4; slot++)
-      total[slot] = (total[slot] ?? 0n) + BigInt(sums[slot] ?? 0);
+  for (let account = 0; account <= maxAccount; account++) {
+    if (!touched[account]) continue;
+    for (let slot = 0; slot < 4; slot++) {
+      const value = small[account * 4 + slot] ?? 0;
+      if (value !== 0) addBig(account, slot, BigInt(value));
+    }
+    if (!big.has(account)) big.set(account, [0n, 0n, 0n, 0n]);
   }
   const first = entryRows[0];
   const last = entryRows[entryRows.length - 1];
@@ -205,3 +228,7 @@ export function checkChunk(
     problems,
   };
 }
+
+/** A uuid (or null) as JSON: uuids need no escaping. */
+const quoted = (value: string | null | undefined) =>
+  value === null || value === undefined ? 'null' : `"${value}"`;

@@ -42,10 +42,8 @@ port.on('message', async (request: VerifyWorkerRequest) => {
   }
   try {
     const range = [request.fromId, request.toId];
-    const [entries, postings] = await Promise.all([
-      rows(ENTRY_SQL, range),
-      rows(POSTING_SQL, range),
-    ]);
+    const entries = await rows(ENTRY_SQL, range);
+    const postings = await rows(POSTING_SQL, range);
     port.postMessage(
       checkChunk(request.fromId, request.toId, entries, postings, unitOf, data.unitNames),
     );

@@ -65,6 +65,8 @@ export interface VerificationOptions {
   readonly connectionString?: string;
   /** Worker threads (default: one per core, at most 4); 0 checks in this thread. */
   readonly workers?: number;
+  /** Entries per range handed to a thread (default 20,000). */
+  readonly entriesPerRange?: number;
 }
 
 export function verifyLedger(
@@ -154,7 +156,7 @@ async function verifySnapshot(db: Tx, options: VerificationOptions): Promise<Ver
   );
   const ranges: { fromId: number; toId: number }[] = [];
   for (let fromId = startAfter + 1; fromId <= maxId; ) {
-    let toId = Math.min(fromId + CHUNK_ENTRIES - 1, maxId);
+    let toId = Math.min(fromId + (options.entriesPerRange ?? CHUNK_ENTRIES) - 1, maxId);
     for (const cut of cuts) if (cut >= fromId && cut < toId) toId = cut;
     ranges.push({ fromId, toId });
     fromId = toId + 1;
