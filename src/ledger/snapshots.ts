@@ -109,21 +109,46 @@ export async function takeSnapshotsThrough(db: DB | Tx, until: Date): Promise<Sn
 }
 
 /**
- * Per-account sums as of a moment (inclusive), for the accounts the `accounts` query names:
- * the latest snapshot at or before it plus the postings from its boundary on.
+ * Per-account sums as of a moment (inclusive) for the account `a` of the enclosing query:
+ * from whichever of the account's snapshots is nearer in time, the latest at or before the
+ * moment (plus the postings from its boundary up to the moment) or the first after it (minus
+ * the postings after the moment and before its boundary). A day's end is a millisecond
+ * before the next boundary, so reading it sums next to nothing.
  */
-export const sumsAsOf = (asOf: Date) => sql`
-  SELECT
-    coalesce(s.posted_debits, 0) + coalesce(t.posted_debits, 0) AS posted_debits,
-    coalesce(s.posted_credits, 0) + coalesce(t.posted_credits, 0) AS posted_credits,
-    coalesce(s.pending_debits, 0) + coalesce(t.pending_debits, 0) AS pending_debits,
-    coalesce(s.pending_credits, 0) + coalesce(t.pending_credits, 0) AS pending_credits
-  FROM (SELECT 1) one
-  LEFT JOIN LATERAL (
-    SELECT * FROM ledger_balance_snapshot s
-    WHERE s.account_id = a.id AND s.boundary <= ${asOf.toISOString()}::timestamptz
-    ORDER BY s.boundary DESC LIMIT 1
-  ) s ON true
+export const sumsAsOf = (asOf: Date) => {
+  const at = sql`${asOf.toISOString()}::timestamptz`;
+  const col = (name: string) =>
+    sql.raw(
+      `coalesce(CASE WHEN k.use_next THEN k.n_${name} ELSE k.b_${name} END, 0) + k.sign * coalesce(t.${name}, 0) AS ${name}`,
+    );
+  return sql`
+  SELECT ${col('posted_debits')}, ${col('posted_credits')}, ${col('pending_debits')}, ${col('pending_credits')}
+  FROM (
+    SELECT b.posted_debits AS b_posted_debits, b.posted_credits AS b_posted_credits,
+      b.pending_debits AS b_pending_debits, b.pending_credits AS b_pending_credits,
+      n.posted_debits AS n_posted_debits, n.posted_credits AS n_posted_credits,
+      n.pending_debits AS n_pending_debits, n.pending_credits AS n_pending_credits,
+      u.use_next, CASE WHEN u.use_next THEN -1 ELSE 1 END AS sign,
+      -- The postings between the snapshot and the moment; timestamps step by a microsecond.
+      CASE WHEN u.use_next THEN ${at} + interval '1 microsecond'
+        ELSE coalesce(b.boundary, '-infinity'::timestamptz) END AS low,
+      CASE WHEN u.use_next THEN n.boundary - interval '1 microsecond' ELSE ${at} END AS high
+    FROM (SELECT 1) one
+    LEFT JOIN LATERAL (
+      SELECT * FROM ledger_balance_snapshot s
+      WHERE s.account_id = a.id AND s.boundary <= ${at}
+      ORDER BY s.boundary DESC LIMIT 1
+    ) b ON true
+    LEFT JOIN LATERAL (
+      SELECT * FROM ledger_balance_snapshot s
+      WHERE s.account_id = a.id AND s.boundary > ${at}
+      ORDER BY s.boundary LIMIT 1
+    ) n ON true
+    CROSS JOIN LATERAL (
+      SELECT n.boundary IS NOT NULL
+        AND (b.boundary IS NULL OR n.boundary - ${at} < ${at} - b.boundary) AS use_next
+    ) u
+  ) k
   LEFT JOIN LATERAL (
     SELECT
       sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit') AS posted_debits,
@@ -133,7 +158,7 @@ export const sumsAsOf = (asOf: Date) => sql`
       sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
         FILTER (WHERE p.direction = 'credit') AS pending_credits
     FROM posting p
-    WHERE p.account_id = a.id AND p.effective_at <= ${asOf.toISOString()}::timestamptz
-      AND p.effective_at >= coalesce(s.boundary, '-infinity'::timestamptz)
+    WHERE p.account_id = a.id AND p.effective_at >= k.low AND p.effective_at <= k.high
   ) t ON true
 `;
+};
