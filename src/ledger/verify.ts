@@ -10,9 +10,12 @@
  * each on its own connection joined to that same exported snapshot.
  *
  * Against seals the check is incremental by default: entries up to the latest seal are not
- * hashed again; the stored hash at its last entry must be the sealed chain hash, the sealed
- * balances must still be the sums of the sealed postings, and only what came after is hashed,
- * starting from the sealed hash. `full` rehashes everything as well.
+ * hashed or summed again; the stored hash at its last entry must be the sealed chain hash
+ * (a recomputed chain or a cut tail fails here, naming the first entry that differs), the
+ * accounts must be the sealed ones, only what came after is hashed, starting from the sealed
+ * hash, and the balances now must be the sealed balances plus those entries. A sealed entry
+ * altered with its stored hash left alone and the cached balances untouched shows only in a
+ * `full` run, which rehashes and re-sums everything.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -162,8 +165,6 @@ async function verifySnapshot(db: Tx, options: VerificationOptions): Promise<Ver
     fromId = toId + 1;
   }
 
-  // The sums up to the latest seal are PostgreSQL's to add while the ranges are hashed.
-  const sealedSums = base ? sumsThrough(db, startAfter) : Promise.resolve(new Map());
   const chunks = await checkRanges(db, ranges, unitOf, unitNames, options);
   chunks.sort((a, b) => a.fromId - b.fromId);
 
@@ -220,10 +221,12 @@ async function verifySnapshot(db: Tx, options: VerificationOptions): Promise<Ver
       differed.add(seal);
       continue;
     }
-    // The sums at the seal: from the ranges hashed, or from the database for older seals.
+    // The sums at the seal, from the ranges hashed. Entries a seal vouches for are not summed
+    // again unless asked (full): their balances are the sealed ones, and the balances now must
+    // be those plus what came after.
     let sums: AccountSums;
-    if (sealedLast === startAfter) sums = base ? await sealedSums : new Map();
-    else if (sealedLast < startAfter) sums = await sumsThrough(db, sealedLast);
+    if (sealedLast <= startAfter)
+      sums = new Map(seal.checkpoint.accounts.map((a) => [a.id, sumsOfSealed(a)]));
     else if (sealedLast === maxId) sums = totals;
     else {
       sums = new Map();
@@ -271,29 +274,6 @@ async function verifySnapshot(db: Tx, options: VerificationOptions): Promise<Ver
     firstBadEntryId: named.length > 0 ? Math.min(...named) : null,
     problems: problems.slice(0, MAX_PROBLEMS).map((p) => p.problem),
   };
-}
-
-/** Every account's posting sums over entries 1..lastEntryId, added up by the database. */
-async function sumsThrough(db: Tx, lastEntryId: number): Promise<AccountSums> {
-  const { rows } = await sql<{
-    account_id: string;
-    pd: string;
-    pc: string;
-    nd: string;
-    nc: string;
-  }>`
-    SELECT account_id::text,
-      coalesce(sum(amount) FILTER (WHERE phase = 'posted' AND direction = 'debit'), 0)::text AS pd,
-      coalesce(sum(amount) FILTER (WHERE phase = 'posted' AND direction = 'credit'), 0)::text AS pc,
-      coalesce(sum(CASE phase WHEN 'pending' THEN amount WHEN 'release' THEN -amount END)
-        FILTER (WHERE direction = 'debit'), 0)::text AS nd,
-      coalesce(sum(CASE phase WHEN 'pending' THEN amount WHEN 'release' THEN -amount END)
-        FILTER (WHERE direction = 'credit'), 0)::text AS nc
-    FROM posting WHERE entry_id <= ${lastEntryId} GROUP BY account_id
-  `.execute(db);
-  return new Map(
-    rows.map((r) => [Number(r.account_id), [fenOf(r.pd), fenOf(r.pc), fenOf(r.nd), fenOf(r.nc)]]),
-  );
 }
 
 /** The first sealed entry whose stored hash is not the one the seal recorded. */
