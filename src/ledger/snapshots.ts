@@ -31,23 +31,12 @@ export interface SnapshotRun {
 export async function takeSnapshotsThrough(db: DB | Tx, until: Date): Promise<SnapshotRun> {
   if (!db.isTransaction)
     return (db as DB).transaction().execute((trx) => takeSnapshotsThrough(trx, until));
+  // Nothing due (the usual hourly answer) is known without holding writers back.
+  const due = await dueSpan(db, until);
+  if (!due) return { boundariesTaken: 0, latestBoundary: null };
   await sql`SELECT pg_advisory_xact_lock(hashtext('ledger_balance_snapshot'))`.execute(db);
-  const { rows } = await sql<{ previous: Date | null; first: Date | null; last: Date | null }>`
-    WITH bounds AS (
-      SELECT (SELECT max(boundary) FROM ledger_snapshot_run) AS previous,
-        least(${until.toISOString()}::timestamptz,
-          date_trunc('day', now() AT TIME ZONE ${TIME_ZONE}) AT TIME ZONE ${TIME_ZONE}) AS cap
-    )
-    SELECT previous,
-      coalesce(previous + interval '1 day',
-        (SELECT date_trunc('day', min(effective_at) AT TIME ZONE ${TIME_ZONE}) + interval '1 day'
-          FROM posting) AT TIME ZONE ${TIME_ZONE}) AS first,
-      date_trunc('day', cap AT TIME ZONE ${TIME_ZONE}) AT TIME ZONE ${TIME_ZONE} AS last
-    FROM bounds
-  `.execute(db);
-  const span = rows[0];
-  if (!span?.first || !span.last || span.first > span.last)
-    return { boundariesTaken: 0, latestBoundary: span?.previous ?? null };
+  const span = await dueSpan(db, until);
+  if (!span) return { boundariesTaken: 0, latestBoundary: due.previous };
   const previous = span.previous?.toISOString() ?? '-infinity';
   const first = span.first.toISOString();
   const last = span.last.toISOString();
@@ -162,3 +151,30 @@ export const sumsAsOf = (asOf: Date) => {
   ) t ON true
 `;
 };
+
+interface DueSpan {
+  readonly previous: Date | null;
+  readonly first: Date;
+  readonly last: Date;
+}
+
+/** The boundaries due: after the latest taken (or the first posting's day) up to the cap. */
+async function dueSpan(db: DB | Tx, until: Date): Promise<DueSpan | undefined> {
+  const { rows } = await sql<{ previous: Date | null; first: Date | null; last: Date | null }>`
+    WITH bounds AS (
+      SELECT (SELECT max(boundary) FROM ledger_snapshot_run) AS previous,
+        least(${until.toISOString()}::timestamptz,
+          date_trunc('day', now() AT TIME ZONE ${TIME_ZONE}) AT TIME ZONE ${TIME_ZONE}) AS cap
+    )
+    SELECT previous,
+      coalesce(previous + interval '1 day',
+        (SELECT date_trunc('day', min(effective_at) AT TIME ZONE ${TIME_ZONE}) + interval '1 day'
+          FROM posting) AT TIME ZONE ${TIME_ZONE}) AS first,
+      date_trunc('day', cap AT TIME ZONE ${TIME_ZONE}) AT TIME ZONE ${TIME_ZONE} AS last
+    FROM bounds
+  `.execute(db);
+  const span = rows[0];
+  return span?.first && span.last && span.first <= span.last
+    ? { previous: span.previous, first: span.first, last: span.last }
+    : undefined;
+}
