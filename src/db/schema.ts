@@ -112,6 +112,37 @@ export interface LedgerCheckpointTable {
   accounts: unknown;
   taken_at: Generated<Date>;
   taken_by: string | null;
+  account_record_id: number | null;
+  account_record_hash: string | null;
+}
+
+export interface LedgerAccountRecordTable {
+  id: number;
+  account_id: number;
+  action: 'open' | 'bounds';
+  code: string;
+  unit: string;
+  normal_side: string;
+  lower_bound: Numeric | null;
+  upper_bound: Numeric | null;
+  recorded_at: Timestamp;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface LedgerSnapshotRunTable {
+  boundary: Timestamp;
+  day: ColumnType<string, string, string>;
+  taken_at: Generated<Date>;
+}
+
+export interface LedgerBalanceSnapshotTable {
+  account_id: number;
+  boundary: Timestamp;
+  posted_debits: Numeric;
+  posted_credits: Numeric;
+  pending_debits: Numeric;
+  pending_credits: Numeric;
 }
 
 export interface IdempotencyRecordTable {
@@ -549,6 +580,9 @@ export interface Database
   ledger_account: LedgerAccountTable;
   ledger_chain: LedgerChainTable;
   ledger_checkpoint: LedgerCheckpointTable;
+  ledger_account_record: LedgerAccountRecordTable;
+  ledger_snapshot_run: LedgerSnapshotRunTable;
+  ledger_balance_snapshot: LedgerBalanceSnapshotTable;
   journal_entry: JournalEntryTable;
   posting: PostingTable;
   app_user: AppUserTable;

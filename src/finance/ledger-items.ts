@@ -13,7 +13,7 @@
  * a statement. The payout id is a reference too because it is the idempotency key sent to
  * the gateway, which banks commonly print in the remittance information.
  */
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { anyText, anyUuid } from '../db/arrays.ts';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -117,84 +117,67 @@ async function payouts(db: DB | Tx, poolId: string, filter: LedgerItemFilter) {
   );
 }
 
-async function contributions(db: DB | Tx, poolId: string, filter: LedgerItemFilter) {
-  let query = db
-    .selectFrom('contribution')
-    .select([
-      'id',
-      'amount',
-      'payer as party',
-      'bank_reference as reference',
-      'received_on as date',
-    ])
-    .where('pool_id', '=', poolId);
-  if ('ids' in filter) query = query.where('id', '=', anyUuid(filter.ids));
-  else if ('references' in filter)
-    query = query.where('bank_reference', '=', anyText(filter.references));
-  else
-    query = query
-      .where('received_on', '>=', filter.period.from)
-      .where('received_on', '<=', filter.period.to);
-  const rows = await query
-    .orderBy('received_on')
-    .limit(MAX_LEDGER_ITEMS_PER_KIND + 1)
-    .execute();
-  checkBound('contribution', rows);
-  return rows.map((row) => item('contribution', row, row.reference, 1));
+/**
+ * Contributions, remittances and refunds are read alike: an amount, a party, one bank
+ * reference and a day. Each kind names its columns once; one reader serves all three.
+ */
+interface DatedKind {
+  readonly from: RawBuilder<unknown>;
+  readonly party: string;
+  readonly reference: string;
+  readonly date: string;
+  readonly pool: string;
+  readonly sign: 1 | -1;
 }
 
-async function remittances(db: DB | Tx, poolId: string, filter: LedgerItemFilter) {
-  let query = db
-    .selectFrom('remittance')
-    .innerJoin('pool', 'pool.id', 'remittance.pool_id')
-    .select([
-      'remittance.id',
-      'remittance.amount',
-      'pool.insurer as party',
-      'remittance.reference',
-      'remittance.received_on as date',
-    ])
-    .where('remittance.pool_id', '=', poolId);
-  if ('ids' in filter) query = query.where('remittance.id', '=', anyUuid(filter.ids));
-  else if ('references' in filter)
-    query = query.where('remittance.reference', '=', anyText(filter.references));
-  else
-    query = query
-      .where('remittance.received_on', '>=', filter.period.from)
-      .where('remittance.received_on', '<=', filter.period.to);
-  const rows = await query
-    .orderBy('remittance.received_on')
-    .limit(MAX_LEDGER_ITEMS_PER_KIND + 1)
-    .execute();
-  checkBound('remittance', rows);
-  return rows.map((row) => item('remittance', row, row.reference, 1));
-}
+const DATED_KINDS: Record<Exclude<LedgerItemKind, 'payout'>, DatedKind> = {
+  contribution: {
+    from: sql`contribution item`,
+    party: 'item.payer',
+    reference: 'item.bank_reference',
+    date: 'item.received_on',
+    pool: 'item.pool_id',
+    sign: 1,
+  },
+  remittance: {
+    from: sql`remittance item JOIN pool ON pool.id = item.pool_id`,
+    party: 'pool.insurer',
+    reference: 'item.reference',
+    date: 'item.received_on',
+    pool: 'item.pool_id',
+    sign: 1,
+  },
+  refund: {
+    from: sql`contribution_refund item JOIN contribution ON contribution.id = item.contribution_id`,
+    party: 'contribution.payer',
+    reference: 'item.bank_reference',
+    date: 'item.refunded_on',
+    pool: 'contribution.pool_id',
+    sign: -1,
+  },
+};
 
-async function refunds(db: DB | Tx, poolId: string, filter: LedgerItemFilter) {
-  let query = db
-    .selectFrom('contribution_refund as refund')
-    .innerJoin('contribution', 'contribution.id', 'refund.contribution_id')
-    .select([
-      'refund.id',
-      'refund.amount',
-      'contribution.payer as party',
-      'refund.bank_reference as reference',
-      'refund.refunded_on as date',
-    ])
-    .where('contribution.pool_id', '=', poolId);
-  if ('ids' in filter) query = query.where('refund.id', '=', anyUuid(filter.ids));
-  else if ('references' in filter)
-    query = query.where('refund.bank_reference', '=', anyText(filter.references));
-  else
-    query = query
-      .where('refund.refunded_on', '>=', filter.period.from)
-      .where('refund.refunded_on', '<=', filter.period.to);
-  const rows = await query
-    .orderBy('refund.refunded_on')
-    .limit(MAX_LEDGER_ITEMS_PER_KIND + 1)
-    .execute();
-  checkBound('refund', rows);
-  return rows.map((row) => item('refund', row, row.reference, -1));
+function datedItems(kind: Exclude<LedgerItemKind, 'payout'>) {
+  const k = DATED_KINDS[kind];
+  const column = sql.raw;
+  return async (db: DB | Tx, poolId: string, filter: LedgerItemFilter) => {
+    const which =
+      'ids' in filter
+        ? sql`item.id = ${anyUuid(filter.ids)}`
+        : 'references' in filter
+          ? sql`${column(k.reference)} = ${anyText(filter.references)}`
+          : sql`${column(k.date)} BETWEEN ${filter.period.from} AND ${filter.period.to}`;
+    const { rows } = await sql<ItemRow & { reference: string }>`
+      SELECT item.id, item.amount::text AS amount, ${column(k.party)} AS party,
+        ${column(k.reference)} AS reference, ${column(k.date)}::text AS date
+      FROM ${k.from}
+      WHERE ${column(k.pool)} = ${poolId} AND ${which}
+      ORDER BY ${column(k.date)}
+      LIMIT ${MAX_LEDGER_ITEMS_PER_KIND + 1}
+    `.execute(db);
+    checkBound(kind, rows);
+    return rows.map((row) => item(kind, row, row.reference, k.sign));
+  };
 }
 
 function item(kind: LedgerItemKind, row: ItemRow, reference: string, sign: 1 | -1): LedgerItem {
@@ -212,7 +195,12 @@ function item(kind: LedgerItemKind, row: ItemRow, reference: string, sign: 1 | -
 const READERS: Record<
   LedgerItemKind,
   (db: DB | Tx, poolId: string, filter: LedgerItemFilter) => Promise<LedgerItem[]>
-> = { payout: payouts, contribution: contributions, remittance: remittances, refund: refunds };
+> = {
+  payout: payouts,
+  contribution: datedItems('contribution'),
+  remittance: datedItems('remittance'),
+  refund: datedItems('refund'),
+};
 
 /** The pool's ledger items of the given kinds (all by default), by date, kind and id. */
 export async function ledgerItems(

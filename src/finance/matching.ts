@@ -154,14 +154,7 @@ export async function autoMatchStatement(
   confirmedBy: string,
 ): Promise<number> {
   await lockPool(trx, statement.poolId);
-  const rows = await trx
-    .selectFrom('statement_line')
-    .leftJoin('statement_match', 'statement_match.statement_line_id', 'statement_line.id')
-    .leftJoin(
-      'statement_explanation',
-      'statement_explanation.statement_line_id',
-      'statement_line.id',
-    )
+  const rows = await openStatementLines(trx)
     .select([
       'statement_line.id',
       'statement_line.row_number',
@@ -170,8 +163,6 @@ export async function autoMatchStatement(
       'statement_line.other_references',
     ])
     .where('statement_line.statement_id', '=', statement.id)
-    .where('statement_match.id', 'is', null)
-    .where('statement_explanation.id', 'is', null)
     .orderBy('statement_line.row_number')
     .execute();
   const lines = rows.map((row) => lineToMatch(row));
@@ -470,7 +461,19 @@ export async function explainLedgerItem(
  * matched nor explained — what month-end close asks before it closes a month.
  */
 export async function countOpenStatementLines(db: DB | Tx, endsAt: Date): Promise<number> {
-  const row = await db
+  const row = await openStatementLines(db)
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('statement_line.value_date', '<', localDateOf(endsAt))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/**
+ * Statement lines neither matched nor explained: the one definition of "open" that matching
+ * at import and month-end close both ask.
+ */
+function openStatementLines(db: DB | Tx) {
+  return db
     .selectFrom('statement_line')
     .leftJoin('statement_match', 'statement_match.statement_line_id', 'statement_line.id')
     .leftJoin(
@@ -478,10 +481,6 @@ export async function countOpenStatementLines(db: DB | Tx, endsAt: Date): Promis
       'statement_explanation.statement_line_id',
       'statement_line.id',
     )
-    .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('statement_line.value_date', '<', localDateOf(endsAt))
     .where('statement_match.id', 'is', null)
-    .where('statement_explanation.id', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+    .where('statement_explanation.id', 'is', null);
 }

@@ -9,6 +9,7 @@ import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { takeCheckpoint } from '../ledger/seal.ts';
+import { takeSnapshotsThrough } from '../ledger/snapshots.ts';
 import { IN_FLIGHT } from '../payouts/lifecycle.ts';
 import { startOfLocalDay } from '../policy/local-date.ts';
 import { countOpenStatementLines } from './matching.ts';
@@ -109,6 +110,9 @@ export async function closeMonth(
   // Under the chain-head lock taken above, so the checkpoint is the month's last word;
   // finance signs it with `npm run ledger:seal -- --month YYYY-MM`.
   await takeCheckpoint(trx, monthCloseCheckpointReason(month), actorId);
+  // A closed month cannot change, so its closing balances are snapshotted with it (and every
+  // day's before it): as-of reads in and after it sum at most a day of postings.
+  await takeSnapshotsThrough(trx, endsAt);
   return periodState(trx, month);
 }
 

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
+import { recordAccount } from './account-records.ts';
 import { formatAmount, Money, parseAmount } from './money.ts';
 import type { AccountBounds, Direction, Unit } from './types.ts';
 
@@ -35,6 +36,8 @@ function boundText(bound: Money | string | null | undefined): string | null {
  * code with other terms is refused: an account's unit, side and bounds never change silently.
  */
 export async function openAccount(db: DB | Tx, spec: AccountSpec): Promise<Account> {
+  // The opening is a record in the account chain, committed with the account or not at all.
+  if (!db.isTransaction) return (db as DB).transaction().execute((trx) => openAccount(trx, spec));
   const wanted = {
     code: spec.code,
     name: spec.name,
@@ -43,11 +46,21 @@ export async function openAccount(db: DB | Tx, spec: AccountSpec): Promise<Accou
     lower_bound: boundText(spec.lowerBound),
     upper_bound: boundText(spec.upperBound),
   };
-  await db
+  const opened = await db
     .insertInto('ledger_account')
     .values(wanted)
     .onConflict((oc) => oc.column('code').doNothing())
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  if (opened)
+    await recordAccount(db as Tx, 'open', {
+      id: opened.id,
+      code: wanted.code,
+      unit: wanted.unit,
+      normalSide: wanted.normal_side,
+      lowerBound: wanted.lower_bound,
+      upperBound: wanted.upper_bound,
+    });
   const account = await findAccount(db, spec.code);
   if (!account) throw new Error(`account ${spec.code} vanished after it was opened`);
   const same =

@@ -1,6 +1,7 @@
 /**
  * @module Balances, now (from the maintained account rows: O(1) whatever the history) and
- * as of any past effective moment (summed from postings through a covering index), the
+ * as of any past effective moment (the account's latest daily snapshot before it plus at most
+ * a day of postings through the covering index, src/ledger/snapshots.ts), the
  * trial balance per unit, and an account's entries page by page.
  */
 import { sql } from 'kysely';
@@ -10,6 +11,7 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money, ZERO } from './money.ts';
 import { loadEntries } from './read-entries.ts';
+import { sumsAsOf } from './snapshots.ts';
 import type { Direction, JournalEntry, Unit } from './types.ts';
 
 export interface AccountBalance {
@@ -66,20 +68,6 @@ export function toAccountBalance(row: RawTotals): AccountBalance {
   };
 }
 
-/** Posting totals per account as of a moment: pending holds count net of their releases. */
-const totalsAsOf = (asOf: Date) => sql`
-  SELECT p.account_id,
-    coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit'), 0) AS posted_debits,
-    coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit'), 0) AS posted_credits,
-    coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-      FILTER (WHERE p.direction = 'debit'), 0) AS pending_debits,
-    coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-      FILTER (WHERE p.direction = 'credit'), 0) AS pending_credits
-  FROM posting p
-  WHERE p.effective_at <= ${asOf.toISOString()}::timestamptz
-  GROUP BY p.account_id
-`;
-
 export async function accountBalances(
   db: DB | Tx,
   codes: readonly string[],
@@ -90,21 +78,12 @@ export async function accountBalances(
   const rows = asOf
     ? await sql<RawTotals>`
         SELECT a.code, a.unit, a.normal_side,
-          coalesce(t.posted_debits, 0)::numeric(20,2)::text AS posted_debits,
-          coalesce(t.posted_credits, 0)::numeric(20,2)::text AS posted_credits,
-          coalesce(t.pending_debits, 0)::numeric(20,2)::text AS pending_debits,
-          coalesce(t.pending_credits, 0)::numeric(20,2)::text AS pending_credits
+          t.posted_debits::numeric(20,2)::text AS posted_debits,
+          t.posted_credits::numeric(20,2)::text AS posted_credits,
+          t.pending_debits::numeric(20,2)::text AS pending_debits,
+          t.pending_credits::numeric(20,2)::text AS pending_credits
         FROM ledger_account a
-        LEFT JOIN LATERAL (
-          SELECT
-            sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit') AS posted_debits,
-            sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit') AS posted_credits,
-            sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-              FILTER (WHERE p.direction = 'debit') AS pending_debits,
-            sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-              FILTER (WHERE p.direction = 'credit') AS pending_credits
-          FROM posting p WHERE p.account_id = a.id AND p.effective_at <= ${asOf.toISOString()}::timestamptz
-        ) t ON true
+        LEFT JOIN LATERAL (${sumsAsOf(asOf)}) t ON true
         WHERE a.code = ${codeList}
       `
         .execute(db)
@@ -160,8 +139,9 @@ export async function trialBalance(
   const { asOf, unit } = options;
   const rows = asOf
     ? await sql<{ code: string; name: string; unit: Unit; debits: string; credits: string }>`
-        SELECT a.code, a.name, a.unit, t.posted_debits::text AS debits, t.posted_credits::text AS credits
-        FROM (${totalsAsOf(asOf)}) t JOIN ledger_account a ON a.id = t.account_id
+        SELECT a.code, a.name, a.unit, t.posted_debits::numeric(20,2)::text AS debits,
+          t.posted_credits::numeric(20,2)::text AS credits
+        FROM ledger_account a LEFT JOIN LATERAL (${sumsAsOf(asOf)}) t ON true
         ORDER BY a.unit, a.code
       `
         .execute(db)

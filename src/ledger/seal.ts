@@ -11,6 +11,7 @@
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
+import { type AccountRecordHead, accountRecordHead } from './account-records.ts';
 
 export const SEAL_FORMAT = 'riskpool-ledger-seal/1';
 /** Hex digits of each entry's hash a seal file keeps: enough to name the first that differs. */
@@ -37,6 +38,8 @@ export interface Checkpoint {
   readonly chainHash: string;
   readonly takenAt: string;
   readonly accounts: readonly SealedAccount[];
+  /** The account chain's head at the checkpoint (absent in checkpoints from before it existed). */
+  readonly accountRecords?: AccountRecordHead;
 }
 
 export interface SealFile {
@@ -72,6 +75,7 @@ export async function takeCheckpoint(
       pending_debits::text AS "pendingDebits", pending_credits::text AS "pendingCredits"
     FROM ledger_account ORDER BY id
   `.execute(trx);
+  const accountRecords = await accountRecordHead(trx);
   const row = await trx
     .insertInto('ledger_checkpoint')
     .values({
@@ -79,6 +83,8 @@ export async function takeCheckpoint(
       last_entry_id: head.last_entry_id,
       chain_hash: head.last_hash,
       accounts: JSON.stringify(rows),
+      account_record_id: accountRecords.lastRecordId,
+      account_record_hash: accountRecords.hash,
       taken_by: takenBy,
     })
     .returning(['id', 'taken_at'])
@@ -90,6 +96,7 @@ export async function takeCheckpoint(
     chainHash: head.last_hash,
     takenAt: row.taken_at.toISOString(),
     accounts: rows,
+    accountRecords,
   };
 }
 
@@ -125,6 +132,9 @@ export async function loadCheckpoint(
     chainHash: row.chain_hash,
     takenAt: row.taken_at.toISOString(),
     accounts,
+    ...(row.account_record_id !== null && row.account_record_hash !== null
+      ? { accountRecords: { lastRecordId: row.account_record_id, hash: row.account_record_hash } }
+      : {}),
   };
 }
 

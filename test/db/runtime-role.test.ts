@@ -101,6 +101,22 @@ describe('the runtime role', () => {
     );
   });
 
+  it('opens an account with its chained record, and cannot rewrite or remove a record', async () => {
+    await openAccount(runtime.db, {
+      code: 'rt:opened-at-runtime',
+      name: 'Opened by the service',
+      unit: 'CNY',
+      normalSide: 'debit',
+    });
+    expect(
+      await refusal(sql`UPDATE ledger_account_record SET code = 'x'`.execute(runtime.db)),
+    ).toMatch(/append-only/);
+    expect(await refusal(sql`DELETE FROM ledger_account_record`.execute(runtime.db))).toMatch(
+      /append-only/,
+    );
+    expect((await verifyLedger(runtime.db)).problems).toEqual([]);
+  });
+
   it('cannot update, delete or truncate the journal', async () => {
     expect(await refusal(sql`UPDATE posting SET amount = amount + 1`.execute(runtime.db))).toMatch(
       /append-only/,
@@ -113,6 +129,7 @@ describe('the runtime role', () => {
       'journal_entry',
       'ledger_account',
       'ledger_chain',
+      'ledger_account_record',
       'audit_record',
     ])
       expect(await refusal(sql`TRUNCATE ${sql.raw(table)} CASCADE`.execute(runtime.db))).toMatch(

@@ -483,6 +483,29 @@ export interface LedgerAccount {
   upper_bound: Numeric | null;
 }
 
+export interface LedgerAccountRecord {
+  account_id: number;
+  action: string;
+  code: string;
+  hash: string;
+  id: number;
+  lower_bound: Numeric | null;
+  normal_side: string;
+  prev_hash: string;
+  recorded_at: Timestamp;
+  unit: string;
+  upper_bound: Numeric | null;
+}
+
+export interface LedgerBalanceSnapshot {
+  account_id: number;
+  boundary: Timestamp;
+  pending_credits: Numeric;
+  pending_debits: Numeric;
+  posted_credits: Numeric;
+  posted_debits: Numeric;
+}
+
 export interface LedgerChain {
   last_entry_id: Generated<number>;
   last_hash: Generated<string>;
@@ -490,6 +513,8 @@ export interface LedgerChain {
 }
 
 export interface LedgerCheckpoint {
+  account_record_hash: string | null;
+  account_record_id: number | null;
   accounts: Json;
   chain_hash: string;
   id: Generated<number>;
@@ -505,6 +530,12 @@ export interface LedgerClosedPeriod {
   ends_at: Timestamp;
   month: string;
   starts_at: Timestamp;
+}
+
+export interface LedgerSnapshotRun {
+  boundary: Timestamp;
+  day: string;
+  taken_at: Generated<Timestamp>;
 }
 
 export interface PaymentFile {
@@ -818,9 +849,12 @@ export interface DB {
   investigation_party: InvestigationParty;
   journal_entry: JournalEntry;
   ledger_account: LedgerAccount;
+  ledger_account_record: LedgerAccountRecord;
+  ledger_balance_snapshot: LedgerBalanceSnapshot;
   ledger_chain: LedgerChain;
   ledger_checkpoint: LedgerCheckpoint;
   ledger_closed_period: LedgerClosedPeriod;
+  ledger_snapshot_run: LedgerSnapshotRun;
   payment_file: PaymentFile;
   payment_instruction: PaymentInstruction;
   payout: Payout;
