@@ -8701,7 +8701,7 @@ export interface components {
             decision: "deny";
             /** @default  */
             note: string;
-            reasons: ("RISK_POINT_FILED_BEFORE_INCIDENT" | "WITHIN_POLICY_PERIOD" | "CATEGORY_COVERED" | "CAPS_NOT_EXHAUSTED" | "NO_DUPLICATE" | "MEETS_CLAIM_STANDARDS" | "EXEMPTION_CONDITIONS_MET" | "NOT_AN_ECONOMIC_LOSS" | "INSUFFICIENT_EVIDENCE" | "OTHER")[];
+            reasons: ("RISK_POINT_FILED_BEFORE_INCIDENT" | "WITHIN_POLICY_PERIOD" | "CATEGORY_COVERED" | "CAPS_NOT_EXHAUSTED" | "NO_DUPLICATE" | "NO_UNRESOLVED_DUPLICATE_INCIDENT" | "MEETS_CLAIM_STANDARDS" | "EXEMPTION_CONDITIONS_MET" | "NOT_AN_ECONOMIC_LOSS" | "INSUFFICIENT_EVIDENCE" | "OTHER")[];
         };
         ClaimDetail: components["schemas"]["Claim"] & {
             decisions: components["schemas"]["ClaimDecision"][];
