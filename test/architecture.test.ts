@@ -21,6 +21,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   finance: ['db', 'ledger', 'policy', 'payouts', 'reports'],
   access: ['db'],
 };
+/**
+ * The one use case that spans two parts: a claim decision orders its payouts in its own
+ * transaction (payouts depend on claims for the claim's status, so the decision module reaches
+ * down to the order, not the other way round).
+ */
+const CROSSING = new Set(['claims/decisions.ts → ../payouts/orders.ts']);
 const CORE = ['ledger', 'policy', 'claims', 'exemption', 'finance'];
 const EDGE_LIBRARIES = /^(hono|@hono\/|bullmq|ioredis|@bull-board\/)/;
 
@@ -58,8 +64,8 @@ describe('the parts of src/', () => {
             broken.push(`${path.relative(SRC, file)} → ${specifier}`);
           continue;
         }
-        if (!allowed.includes(targetPart))
-          broken.push(`${path.relative(SRC, file)} → ${specifier}`);
+        const edge = `${path.relative(SRC, file)} → ${specifier}`;
+        if (!allowed.includes(targetPart) && !CROSSING.has(edge)) broken.push(edge);
       }
     }
     expect(broken).toEqual([]);
