@@ -41,6 +41,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
+// 38 units of work at once on a shared 2-core machine: room beyond the default 30 s.
 it('runs decisions, settlements, voids and month closes at once: no deadlock, no lost write', async () => {
   const db = database.db;
   const toSettle = await approveClaims(
@@ -151,4 +152,4 @@ it('runs decisions, settlements, voids and month closes at once: no deadlock, no
   expect((await trialBalance(db)).balanced).toBe(true);
   expect(await ledgerProblems(db)).toEqual([]);
   expect((await verifyLedger(db)).ok).toBe(true);
-});
+}, 120_000);
