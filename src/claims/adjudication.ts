@@ -77,7 +77,7 @@ export interface DecisionView {
     readonly lineId: string;
     readonly approved: string;
     readonly payable: string;
-    readonly cutBy: string | null;
+    readonly cutBy: CapName | null;
   }[];
   readonly decidedBy: string;
   readonly decidedAt: string;
@@ -536,7 +536,8 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
       'claim_decision_line.claim_line_id as lineId',
       'approved',
       'payable',
-      'cut_by as cutBy',
+      // The column's check constraint holds it to the three cap names.
+      (eb) => eb.ref('cut_by').$castTo<CapName | null>().as('cutBy'),
     ])
     .where('decision_id', '=', decisionId)
     .orderBy('claim_line.line_no')

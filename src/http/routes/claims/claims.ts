@@ -59,7 +59,7 @@ export function claimRoutes(): RouteApp {
           z.object({
             claims: z.array(
               z.object({
-                claimId: UuidSchema,
+                id: UuidSchema,
                 incidentId: UuidSchema,
                 status: z.enum(CLAIM_STATUSES),
                 claimant: z.string(),
@@ -80,13 +80,13 @@ export function claimRoutes(): RouteApp {
     }),
     async (c) => {
       const { status, limit } = c.req.valid('query');
+      const queue = await workQueue(c.var.deps.db, {
+        statuses: status ? [status] : undefined,
+        limit,
+      });
+      // An item of the queue is a claim: its id is `id`, as on the claim itself.
       return c.json(
-        {
-          claims: await workQueue(c.var.deps.db, {
-            statuses: status ? [status] : undefined,
-            limit,
-          }),
-        },
+        { claims: queue.map(({ claimId, ...item }) => ({ id: claimId, ...item })) },
         200,
       );
     },

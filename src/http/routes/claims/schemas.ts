@@ -138,6 +138,10 @@ export const DecisionSchema = z
     },
   });
 
+export const CapNameSchema = z
+  .enum(['per_incident_cap', 'per_project_limit', 'cumulative_cap'])
+  .openapi('CapName');
+
 export const ReasonSchema = z
   .object({ reason: Text(1000) })
   .strict()
@@ -220,18 +224,15 @@ export const DecisionViewSchema = z
     projectLimitCut: AmountSchema,
     poolCapCut: AmountSchema,
     payable: AmountSchema,
-    cuts: z.array(
-      z.object({
-        cap: z.enum(['per_incident_cap', 'per_project_limit', 'cumulative_cap']),
-        amount: AmountSchema,
-      }),
-    ),
+    cuts: z.array(z.object({ cap: CapNameSchema, amount: AmountSchema })),
     lines: z.array(
       z.object({
         lineId: UuidSchema,
         approved: AmountSchema,
         payable: AmountSchema,
-        cutBy: z.string().nullable(),
+        cutBy: CapNameSchema.nullable().openapi({
+          description: 'The cap that bound this line (as in `cuts[].cap`); null when none did',
+        }),
       }),
     ),
     decidedBy: UuidSchema,
@@ -289,7 +290,9 @@ export const ProjectCoverageSchema = z
     paid: AmountSchema,
     committed: AmountSchema,
     limit: AmountSchema.nullable(),
-    limitLeft: AmountSchema.nullable(),
+    remaining: AmountSchema.nullable().openapi({
+      description: 'What is left of the per-project limit; null when the terms set none',
+    }),
     incidents: z.array(
       z.object({
         incidentId: UuidSchema,
