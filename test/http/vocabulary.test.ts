@@ -189,9 +189,27 @@ describe('query parameters do what they say or are refused', () => {
 
 describe('ids', () => {
   it('a work queue item names its claim `id`, as the claim does', async () => {
-    const body = await json('insurer', '/insurer/claims?limit=500');
+    const decided = await json('insurer', `/insurer/claims/${claimsOf['voc-a']?.[0]}`);
+    const submitted = await call(t.app, 'POST', '/insurer/claims', {
+      token: t.users.insurer.token,
+      json: {
+        incidentId: decided.incidentId,
+        claimant: 'Queue Co.',
+        lines: [
+          {
+            category: 'appraisal',
+            amountClaimed: '800.00',
+            payee: 'Appraiser Q',
+            evidence: [{ title: 'invoice', documentNumber: 'Q-1', sha256: 'c'.repeat(64) }],
+          },
+        ],
+      },
+    });
+    expect(submitted.status, await submitted.clone().text()).toBe(201);
+    const { id: claimId } = (await submitted.json()) as { id: string };
+    const body = await json('insurer', '/insurer/claims?status=submitted&limit=500');
     const queue = body.claims as Record<string, unknown>[];
-    const item = queue.find((q) => q.id === claimsOf['voc-a']?.[0]);
+    const item = queue.find((q) => q.id === claimId);
     expect(item).toBeDefined();
     expect(item).not.toHaveProperty('claimId');
     const claim = await json('insurer', `/insurer/claims/${String(item?.id)}`);

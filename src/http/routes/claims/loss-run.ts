@@ -13,7 +13,7 @@ import {
   routes,
 } from '../../route.ts';
 import { AmountSchema, AsOfSchema, PoolParams, readAsOf } from '../../schemas.ts';
-import { CLAIM_STATUSES } from './schemas.ts';
+import { CLAIM_STATUSES, ClaimMoneyFields } from './schemas.ts';
 
 const LossRunSchema = z
   .object({
@@ -28,11 +28,7 @@ const LossRunSchema = z
         claimId: z.string(),
         claimSubmittedOn: z.string(),
         status: z.enum(CLAIM_STATUSES),
-        claimed: AmountSchema,
-        approved: AmountSchema,
-        paid: AmountSchema,
-        voided: AmountSchema,
-        outstanding: AmountSchema,
+        ...ClaimMoneyFields,
         incurred: AmountSchema,
         incidentRemaining: AmountSchema,
         poolRemaining: AmountSchema,

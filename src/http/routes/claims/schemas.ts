@@ -191,16 +191,27 @@ export const ClaimLineSchema = z.object({
   ),
 });
 
+/** What a claim is, without its lines: the work queue lists claims this way. */
+export const ClaimHeadFields = {
+  id: UuidSchema,
+  incidentId: UuidSchema,
+  status: z.enum(CLAIM_STATUSES),
+  claimant: z.string(),
+  submittedAt: z.string(),
+  statusChangedAt: z.string(),
+};
+
+/** A claim's money, from its lines, decisions and payouts. */
+export const ClaimMoneyFields = {
+  claimed: AmountSchema,
+  approved: AmountSchema,
+  paid: AmountSchema,
+  voided: AmountSchema,
+  outstanding: AmountSchema,
+};
+
 export const ClaimSchema = z
-  .object({
-    id: UuidSchema,
-    incidentId: UuidSchema,
-    status: z.enum(CLAIM_STATUSES),
-    claimant: z.string(),
-    submittedAt: z.string(),
-    statusChangedAt: z.string(),
-    lines: z.array(ClaimLineSchema),
-  })
+  .object({ ...ClaimHeadFields, lines: z.array(ClaimLineSchema) })
   .openapi('Claim');
 
 export const DecisionViewSchema = z
@@ -243,14 +254,7 @@ export const DecisionViewSchema = z
   .openapi('ClaimDecision');
 
 export const ClaimDetailSchema = ClaimSchema.extend({
-  money: z.object({
-    claimed: AmountSchema,
-    approved: AmountSchema,
-    paid: AmountSchema,
-    voided: AmountSchema,
-    outstanding: AmountSchema,
-    incurred: AmountSchema,
-  }),
+  money: z.object({ ...ClaimMoneyFields, incurred: AmountSchema }),
   incidentCoverage: IncidentCoverageSchema,
   decisions: z.array(DecisionViewSchema),
   history: z.array(
