@@ -59,6 +59,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -145,6 +154,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -338,6 +356,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -425,6 +452,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -614,6 +650,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -853,6 +898,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -939,6 +993,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1262,6 +1325,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1430,6 +1502,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1523,6 +1604,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1572,7 +1662,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date in Asia/Shanghai */
+                    /** @description The day overdue is judged on (a date, or the day of an instant) */
                     asOf?: string;
                     limit?: number;
                     overdue?: "true" | "false";
@@ -1681,6 +1771,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -1751,6 +1850,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1851,6 +1959,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1937,6 +2054,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2037,6 +2163,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2123,6 +2258,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2286,6 +2430,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -2356,6 +2509,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2456,6 +2618,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2542,6 +2713,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2642,6 +2822,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2728,6 +2917,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2828,6 +3026,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2914,6 +3121,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3014,6 +3230,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3063,7 +3288,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description The day to judge on; default today */
+                    /** @description The day to judge on (a date, or the day an instant falls on); default today */
                     asOf?: string;
                 };
                 header?: never;
@@ -3179,6 +3404,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3222,12 +3456,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An account's balance, now or as of a moment
+         * An account's balance, now or as of a date or a moment
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
                 };
                 header?: never;
@@ -3258,6 +3493,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3339,6 +3583,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -3366,13 +3619,94 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An account's statement for a period: opening balance, each entry with the running balance, closing balance
+         * An account's statement for a period: opening balance, each entry with the running balance, closing balance (CSV: the .csv route)
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    format?: "json" | "csv";
+                    /** @description A local date in Asia/Shanghai */
+                    from: string;
+                    /** @description A local date in Asia/Shanghai */
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Statement */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccountStatement"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/ledger/accounts/{code}/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's statement for a period as CSV for Excel/WPS
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query: {
                     /** @description A local date in Asia/Shanghai */
                     from: string;
                     headers?: "english" | "chinese";
@@ -3393,43 +3727,86 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            accountCode: string;
-                            closingBalance: string;
-                            lines: {
-                                balance: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                credit: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                debit: string;
-                                description: string;
-                                effectiveAt: string;
-                                entryId: number;
-                            }[];
-                            openingBalance: string;
-                            period: {
-                                from: string;
-                                to: string;
-                            };
-                            /**
-                             * @description CNY as a decimal string, at most two decimals
-                             * @example 1250.00
-                             */
-                            totalCredits: string;
-                            /**
-                             * @description CNY as a decimal string, at most two decimals
-                             * @example 1250.00
-                             */
-                            totalDebits: string;
-                            unit: string;
-                        };
                         "text/csv": string;
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/ledger/trial-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trial balance per unit, now or as of a date or a moment (CSV: the .csv route)
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
+                    asOf?: string;
+                    unit?: "CNY" | "COVERAGE";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Trial balance */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TrialBalance"];
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -3469,7 +3846,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/finance/ledger/trial-balance": {
+    "/finance/ledger/trial-balance.csv": {
         parameters: {
             query?: never;
             header?: never;
@@ -3477,14 +3854,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Trial balance per unit, now or as of a moment
+         * The trial balance as CSV for Excel/WPS
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
-                    format?: "json" | "csv";
                     headers?: "english" | "chinese";
                     unit?: "CNY" | "COVERAGE";
                 };
@@ -3500,40 +3877,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            asOf: string | null;
-                            balanced: boolean;
-                            lines: {
-                                accountCode: string;
-                                accountName: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                credit: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                debit: string;
-                                /** @enum {string} */
-                                unit: "CNY" | "COVERAGE";
-                            }[];
-                            totals: {
-                                [key: string]: {
-                                    /**
-                                     * @description CNY as a decimal string, at most two decimals
-                                     * @example 1250.00
-                                     */
-                                    credit: string;
-                                    /**
-                                     * @description CNY as a decimal string, at most two decimals
-                                     * @example 1250.00
-                                     */
-                                    debit: string;
-                                };
-                            };
-                        };
                         "text/csv": string;
                     };
                 };
@@ -3582,14 +3925,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A payment file; ?format=csv downloads the file itself
+         * A payment file (the file itself: /finance/payment-files/{fileId}/file.csv)
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
-                query?: {
-                    format?: "json" | "csv";
-                };
+                query?: never;
                 header?: never;
                 path: {
                     fileId: string;
@@ -3605,7 +3946,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PaymentFile"];
-                        "text/csv": string;
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -3619,6 +3959,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3699,6 +4048,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3728,6 +4086,83 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/payment-files/{fileId}/file.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The payment file itself, as the county treasury takes it (CSV)
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fileId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Payment file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3800,6 +4235,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3843,7 +4287,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Payouts by status, or of one claim, oldest first
+         * Payouts by status, of one claim or of one pool, oldest first
          * @description Roles: finance, insurer, admin.
          */
         get: {
@@ -3851,6 +4295,8 @@ export interface paths {
                 query?: {
                     claimId?: string;
                     limit?: number;
+                    /** @description The pool's id or code */
+                    pool?: string;
                     status?: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
                 };
                 header?: never;
@@ -3973,6 +4419,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -4063,6 +4518,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4164,6 +4628,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4323,6 +4796,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -4389,6 +4871,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4483,6 +4974,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -4538,6 +5038,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4642,6 +5151,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -4725,6 +5243,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4819,6 +5346,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4933,6 +5469,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -4960,21 +5505,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement
+         * Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement (CSV: the .csv route)
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    format?: "json" | "csv";
                     /** @description A local date in Asia/Shanghai */
                     from: string;
-                    headers?: "english" | "chinese";
                     /** @description A local date in Asia/Shanghai */
                     to: string;
                 };
                 header?: never;
                 path: {
+                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;
@@ -4988,6 +5532,89 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PoolStatement"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/pools/{pool}/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pool statement for a period as CSV for Excel/WPS
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A local date in Asia/Shanghai */
+                    from: string;
+                    headers?: "english" | "chinese";
+                    /** @description A local date in Asia/Shanghai */
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The pool's id or code */
+                    pool: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Pool statement */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
                         "text/csv": string;
                     };
                 };
@@ -5002,6 +5629,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5082,6 +5718,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5148,6 +5793,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5248,6 +5902,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -5341,6 +6004,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -5418,6 +6090,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5530,7 +6211,7 @@ export interface paths {
                                  * Format: uuid
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
                                  */
-                                claimId: string;
+                                id: string;
                                 /**
                                  * Format: uuid
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -5720,6 +6401,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5790,6 +6480,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5879,6 +6578,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5979,6 +6687,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6065,6 +6782,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6165,6 +6891,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6254,6 +6989,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6336,6 +7080,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6546,6 +7299,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -6573,19 +7335,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Loss run as of a date: one row per claim; JSON, or CSV (UTF-8 with BOM) for Excel/WPS
+         * Loss run as of a date or an instant: one row per claim (CSV: the .csv route)
          * @description Roles: insurer, finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    /** @description A local date in Asia/Shanghai */
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf: string;
-                    format?: "json" | "csv";
-                    headers?: "english" | "chinese";
                 };
                 header?: never;
                 path: {
+                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;
@@ -6598,60 +7359,88 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            asOf: string;
-                            rows: {
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                approved: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                claimed: string;
-                                claimId: string;
-                                claimSubmittedOn: string;
-                                incidentId: string;
-                                incidentOccurredOn: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                incidentRemaining: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                incurred: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                outstanding: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                paid: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                poolRemaining: string;
-                                project: string;
-                                riskPointId: string;
-                                riskPointNumber: number;
-                                /** @enum {string} */
-                                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                voided: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["LossRun"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/pools/{pool}/loss-run.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The loss run as CSV (UTF-8 with BOM) for Excel/WPS
+         * @description Roles: insurer, finance, admin.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
+                    asOf: string;
+                    headers?: "english" | "chinese";
+                };
+                header?: never;
+                path: {
+                    /** @description The pool's id or code */
+                    pool: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Loss run */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
                         "text/csv": string;
                     };
                 };
@@ -6666,6 +7455,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6894,6 +7692,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -6927,7 +7734,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date in Asia/Shanghai */
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
                 };
                 header?: never;
@@ -6959,6 +7766,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7035,6 +7851,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -7099,6 +7924,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7319,6 +8153,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -7380,6 +8223,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7460,6 +8312,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -7509,7 +8370,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date: answer with what was in force at the end of that day */
+                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
                     asOf?: string;
                 };
                 header?: never;
@@ -7542,6 +8403,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7603,6 +8473,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7756,7 +8635,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date: answer with what was in force at the end of that day */
+                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
                     asOf?: string;
                     list?: "positive" | "negative" | "admission_criterion" | "assessment_rule";
                 };
@@ -7866,6 +8745,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -7921,6 +8809,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8010,6 +8907,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8157,7 +9063,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date: answer with what was in force at the end of that day */
+                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
                     asOf?: string;
                 };
                 header?: never;
@@ -8188,6 +9094,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8265,6 +9180,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8351,6 +9275,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8488,6 +9421,42 @@ export interface components {
             /** @enum {string} */
             unit: "CNY" | "COVERAGE";
         };
+        AccountStatement: {
+            accountCode: string;
+            closingBalance: string;
+            lines: {
+                balance: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                credit: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                debit: string;
+                description: string;
+                effectiveAt: string;
+                entryId: number;
+            }[];
+            openingBalance: string;
+            period: {
+                from: string;
+                to: string;
+            };
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            totalCredits: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            totalDebits: string;
+            unit: string;
+        };
         AuditRecord: {
             action: string;
             actorName: string;
@@ -8514,6 +9483,8 @@ export interface components {
             /** @enum {string} */
             source: "official_schedule" | "admin";
         };
+        /** @enum {string} */
+        CapName: "per_incident_cap" | "per_project_limit" | "cumulative_cap";
         Claim: {
             claimant: string;
             /**
@@ -8578,8 +9549,7 @@ export interface components {
                  * @example 1250.00
                  */
                 amount: string;
-                /** @enum {string} */
-                cap: "per_incident_cap" | "per_project_limit" | "cumulative_cap";
+                cap: components["schemas"]["CapName"];
             }[];
             decidedAt: string;
             /**
@@ -8612,7 +9582,7 @@ export interface components {
                  * @example 1250.00
                  */
                 approved: string;
-                cutBy: string | null;
+                cutBy: components["schemas"]["CapName"] & (string | null);
                 /**
                  * Format: uuid
                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -8904,7 +9874,8 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
-            nextSteps: ("submit" | "pass_preliminary_review" | "fail_preliminary_review" | "record_review" | "give_feedback" | "give_conditional_feedback" | "answer_conditions" | "register" | "return" | "reject")[];
+            /** @description The steps the filing can take now, as the routes name them: POST /filings/{filingId}/<step> */
+            nextSteps: ("submit" | "preliminary-review" | "review" | "feedback" | "answers" | "register" | "return" | "reject")[];
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -9336,6 +10307,60 @@ export interface components {
             party: string;
             reference: string;
             references: string[];
+        };
+        LossRun: {
+            asOf: string;
+            rows: {
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                approved: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                claimed: string;
+                claimId: string;
+                claimSubmittedOn: string;
+                incidentId: string;
+                incidentOccurredOn: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                incidentRemaining: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                incurred: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                outstanding: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                paid: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                poolRemaining: string;
+                project: string;
+                riskPointId: string;
+                riskPointNumber: number;
+                /** @enum {string} */
+                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                voided: string;
+            }[];
         };
         /**
          * @example {
@@ -9903,13 +10928,13 @@ export interface components {
                  */
                 cumulativeCap: string;
                 current: boolean;
+                periodEnd: string;
+                periodStart: string;
                 /**
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
-                leftover: string;
-                periodEnd: string;
-                periodStart: string;
+                remaining: string;
                 utilisationPercent: string;
             }[];
         };
@@ -9928,11 +10953,6 @@ export interface components {
         };
         PoolCoverage: {
             asOf: string | null;
-            /**
-             * @description CNY as a decimal string, at most two decimals
-             * @example 1250.00
-             */
-            available: string;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -9982,6 +11002,11 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             poolId: string;
+            /**
+             * @description What is left of the capacity: capacity − committed (reserved + consumed)
+             * @example 1250.00
+             */
+            remaining: string;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -10191,6 +11216,16 @@ export interface components {
                 field: string;
                 reason: string;
             }[];
+            /**
+             * @description What the refusal is about, for a caller to show: the account, the amounts, the cap involved
+             * @example {
+             *       "cap": "per_incident_cap",
+             *       "remaining": "120000.00"
+             *     }
+             */
+            facts?: {
+                [key: string]: string;
+            };
             instance?: string;
             requestId?: string;
             status: number;
@@ -10230,11 +11265,6 @@ export interface components {
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
              */
-            limitLeft: string | null;
-            /**
-             * @description CNY as a decimal string, at most two decimals
-             * @example 1250.00
-             */
             paid: string;
             poolId: string | null;
             /**
@@ -10242,6 +11272,11 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             projectId: string;
+            /**
+             * @description What is left of the per-project limit; null when the terms set none
+             * @example 1250.00
+             */
+            remaining: string | null;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -10695,6 +11730,40 @@ export interface components {
             unmatchedStatementLines: (components["schemas"]["StatementLine"] & {
                 hint: string | null;
             })[];
+        };
+        TrialBalance: {
+            asOf: string | null;
+            balanced: boolean;
+            lines: {
+                accountCode: string;
+                accountName: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                credit: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                debit: string;
+                /** @enum {string} */
+                unit: "CNY" | "COVERAGE";
+            }[];
+            totals: {
+                [key: string]: {
+                    /**
+                     * @description CNY as a decimal string, at most two decimals
+                     * @example 1250.00
+                     */
+                    credit: string;
+                    /**
+                     * @description CNY as a decimal string, at most two decimals
+                     * @example 1250.00
+                     */
+                    debit: string;
+                };
+            };
         };
         User: {
             active: boolean;

@@ -71,7 +71,7 @@ export interface DecisionView {
     readonly payable: string;
     /** What the line stood at before (a supplement pays the difference). */
     readonly previousPayable: string;
-    readonly cutBy: string | null;
+    readonly cutBy: CapName | null;
   }[];
   readonly decidedBy: string;
   readonly decidedAt: string;
@@ -697,7 +697,8 @@ export async function getDecision(db: DB | Tx, decisionId: string): Promise<Deci
       'approved',
       'payable',
       'previous_payable as previousPayable',
-      'cut_by as cutBy',
+      // The column's check constraint holds it to the three cap names.
+      (eb) => eb.ref('cut_by').$castTo<CapName | null>().as('cutBy'),
     ])
     .where('decision_id', '=', decisionId)
     .orderBy('claim_line.line_no')

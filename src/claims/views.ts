@@ -11,7 +11,7 @@ import type { ClaimStatus } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { formatAmount, Money, ZERO } from '../ledger/money.ts';
 import { poolCoverage } from '../policy/coverage.ts';
-import { endOfLocalDay } from '../policy/local-date.ts';
+import { type AsOf, lastMomentOf } from '../policy/local-date.ts';
 import { findPool } from '../policy/pools.ts';
 import { type CsvColumn, type CsvHeaders, toCsv } from '../reports/csv.ts';
 import { getClaim } from './claims.ts';
@@ -243,13 +243,9 @@ export interface LossRunRow {
 }
 
 /** One row per claim submitted by the end of the date; money as of that date. */
-export async function lossRun(
-  db: DB | Tx,
-  poolRef: string,
-  asOfDate: string,
-): Promise<LossRunRow[]> {
+export async function lossRun(db: DB | Tx, poolRef: string, when: AsOf): Promise<LossRunRow[]> {
   const pool = await findPool(db, poolRef);
-  const asOf = new Date(endOfLocalDay(asOfDate).getTime() - 1);
+  const asOf = lastMomentOf(when);
   const rows = await db
     .selectFrom('claim')
     .innerJoin('incident', 'incident.id', 'claim.incident_id')
@@ -288,7 +284,7 @@ export async function lossRun(
     rows.map((r) => r.claimId),
     asOf,
   );
-  const poolRemaining = (await poolCoverage(db, pool, asOfDate)).available;
+  const poolRemaining = (await poolCoverage(db, pool, when)).available;
   const incidentRemaining = new Map<string, string>();
   for (const incidentId of new Set(rows.map((r) => r.incidentId))) {
     incidentRemaining.set(

@@ -3,11 +3,19 @@
  * /openapi.json. Amounts stay strings from end to end. Where a route answers a domain view
  * as it is, the console names that view's type rather than a copy of it.
  */
-export type { LossRunRow, QueueItem } from '../claims/views.ts';
+import type { QueueItem as QueueView } from '../claims/views.ts';
+import type { PoolCoverage } from '../policy/coverage.ts';
+
+export type { LossRunRow } from '../claims/views.ts';
 export type { StatementReport } from '../finance/statement-report.ts';
 export type { PayoutView as Payout, Shortfall } from '../payouts/orders.ts';
 export type { CoverageAlert as Alert } from '../policy/alerts.ts';
-export type { PoolCoverage as Coverage } from '../policy/coverage.ts';
+
+/** A work queue item: a claim, so its own id is `id`. */
+export type QueueItem = Omit<QueueView, 'claimId'> & { readonly id: string };
+
+/** Pool coverage as the API names it: what is left of the cap is `remaining`. */
+export type Coverage = Omit<PoolCoverage, 'available'> & { readonly remaining: string };
 
 export interface Me {
   readonly userId: string;

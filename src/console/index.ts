@@ -38,19 +38,19 @@ const DOWNLOADS: Readonly<
     path: (q) => {
       const asOf = q.get('asOf') ?? '';
       return /^\d{4}-\d{2}-\d{2}$/.test(asOf)
-        ? `/finance/ledger/trial-balance?format=csv&headers=chinese&asOf=${encodeURIComponent(`${asOf}T23:59:59.999+08:00`)}`
+        ? `/finance/ledger/trial-balance.csv?headers=chinese&asOf=${encodeURIComponent(asOf)}`
         : null;
     },
   },
   'pool-statement': {
     role: 'finance',
     path: (q) =>
-      `/finance/pools/${encodeURIComponent(q.get('pool') ?? '')}/statement?format=csv&headers=chinese&from=${encodeURIComponent(q.get('from') ?? '')}&to=${encodeURIComponent(q.get('to') ?? '')}`,
+      `/finance/pools/${encodeURIComponent(q.get('pool') ?? '')}/statement.csv?headers=chinese&from=${encodeURIComponent(q.get('from') ?? '')}&to=${encodeURIComponent(q.get('to') ?? '')}`,
   },
   'loss-run': {
     role: 'insurer',
     path: (q) =>
-      `/insurer/pools/${encodeURIComponent(q.get('pool') ?? '')}/loss-run?format=csv&headers=chinese&asOf=${encodeURIComponent(q.get('asOf') ?? '')}`,
+      `/insurer/pools/${encodeURIComponent(q.get('pool') ?? '')}/loss-run.csv?headers=chinese&asOf=${encodeURIComponent(q.get('asOf') ?? '')}`,
   },
 };
 

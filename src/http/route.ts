@@ -4,7 +4,7 @@
  * enforced by middleware and published as `x-roles` (the role matrix test reads them);
  * `mutationRoute` is every change: role, body schema, Idempotency-Key, `mutate` and audit.
  */
-import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
 import type { Actor } from '../access/tokens.ts';
@@ -56,6 +56,8 @@ const COMMON_PROBLEMS = {
   422: problem('The input is not valid; `errors` lists each field and why'),
 };
 
+const NOT_FOUND = { 404: problem('Nothing with that id (or code) exists') };
+
 const MUTATION_PROBLEMS = {
   409: problem(
     'Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request',
@@ -67,11 +69,16 @@ type RoleRouteConfig = Omit<RouteConfig, 'middleware' | 'security'>;
 
 export function roleRoute<const R extends RoleRouteConfig>(roles: readonly Role[], config: R) {
   const mutating = config.method !== 'get';
+  // A query parameter the route does not document is refused (422), never silently ignored:
+  // `?pol=county` must not answer for every pool.
+  const declared = config.request?.query;
+  const query = (declared instanceof z.ZodObject ? declared : z.object({})).strict();
+  const request = { ...config.request, query };
   // Typed as the caller's config: the added middleware, header and problem responses
   // change nothing a handler sees (problems are thrown, never returned).
   const route = {
     ...config,
-    request: mutating ? { ...config.request, headers: IdempotencyHeadersSchema } : config.request,
+    request: mutating ? { ...request, headers: IdempotencyHeadersSchema } : request,
     middleware: mutating ? [allowRoles(roles), requireIdempotencyKey] : [allowRoles(roles)],
     security: [{ bearerAuth: [] }],
     description: `${config.description ?? ''}\n\nRoles: ${roles.join(', ')}.`.trim(),
@@ -79,6 +86,7 @@ export function roleRoute<const R extends RoleRouteConfig>(roles: readonly Role[
     responses: {
       ...config.responses,
       ...COMMON_PROBLEMS,
+      ...(config.path.includes('{') ? NOT_FOUND : {}),
       ...(mutating ? MUTATION_PROBLEMS : {}),
     },
   } as unknown as R;
@@ -153,4 +161,26 @@ export function mutationRoute<
     );
   };
   app.openapi(route, handler as never);
+}
+
+/**
+ * A CSV response (UTF-8; the file itself carries the BOM Excel and WPS need). A report that
+ * is both JSON and CSV is two routes, `…/x` and `…/x.csv`, so each documents one media type
+ * and a generated client reads the JSON one as JSON.
+ */
+export const csv = (description: string) => ({
+  description,
+  content: { 'text/csv': { schema: z.string() } },
+});
+
+/** Which header row a CSV gets: English, or Chinese for the county's own staff. */
+export const CsvHeadersQuery = z.object({
+  headers: z.enum(['english', 'chinese']).default('english'),
+});
+
+export function csvFile(c: Context<AppEnv>, filename: string, text: string): Response {
+  return c.body(text, 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+  });
 }

@@ -3,6 +3,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../access/tokens.ts';
+import { type AsOf, isLocalDate } from '../policy/local-date.ts';
 
 export const AmountSchema = z
   .string({
@@ -34,6 +35,19 @@ export const LocalDateSchema = z.iso
   .date()
   .openapi({ example: '2026-11-27', description: 'A local date in Asia/Shanghai' });
 
+/**
+ * `asOf` on every route that takes it: a local date (the end of that day in Asia/Shanghai)
+ * or an instant with its offset.
+ */
+export const AsOfSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).openapi({
+  description:
+    'A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset',
+  example: '2026-11-27',
+});
+
+/** The `asOf` text as the domain takes it: a local date, or a moment. */
+export const readAsOf = (text: string): AsOf => (isLocalDate(text) ? text : new Date(text));
+
 export const PageLimitSchema = z.coerce
   .number()
   .int()
@@ -58,6 +72,14 @@ export const ProblemSchema = z
     instance: z.string().optional(),
     requestId: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+    facts: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({
+        description:
+          'What the refusal is about, for a caller to show: the account, the amounts, the cap involved',
+        example: { cap: 'per_incident_cap', remaining: '120000.00' },
+      }),
   })
   .openapi('Problem');
 

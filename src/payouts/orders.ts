@@ -108,7 +108,7 @@ export interface PayoutView {
 
 export async function listPayouts(
   db: DB | Tx,
-  filter: { status?: PayoutStatus; claimId?: string; limit?: number } = {},
+  filter: { status?: PayoutStatus; claimId?: string; poolId?: string; limit?: number } = {},
 ): Promise<PayoutView[]> {
   let query = db
     .selectFrom('payout')
@@ -119,6 +119,7 @@ export async function listPayouts(
     .limit(Math.min(filter.limit ?? 200, 1000));
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.claimId) query = query.where('claim_id', '=', filter.claimId);
+  if (filter.poolId) query = query.where('pool_id', '=', filter.poolId);
   const now = Date.now();
   return (await query.execute()).map((row) => ({
     id: row.id,

@@ -10,7 +10,7 @@ import type { Tx } from '../db/transaction.ts';
 import { type AccountBalance, accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, minAmount, roundToFen, ZERO } from '../ledger/money.ts';
 import { ledgerTerms, termsWithCarriedOn } from './capacity.ts';
-import { endOfLocalDay } from './local-date.ts';
+import { type AsOf, asOfText, dayOf, lastMomentOf } from './local-date.ts';
 import { poolAccountCodes } from './pool-accounts.ts';
 import type { Pool } from './pools.ts';
 
@@ -56,7 +56,7 @@ export function percentOf(part: Money, whole: Money): Money {
   return part.times(100).dividedBy(whole).toDecimalPlaces(2, Money.ROUND_HALF_UP);
 }
 
-export async function poolCoverage(db: DB | Tx, pool: Pool, asOf?: string): Promise<PoolCoverage> {
+export async function poolCoverage(db: DB | Tx, pool: Pool, asOf?: AsOf): Promise<PoolCoverage> {
   const codes = poolAccountCodes(pool.code);
   const balances = await accountBalances(
     db,
@@ -70,8 +70,8 @@ export async function poolCoverage(db: DB | Tx, pool: Pool, asOf?: string): Prom
       codes.surplus,
       codes.remittances,
     ],
-    // The ledger's as-of bound is inclusive; the day ends just before the next one begins.
-    asOf ? new Date(endOfLocalDay(asOf).getTime() - 1) : undefined,
+    // The ledger's as-of bound is inclusive; a day ends just before the next one begins.
+    asOf === undefined ? undefined : lastMomentOf(asOf),
   );
   const read = (code: string): AccountBalance => {
     const balance = balances.get(code);
@@ -89,13 +89,13 @@ export async function poolCoverage(db: DB | Tx, pool: Pool, asOf?: string): Prom
   const contributed = amount(read(codes.contributions).balance).plus(surplus);
   // Now: the terms the ledger holds; as of a day: the terms in force on it.
   const { terms, ledgerCap, carried } = asOf
-    ? await termsWithCarriedOn(db, pool, asOf)
+    ? await termsWithCarriedOn(db, pool, dayOf(asOf))
     : await ledgerTerms(db, pool);
   const formula = minAmount(ledgerCap, roundToFen(contributed.times(terms.fundingRatio)));
   const overCommitted = committed.gt(formula) ? committed.minus(formula) : ZERO;
   return {
     poolId: pool.id,
-    asOf: asOf ?? null,
+    asOf: asOf === undefined ? null : asOfText(asOf),
     termsVersion: terms.version,
     periodStart: terms.periodStart,
     periodEnd: terms.periodEnd,

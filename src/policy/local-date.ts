@@ -66,3 +66,29 @@ export function calendarDaysBetween(from: LocalDate, to: LocalDate): number {
 export function localDateText<T extends string | null = string>(column: string): RawBuilder<T> {
   return sql<T>`to_char(${sql.ref(column)}, 'YYYY-MM-DD')`;
 }
+
+/**
+ * "As of" a local date (the end of that day) or of an instant: every figure a route gives
+ * as of a moment takes either, and these read both the same way.
+ */
+export type AsOf = LocalDate | Date;
+
+/** The last moment that counts: the end of the day (inclusive), or the instant itself. */
+export function lastMomentOf(asOf: AsOf): Date {
+  return typeof asOf === 'string' ? new Date(endOfLocalDay(asOf).getTime() - 1) : asOf;
+}
+
+/** The first moment after `asOf`: what was recorded before it was in force at `asOf`. */
+export function momentAfter(asOf: AsOf): Date {
+  return new Date(lastMomentOf(asOf).getTime() + 1);
+}
+
+/** The local date `asOf` falls on. */
+export function dayOf(asOf: AsOf): LocalDate {
+  return typeof asOf === 'string' ? asOf : localDateOf(asOf);
+}
+
+/** `asOf` as it is echoed in a body: the date, or the instant in ISO 8601. */
+export function asOfText(asOf: AsOf): string {
+  return typeof asOf === 'string' ? asOf : asOf.toISOString();
+}

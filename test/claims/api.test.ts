@@ -151,14 +151,14 @@ describe('a claim from contribution to loss run, over the API', () => {
     ).json()) as Record<string, string>;
     expect(coverage).toMatchObject({
       reserved: '500000.00',
-      available: '4500000.00',
+      remaining: '4500000.00',
       utilisationPercent: '10.00',
     });
 
     const csv = await call(
       t.app,
       'GET',
-      '/insurer/pools/county/loss-run?asOf=2026-12-31&format=csv&headers=chinese',
+      '/insurer/pools/county/loss-run.csv?asOf=2026-12-31&headers=chinese',
       { token: finance },
     );
     expect(csv.headers.get('content-type')).toContain('text/csv');

@@ -129,7 +129,7 @@ describe('the console in chromium', () => {
     expect(coverage.committed).toBe('435000.00');
     expect(await text(page, '[data-figure=capacity]')).toBe(formatMoney(coverage.capacity ?? ''));
     expect(await text(page, '[data-figure=committed]')).toBe(formatMoney(coverage.committed ?? ''));
-    expect(await text(page, '[data-figure=remaining]')).toBe(formatMoney(coverage.available ?? ''));
+    expect(await text(page, '[data-figure=remaining]')).toBe(formatMoney(coverage.remaining ?? ''));
     expect(await text(page, '[data-figure=capacity]')).toBe('500,000.00 元');
     const gauge = await page.evaluate(() => {
       const el = document.getElementById('coverage-gauge');
@@ -334,7 +334,7 @@ describe('the console in chromium', () => {
     const today = todayInShanghai();
     await open(page, `/console/insurer?asOf=${today}`, 'insurer');
 
-    const queue = await api<{ claims: { claimId: string; claimed: string }[] }>(
+    const queue = await api<{ claims: { id: string; claimed: string }[] }>(
       'insurer',
       '/insurer/claims',
     );
@@ -345,7 +345,7 @@ describe('the console in chromium', () => {
       expect(
         await text(
           page,
-          `[data-testid=queue-table] tr[data-claim-id="${item.claimId}"] td.num[data-amount]`,
+          `[data-testid=queue-table] tr[data-claim-id="${item.id}"] td.num[data-amount]`,
         ),
       ).toBe(formatMoney(item.claimed));
     }

@@ -208,7 +208,7 @@ describe('filings near or past their deadline', () => {
           state: 'near',
           workingDaysLeft: 2,
         }),
-        nextSteps: ['pass_preliminary_review', 'fail_preliminary_review', 'return', 'reject'],
+        nextSteps: ['preliminary-review', 'return', 'reject'],
       }),
     ]);
     await expectProblem(

@@ -39,7 +39,7 @@ function queueSection(input: PageInput, queue: readonly QueueItem[]) {
       rows: queue.map(
         (
           q,
-        ) => html`<tr data-claim-id="${q.claimId}"><td>${claimLink(q.claimId)}</td>${textCell(named(lang, q.status))}${textCell(q.claimant)}
+        ) => html`<tr data-claim-id="${q.id}"><td>${claimLink(q.id)}</td>${textCell(named(lang, q.status))}${textCell(q.claimant)}
 ${textCell(q.submittedAt.slice(0, 10))}<td class="num">${q.ageDays}</td>${moneyCell(q.claimed)}</tr>`,
       ),
       empty: t(lang, 'none'),

@@ -43,7 +43,7 @@ ${chart(
 ${figures('coverage-figures', [
   { key: 'capacity', label: t(lang, 'capacity'), amount: coverage.capacity },
   { key: 'committed', label: t(lang, 'committed'), amount: coverage.committed },
-  { key: 'remaining', label: t(lang, 'remaining'), amount: coverage.available },
+  { key: 'remaining', label: t(lang, 'remaining'), amount: coverage.remaining },
   { key: 'reserved', label: t(lang, 'reserved'), amount: coverage.reserved },
   { key: 'consumed', label: t(lang, 'consumed'), amount: coverage.consumed },
   { key: 'cumulativeCap', label: t(lang, 'cumulativeCap'), amount: coverage.cumulativeCap },

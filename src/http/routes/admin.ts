@@ -19,15 +19,18 @@ const UserSchema = z
 
 const NAME_TEXT = /^[\p{L}\p{N} ._@-]+$/u;
 
+/** A user's name or a token's label: letters, digits, spaces and . _ @ - only. */
+const NameText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(NAME_TEXT, 'letters, digits, spaces and . _ @ -')
+  .openapi({ pattern: NAME_TEXT.source });
+
 const NewUserSchema = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .regex(NAME_TEXT, 'letters, digits, spaces and . _ @ -')
-      .openapi({ pattern: NAME_TEXT.source }),
+    name: NameText,
     role: RoleSchema,
   })
   .strict()
@@ -35,13 +38,7 @@ const NewUserSchema = z
 
 const NewTokenSchema = z
   .object({
-    label: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .regex(NAME_TEXT, 'letters, digits, spaces and . _ @ -')
-      .openapi({ pattern: NAME_TEXT.source }),
+    label: NameText,
   })
   .strict()
   .openapi('NewToken', { example: { label: 'laptop' } });

@@ -6,21 +6,28 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { closeMonth, periodState, reopenMonth } from '../../finance/period-close.ts';
-import { accountStatement, poolStatement } from '../../finance/reports.ts';
+import { accountStatement, type PoolStatement, poolStatement } from '../../finance/reports.ts';
 import { ensureTermsInForce } from '../../policy/capacity.ts';
 import { findPool } from '../../policy/pools.ts';
 import { type CsvColumn, toCsv } from '../../reports/csv.ts';
 import type { AppEnv } from '../env.ts';
-import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
-import { AmountSchema, LocalDateSchema } from '../schemas.ts';
+import {
+  CsvHeadersQuery,
+  csv,
+  csvFile,
+  json,
+  mutationRoute,
+  type RouteApp,
+  roleRoute,
+  routes,
+} from '../route.ts';
+import { AmountSchema, LocalDateSchema, PoolParams } from '../schemas.ts';
 import { requestNow, requestToday } from '../today.ts';
-import { CoverageSchema } from './pools/schemas.ts';
+import { CoverageSchema, coverageBody } from './pools/schemas.ts';
 
 const PeriodQuery = z.object({
   from: LocalDateSchema,
   to: LocalDateSchema,
-  format: z.enum(['json', 'csv']).default('json'),
-  headers: z.enum(['english', 'chinese']).default('english'),
 });
 
 const MonthParams = z.object({
@@ -55,6 +62,15 @@ const PeriodStateSchema = z
   })
   .openapi('PeriodState');
 
+const AccountParams = z.object({
+  code: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9:._-]+$/)
+    .openapi({ example: 'pool:county:cash:fund' }),
+});
+
 const StatementLineSchema = z.object({
   entryId: z.number().int(),
   effectiveAt: z.string(),
@@ -63,6 +79,19 @@ const StatementLineSchema = z.object({
   credit: AmountSchema,
   balance: z.string(),
 });
+
+const AccountStatementSchema = z
+  .object({
+    accountCode: z.string(),
+    unit: z.string(),
+    period: z.object({ from: z.string(), to: z.string() }),
+    openingBalance: z.string(),
+    lines: z.array(StatementLineSchema),
+    totalDebits: AmountSchema,
+    totalCredits: AmountSchema,
+    closingBalance: z.string(),
+  })
+  .openapi('AccountStatement');
 
 const PoolStatementSchema = z
   .object({
@@ -81,12 +110,6 @@ const PoolStatementSchema = z
     coverage: z.object({ opening: CoverageSchema, closing: CoverageSchema }),
   })
   .openapi('PoolStatement');
-
-const csvResponse = (c: Context<AppEnv>, filename: string, text: string) =>
-  c.body(text, 200, {
-    'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Disposition': `attachment; filename="${filename}"`,
-  });
 
 const STATEMENT_COLUMNS: readonly CsvColumn<z.infer<typeof StatementLineSchema>>[] = [
   { key: 'effectiveAt', english: 'Date', chinese: '记账日期' },
@@ -107,6 +130,55 @@ const POOL_STATEMENT_COLUMNS: readonly CsvColumn<{
   { key: 'amount', english: 'Amount', chinese: '金额' },
 ];
 
+/** The pool statement, with the terms that came into force by today posted first. */
+async function poolStatementFor(
+  c: Context<AppEnv>,
+  poolRef: string,
+  period: { from: string; to: string },
+) {
+  const pool = await findPool(c.var.deps.db, poolRef);
+  await ensureTermsInForce(c.var.deps.db, pool, requestToday(c), requestNow(c));
+  return poolStatement(c.var.deps.db, pool, period);
+}
+
+/** The pool statement's lines as the CSV lists them, money first, then coverage. */
+function poolStatementRows(statement: PoolStatement) {
+  const cash = statement.cash;
+  return [
+    { item: 'Opening balance', chinese: '期初余额', amount: cash.openingBalance },
+    { item: 'Contributions', chinese: '风险池出资', amount: cash.contributions },
+    { item: 'Contribution refunds', chinese: '出资退回', amount: cash.contributionRefunds },
+    { item: 'Insurer remittances', chinese: '保险公司拨付', amount: cash.remittances },
+    ...Object.entries(cash.payoutsByCategory).map(([category, amount]) => ({
+      item: `Payouts: ${category}`,
+      chinese: '赔付',
+      amount,
+    })),
+    { item: 'Payouts', chinese: '赔付合计', amount: cash.payouts },
+    { item: 'Closing balance', chinese: '期末余额', amount: cash.closingBalance },
+    {
+      item: 'Coverage capacity at end',
+      chinese: '期末保障额度',
+      amount: statement.coverage.closing.capacity,
+    },
+    {
+      item: 'Coverage reserved at end',
+      chinese: '期末已预留',
+      amount: statement.coverage.closing.reserved,
+    },
+    {
+      item: 'Coverage consumed at end',
+      chinese: '期末已使用',
+      amount: statement.coverage.closing.consumed,
+    },
+    {
+      item: 'Coverage remaining at end',
+      chinese: '期末剩余额度',
+      amount: statement.coverage.closing.available,
+    },
+  ];
+}
+
 export function financeRoutes(): RouteApp {
   const app = routes();
   app.openapi(
@@ -115,49 +187,13 @@ export function financeRoutes(): RouteApp {
       path: '/finance/ledger/accounts/{code}/statement',
       tags: ['finance'],
       summary:
-        "An account's statement for a period: opening balance, each entry with the running balance, closing balance",
-      request: {
-        params: z.object({
-          code: z
-            .string()
-            .min(1)
-            .max(200)
-            .regex(/^[A-Za-z0-9:._-]+$/)
-            .openapi({ example: 'pool:county:cash:fund' }),
-        }),
-        query: PeriodQuery,
-      },
-      responses: {
-        200: {
-          description: 'Statement',
-          content: {
-            'application/json': {
-              schema: z.object({
-                accountCode: z.string(),
-                unit: z.string(),
-                period: z.object({ from: z.string(), to: z.string() }),
-                openingBalance: z.string(),
-                lines: z.array(StatementLineSchema),
-                totalDebits: AmountSchema,
-                totalCredits: AmountSchema,
-                closingBalance: z.string(),
-              }),
-            },
-            'text/csv': { schema: z.string() },
-          },
-        },
-      },
+        "An account's statement for a period: opening balance, each entry with the running balance, closing balance (CSV: the .csv route)",
+      request: { params: AccountParams, query: PeriodQuery },
+      responses: { 200: json(AccountStatementSchema, 'Statement') },
     }),
     async (c) => {
       const { code } = c.req.valid('param');
-      const { from, to, format, headers } = c.req.valid('query');
-      const statement = await accountStatement(c.var.deps.db, code, { from, to });
-      if (format === 'csv')
-        return csvResponse(
-          c,
-          `statement-${code}-${from}-${to}.csv`,
-          toCsv(STATEMENT_COLUMNS, statement.lines, headers),
-        );
+      const statement = await accountStatement(c.var.deps.db, code, c.req.valid('query'));
       return c.json(
         { ...statement, period: { ...statement.period }, lines: [...statement.lines] },
         200,
@@ -168,82 +204,63 @@ export function financeRoutes(): RouteApp {
   app.openapi(
     roleRoute(['finance', 'admin'], {
       method: 'get',
+      path: '/finance/ledger/accounts/{code}/statement.csv',
+      tags: ['finance'],
+      summary: "An account's statement for a period as CSV for Excel/WPS",
+      request: { params: AccountParams, query: PeriodQuery.merge(CsvHeadersQuery) },
+      responses: { 200: csv('Statement') },
+    }),
+    async (c) => {
+      const { code } = c.req.valid('param');
+      const { from, to, headers } = c.req.valid('query');
+      const statement = await accountStatement(c.var.deps.db, code, { from, to });
+      const text = toCsv(STATEMENT_COLUMNS, statement.lines, headers);
+      return csvFile(c, `statement-${code}-${from}-${to}.csv`, text);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
       path: '/finance/pools/{pool}/statement',
       tags: ['finance'],
       summary:
-        "Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement",
-      request: {
-        params: z.object({ pool: z.string().regex(/^[a-z0-9-]{1,40}$/) }),
-        query: PeriodQuery,
-      },
-      responses: {
-        200: {
-          description: 'Pool statement',
-          content: {
-            'application/json': { schema: PoolStatementSchema },
-            'text/csv': { schema: z.string() },
-          },
-        },
-      },
+        "Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement (CSV: the .csv route)",
+      request: { params: PoolParams, query: PeriodQuery },
+      responses: { 200: json(PoolStatementSchema, 'Pool statement') },
     }),
     async (c) => {
-      const { from, to, format, headers } = c.req.valid('query');
-      const pool = await findPool(c.var.deps.db, c.req.valid('param').pool);
-      await ensureTermsInForce(c.var.deps.db, pool, requestToday(c), requestNow(c));
-      const statement = await poolStatement(c.var.deps.db, pool, { from, to });
-      if (format === 'csv') {
-        const cash = statement.cash;
-        const rows = [
-          { item: 'Opening balance', chinese: '期初余额', amount: cash.openingBalance },
-          { item: 'Contributions', chinese: '风险池出资', amount: cash.contributions },
-          { item: 'Contribution refunds', chinese: '出资退回', amount: cash.contributionRefunds },
-          { item: 'Insurer remittances', chinese: '保险公司拨付', amount: cash.remittances },
-          ...Object.entries(cash.payoutsByCategory).map(([category, amount]) => ({
-            item: `Payouts: ${category}`,
-            chinese: '赔付',
-            amount,
-          })),
-          { item: 'Payouts', chinese: '赔付合计', amount: cash.payouts },
-          { item: 'Closing balance', chinese: '期末余额', amount: cash.closingBalance },
-          {
-            item: 'Coverage capacity at end',
-            chinese: '期末保障额度',
-            amount: statement.coverage.closing.capacity,
-          },
-          {
-            item: 'Coverage reserved at end',
-            chinese: '期末已预留',
-            amount: statement.coverage.closing.reserved,
-          },
-          {
-            item: 'Coverage consumed at end',
-            chinese: '期末已使用',
-            amount: statement.coverage.closing.consumed,
-          },
-          {
-            item: 'Coverage remaining at end',
-            chinese: '期末剩余额度',
-            amount: statement.coverage.closing.available,
-          },
-        ];
-        return csvResponse(
-          c,
-          `pool-statement-${pool.code}-${from}-${to}.csv`,
-          toCsv(POOL_STATEMENT_COLUMNS, rows, headers),
-        );
-      }
+      const statement = await poolStatementFor(c, c.req.valid('param').pool, c.req.valid('query'));
       return c.json(
         {
           ...statement,
           period: { ...statement.period },
           cash: { ...statement.cash, payoutsByCategory: { ...statement.cash.payoutsByCategory } },
           coverage: {
-            opening: { ...statement.coverage.opening },
-            closing: { ...statement.coverage.closing },
+            opening: coverageBody(statement.coverage.opening),
+            closing: coverageBody(statement.coverage.closing),
           },
         },
         200,
       );
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/pools/{pool}/statement.csv',
+      tags: ['finance'],
+      summary: 'The pool statement for a period as CSV for Excel/WPS',
+      request: { params: PoolParams, query: PeriodQuery.merge(CsvHeadersQuery) },
+      responses: { 200: csv('Pool statement') },
+    }),
+    async (c) => {
+      const { pool } = c.req.valid('param');
+      const { from, to, headers } = c.req.valid('query');
+      const statement = await poolStatementFor(c, pool, { from, to });
+      const text = toCsv(POOL_STATEMENT_COLUMNS, poolStatementRows(statement), headers);
+      return csvFile(c, `pool-statement-${pool}-${from}-${to}.csv`, text);
     },
   );
 

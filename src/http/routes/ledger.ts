@@ -10,9 +10,10 @@ import {
   trialBalance,
 } from '../../ledger/balances.ts';
 import type { JournalEntry } from '../../ledger/types.ts';
+import { lastMomentOf } from '../../policy/local-date.ts';
 import { type CsvColumn, toCsv } from '../../reports/csv.ts';
-import { type RouteApp, roleRoute, routes } from '../route.ts';
-import { AmountSchema, IsoDateTimeSchema, PageLimitSchema } from '../schemas.ts';
+import { CsvHeadersQuery, csv, csvFile, json, type RouteApp, roleRoute, routes } from '../route.ts';
+import { AmountSchema, AsOfSchema, PageLimitSchema, readAsOf } from '../schemas.ts';
 
 const UnitSchema = z.enum(['CNY', 'COVERAGE']);
 const AccountCodeSchema = z
@@ -68,7 +69,9 @@ const TRIAL_BALANCE_COLUMNS: readonly CsvColumn<TrialBalanceLine>[] = [
   { key: 'credit', english: 'Credit', chinese: '贷方余额' },
 ];
 
-const asOfQuery = z.object({ asOf: IsoDateTimeSchema.optional() });
+const asOfQuery = z.object({ asOf: AsOfSchema.optional() });
+const asOfMoment = (asOf: string | undefined) =>
+  asOf === undefined ? undefined : lastMomentOf(readAsOf(asOf));
 
 export const entryBody = (entry: JournalEntry) => ({
   id: entry.id,
@@ -88,6 +91,25 @@ export const entryBody = (entry: JournalEntry) => ({
   hash: entry.hash,
 });
 
+const TrialBalanceQuery = asOfQuery.extend({ unit: UnitSchema.optional() });
+
+const TrialBalanceSchema = z
+  .object({
+    asOf: z.string().nullable(),
+    lines: z.array(
+      z.object({
+        accountCode: z.string(),
+        accountName: z.string(),
+        unit: UnitSchema,
+        debit: AmountSchema,
+        credit: AmountSchema,
+      }),
+    ),
+    totals: z.record(z.string(), z.object({ debit: AmountSchema, credit: AmountSchema })),
+    balanced: z.boolean(),
+  })
+  .openapi('TrialBalance');
+
 export function ledgerRoutes(): RouteApp {
   const app = routes();
   app.openapi(
@@ -95,55 +117,30 @@ export function ledgerRoutes(): RouteApp {
       method: 'get',
       path: '/finance/ledger/trial-balance',
       tags: ['finance'],
-      summary: 'Trial balance per unit, now or as of a moment',
-      request: {
-        query: asOfQuery.extend({
-          unit: UnitSchema.optional(),
-          format: z.enum(['json', 'csv']).default('json'),
-          headers: z.enum(['english', 'chinese']).default('english'),
-        }),
-      },
-      responses: {
-        200: {
-          description: 'Trial balance',
-          content: {
-            'text/csv': { schema: z.string() },
-            'application/json': {
-              schema: z.object({
-                asOf: z.string().nullable(),
-                lines: z.array(
-                  z.object({
-                    accountCode: z.string(),
-                    accountName: z.string(),
-                    unit: UnitSchema,
-                    debit: AmountSchema,
-                    credit: AmountSchema,
-                  }),
-                ),
-                totals: z.record(
-                  z.string(),
-                  z.object({ debit: AmountSchema, credit: AmountSchema }),
-                ),
-                balanced: z.boolean(),
-              }),
-            },
-          },
-        },
-      },
+      summary: 'Trial balance per unit, now or as of a date or a moment (CSV: the .csv route)',
+      request: { query: TrialBalanceQuery },
+      responses: { 200: json(TrialBalanceSchema, 'Trial balance') },
     }),
     async (c) => {
-      const { asOf, unit, format, headers } = c.req.valid('query');
-      const report = await trialBalance(c.var.deps.db, {
-        asOf: asOf ? new Date(asOf) : undefined,
-        unit,
-      });
-      if (format === 'csv') {
-        return c.body(toCsv(TRIAL_BALANCE_COLUMNS, report.lines, headers), 200, {
-          'Content-Type': 'text/csv; charset=utf-8',
-          'Content-Disposition': 'attachment; filename="trial-balance.csv"',
-        });
-      }
+      const { asOf, unit } = c.req.valid('query');
+      const report = await trialBalance(c.var.deps.db, { asOf: asOfMoment(asOf), unit });
       return c.json({ ...report, lines: [...report.lines] }, 200);
+    },
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/ledger/trial-balance.csv',
+      tags: ['finance'],
+      summary: 'The trial balance as CSV for Excel/WPS',
+      request: { query: TrialBalanceQuery.merge(CsvHeadersQuery) },
+      responses: { 200: csv('Trial balance') },
+    }),
+    async (c) => {
+      const { asOf, unit, headers } = c.req.valid('query');
+      const report = await trialBalance(c.var.deps.db, { asOf: asOfMoment(asOf), unit });
+      return csvFile(c, 'trial-balance.csv', toCsv(TRIAL_BALANCE_COLUMNS, report.lines, headers));
     },
   );
 
@@ -152,7 +149,7 @@ export function ledgerRoutes(): RouteApp {
       method: 'get',
       path: '/finance/ledger/accounts/{code}',
       tags: ['finance'],
-      summary: "An account's balance, now or as of a moment",
+      summary: "An account's balance, now or as of a date or a moment",
       request: { params: z.object({ code: AccountCodeSchema }), query: asOfQuery },
       responses: {
         200: { description: 'Balance', content: { 'application/json': { schema: BalanceSchema } } },
@@ -161,10 +158,7 @@ export function ledgerRoutes(): RouteApp {
     async (c) => {
       const { code } = c.req.valid('param');
       const { asOf } = c.req.valid('query');
-      return c.json(
-        await accountBalance(c.var.deps.db, code, asOf ? new Date(asOf) : undefined),
-        200,
-      );
+      return c.json(await accountBalance(c.var.deps.db, code, asOfMoment(asOf)), 200);
     },
   );
 

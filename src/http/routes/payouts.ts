@@ -14,8 +14,8 @@ import {
 } from '../../payouts/payment-file.ts';
 import { decideInDoubt, retryPayout, voidPayout } from '../../payouts/settlement.ts';
 import { findPool } from '../../policy/pools.ts';
-import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
-import { AmountSchema, PoolParams, UuidSchema } from '../schemas.ts';
+import { csv, csvFile, json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
+import { AmountSchema, PoolParams, PoolRefSchema, UuidSchema } from '../schemas.ts';
 
 const PayoutSchema = z
   .object({
@@ -79,18 +79,22 @@ export function payoutRoutes(): RouteApp {
       method: 'get',
       path: '/finance/payouts',
       tags: ['finance'],
-      summary: 'Payouts by status, or of one claim, oldest first',
+      summary: 'Payouts by status, of one claim or of one pool, oldest first',
       request: {
         query: z.object({
           status: z.enum(PAYOUT_STATUSES).optional(),
           claimId: UuidSchema.optional(),
+          pool: PoolRefSchema.optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
       },
       responses: { 200: json(z.object({ payouts: z.array(PayoutSchema) }), 'Payouts') },
     }),
     async (c) => {
-      return c.json({ payouts: await listPayouts(c.var.deps.db, c.req.valid('query')) }, 200);
+      const { pool, ...filter } = c.req.valid('query');
+      const db = c.var.deps.db;
+      const poolId = pool === undefined ? undefined : (await findPool(db, pool)).id;
+      return c.json({ payouts: await listPayouts(db, { ...filter, poolId }) }, 200);
     },
   );
 
@@ -219,30 +223,25 @@ export function payoutRoutes(): RouteApp {
       method: 'get',
       path: '/finance/payment-files/{fileId}',
       tags: ['finance'],
-      summary: 'A payment file; ?format=csv downloads the file itself',
-      request: {
-        params: FileParams,
-        query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
-      },
-      responses: {
-        200: {
-          description: 'Payment file',
-          content: {
-            'application/json': { schema: PaymentFileSchema },
-            'text/csv': { schema: z.string() },
-          },
-        },
-      },
+      summary: 'A payment file (the file itself: /finance/payment-files/{fileId}/file.csv)',
+      request: { params: FileParams },
+      responses: { 200: json(PaymentFileSchema, 'Payment file') },
+    }),
+    async (c) => c.json(await getPaymentFile(c.var.deps.db, c.req.valid('param').fileId), 200),
+  );
+
+  app.openapi(
+    roleRoute(['finance', 'admin'], {
+      method: 'get',
+      path: '/finance/payment-files/{fileId}/file.csv',
+      tags: ['finance'],
+      summary: 'The payment file itself, as the county treasury takes it (CSV)',
+      request: { params: FileParams },
+      responses: { 200: csv('Payment file') },
     }),
     async (c) => {
       const file = await getPaymentFile(c.var.deps.db, c.req.valid('param').fileId);
-      if (c.req.valid('query').format === 'csv') {
-        return c.body(`\uFEFF${file.content}`, 200, {
-          'Content-Type': 'text/csv; charset=utf-8',
-          'Content-Disposition': `attachment; filename="payment-file-${file.id}.csv"`,
-        });
-      }
-      return c.json(file, 200);
+      return csvFile(c, `payment-file-${file.id}.csv`, `\uFEFF${file.content}`);
     },
   );
 

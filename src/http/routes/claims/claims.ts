@@ -7,12 +7,13 @@ import { claimDetail } from '../../../claims/claim-detail.ts';
 import { addClaimLines, changeClaimStatus, submitClaim } from '../../../claims/claims.ts';
 import { workQueue } from '../../../claims/views.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
-import { AmountSchema, UuidSchema } from '../../schemas.ts';
 import {
   CLAIM_READERS,
   CLAIM_STAFF,
   CLAIM_STATUSES,
   ClaimDetailSchema,
+  ClaimHeadFields,
+  ClaimMoneyFields,
   ClaimParams,
   ClaimSchema,
   claimLines,
@@ -59,18 +60,9 @@ export function claimRoutes(): RouteApp {
           z.object({
             claims: z.array(
               z.object({
-                claimId: UuidSchema,
-                incidentId: UuidSchema,
-                status: z.enum(CLAIM_STATUSES),
-                claimant: z.string(),
-                submittedAt: z.string(),
-                statusChangedAt: z.string(),
+                ...ClaimHeadFields,
                 ageDays: z.number().int(),
-                claimed: AmountSchema,
-                approved: AmountSchema,
-                paid: AmountSchema,
-                voided: AmountSchema,
-                outstanding: AmountSchema,
+                ...ClaimMoneyFields,
               }),
             ),
           }),
@@ -80,13 +72,13 @@ export function claimRoutes(): RouteApp {
     }),
     async (c) => {
       const { status, limit } = c.req.valid('query');
+      const queue = await workQueue(c.var.deps.db, {
+        statuses: status ? [status] : undefined,
+        limit,
+      });
+      // An item of the queue is a claim: its id is `id`, as on the claim itself.
       return c.json(
-        {
-          claims: await workQueue(c.var.deps.db, {
-            statuses: status ? [status] : undefined,
-            limit,
-          }),
-        },
+        { claims: queue.map(({ claimId, ...item }) => ({ id: claimId, ...item })) },
         200,
       );
     },

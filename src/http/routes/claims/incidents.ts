@@ -46,7 +46,8 @@ export function incidentRoutes(): RouteApp {
     }),
     async (c) => {
       const coverage = await projectCoverage(c.var.deps.db, c.req.valid('param').projectId);
-      return c.json({ ...coverage, incidents: [...coverage.incidents] }, 200);
+      const { limitLeft, ...figures } = coverage;
+      return c.json({ ...figures, remaining: limitLeft, incidents: [...coverage.incidents] }, 200);
     },
   );
 

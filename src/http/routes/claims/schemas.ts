@@ -138,6 +138,10 @@ export const DecisionSchema = z
     },
   });
 
+export const CapNameSchema = z
+  .enum(['per_incident_cap', 'per_project_limit', 'cumulative_cap'])
+  .openapi('CapName');
+
 export const ReasonSchema = z
   .object({ reason: Text(1000) })
   .strict()
@@ -187,16 +191,27 @@ export const ClaimLineSchema = z.object({
   ),
 });
 
+/** What a claim is, without its lines: the work queue lists claims this way. */
+export const ClaimHeadFields = {
+  id: UuidSchema,
+  incidentId: UuidSchema,
+  status: z.enum(CLAIM_STATUSES),
+  claimant: z.string(),
+  submittedAt: z.string(),
+  statusChangedAt: z.string(),
+};
+
+/** A claim's money, from its lines, decisions and payouts. */
+export const ClaimMoneyFields = {
+  claimed: AmountSchema,
+  approved: AmountSchema,
+  paid: AmountSchema,
+  voided: AmountSchema,
+  outstanding: AmountSchema,
+};
+
 export const ClaimSchema = z
-  .object({
-    id: UuidSchema,
-    incidentId: UuidSchema,
-    status: z.enum(CLAIM_STATUSES),
-    claimant: z.string(),
-    submittedAt: z.string(),
-    statusChangedAt: z.string(),
-    lines: z.array(ClaimLineSchema),
-  })
+  .object({ ...ClaimHeadFields, lines: z.array(ClaimLineSchema) })
   .openapi('Claim');
 
 export const DecisionViewSchema = z
@@ -220,18 +235,15 @@ export const DecisionViewSchema = z
     projectLimitCut: AmountSchema,
     poolCapCut: AmountSchema,
     payable: AmountSchema,
-    cuts: z.array(
-      z.object({
-        cap: z.enum(['per_incident_cap', 'per_project_limit', 'cumulative_cap']),
-        amount: AmountSchema,
-      }),
-    ),
+    cuts: z.array(z.object({ cap: CapNameSchema, amount: AmountSchema })),
     lines: z.array(
       z.object({
         lineId: UuidSchema,
         approved: AmountSchema,
         payable: AmountSchema,
-        cutBy: z.string().nullable(),
+        cutBy: CapNameSchema.nullable().openapi({
+          description: 'The cap that bound this line (as in `cuts[].cap`); null when none did',
+        }),
       }),
     ),
     decidedBy: UuidSchema,
@@ -242,14 +254,7 @@ export const DecisionViewSchema = z
   .openapi('ClaimDecision');
 
 export const ClaimDetailSchema = ClaimSchema.extend({
-  money: z.object({
-    claimed: AmountSchema,
-    approved: AmountSchema,
-    paid: AmountSchema,
-    voided: AmountSchema,
-    outstanding: AmountSchema,
-    incurred: AmountSchema,
-  }),
+  money: z.object({ ...ClaimMoneyFields, incurred: AmountSchema }),
   incidentCoverage: IncidentCoverageSchema,
   decisions: z.array(DecisionViewSchema),
   history: z.array(
@@ -289,7 +294,9 @@ export const ProjectCoverageSchema = z
     paid: AmountSchema,
     committed: AmountSchema,
     limit: AmountSchema.nullable(),
-    limitLeft: AmountSchema.nullable(),
+    remaining: AmountSchema.nullable().openapi({
+      description: 'What is left of the per-project limit; null when the terms set none',
+    }),
     incidents: z.array(
       z.object({
         incidentId: UuidSchema,

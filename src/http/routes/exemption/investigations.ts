@@ -12,10 +12,10 @@ import {
   recordFinding,
 } from '../../../exemption/investigations.ts';
 import { loadWorkingCalendar } from '../../../policy/calendar.ts';
-import { localDateOf } from '../../../policy/local-date.ts';
+import { dayOf, localDateOf } from '../../../policy/local-date.ts';
 import { validationProblem } from '../../problem.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
-import { LocalDateSchema, PageLimitSchema, UuidSchema } from '../../schemas.ts';
+import { AsOfSchema, PageLimitSchema, readAsOf, UuidSchema } from '../../schemas.ts';
 import {
   actingContext,
   CASE_READERS,
@@ -134,7 +134,9 @@ export function investigationRoutes(): RouteApp {
         query: z.object({
           status: z.enum(['open', 'decided']).optional(),
           overdue: z.enum(['true', 'false']).optional(),
-          asOf: LocalDateSchema.optional(),
+          asOf: AsOfSchema.optional().openapi({
+            description: 'The day overdue is judged on (a date, or the day of an instant)',
+          }),
           limit: PageLimitSchema,
         }),
       },
@@ -152,7 +154,7 @@ export function investigationRoutes(): RouteApp {
           limit: query.limit ?? 100,
         },
         calendar,
-        query.asOf ?? localDateOf(new Date()),
+        query.asOf === undefined ? localDateOf(new Date()) : dayOf(readAsOf(query.asOf)),
       );
       const investigations = await Promise.all(cases.map((one) => caseBody(db, one)));
       return c.json({ investigations }, 200);

@@ -9,15 +9,17 @@ import { periodFigures } from '../../../policy/periods.ts';
 import { changeTerms, createPool, findPool, listPools } from '../../../policy/pools.ts';
 import { termsBody, termsHistory, termsInForce } from '../../../policy/terms.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
-import { LocalDateSchema, PoolParams } from '../../schemas.ts';
+import { AsOfSchema, PoolParams, readAsOf } from '../../schemas.ts';
 import { requestNow, requestToday } from '../../today.ts';
 import {
   CoverageSchema,
+  coverageBody,
   NewPoolSchema,
   NewTermsSchema,
   PeriodsSchema,
   POOL_READERS,
   PoolSchema,
+  periodBody,
   TermsSchema,
   toTermsInput,
 } from './schemas.ts';
@@ -104,14 +106,20 @@ export function poolRoutes(): RouteApp {
       tags: ['pools'],
       summary:
         'Pool-wide coverage: capacity, reserved, consumed, available, surplus — now or as of a date',
-      request: { params: PoolParams, query: z.object({ asOf: LocalDateSchema.optional() }) },
+      request: { params: PoolParams, query: z.object({ asOf: AsOfSchema.optional() }) },
       responses: { 200: json(CoverageSchema, 'Coverage') },
     }),
     async (c) => {
       const db = c.var.deps.db;
       const pool = await findPool(db, c.req.valid('param').pool);
       await ensureTermsInForce(db, pool, requestToday(c), requestNow(c));
-      return c.json(await poolCoverage(db, pool, c.req.valid('query').asOf), 200);
+      const { asOf } = c.req.valid('query');
+      const coverage = await poolCoverage(
+        db,
+        pool,
+        asOf === undefined ? undefined : readAsOf(asOf),
+      );
+      return c.json(coverageBody(coverage), 200);
     },
   );
 
@@ -130,7 +138,8 @@ export function poolRoutes(): RouteApp {
       const pool = await findPool(db, c.req.valid('param').pool);
       await ensureTermsInForce(db, pool, requestToday(c), requestNow(c));
       const periods = await periodFigures(db, pool);
-      return c.json({ periods, overCommitments: await overCommitments(db, pool.id) }, 200);
+      const over = await overCommitments(db, pool.id);
+      return c.json({ periods: periods.map(periodBody), overCommitments: over }, 200);
     },
   );
   return app;

@@ -3,6 +3,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { Money } from '../../../ledger/money.ts';
+import type { PoolCoverage } from '../../../policy/coverage.ts';
+import type { PeriodFigures } from '../../../policy/periods.ts';
 import { COST_CATEGORIES } from '../../../policy/pool-accounts.ts';
 import type { TermsInput } from '../../../policy/terms.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../../schemas.ts';
@@ -136,7 +138,9 @@ export const CoverageSchema = z
     reserved: AmountSchema,
     consumed: AmountSchema,
     committed: AmountSchema,
-    available: AmountSchema,
+    remaining: AmountSchema.openapi({
+      description: 'What is left of the capacity: capacity − committed (reserved + consumed)',
+    }),
     surplus: AmountSchema,
     contributionsReceived: AmountSchema,
     remittancesReceived: AmountSchema,
@@ -155,7 +159,7 @@ export const PeriodsSchema = z
         periodEnd: z.string(),
         cumulativeCap: AmountSchema,
         committed: AmountSchema,
-        leftover: AmountSchema,
+        remaining: AmountSchema,
         utilisationPercent: z.string(),
         current: z.boolean(),
       }),
@@ -167,3 +171,17 @@ export const PeriodsSchema = z
   .openapi('PolicyPeriods');
 
 export const POOL_READERS = ['reform_office', 'insurer', 'finance', 'admin'] as const;
+
+/**
+ * Coverage as the API names it: what is left of a cap is `remaining` on the pool, the
+ * incident and the project alike (the ledger calls the pool's account "available").
+ */
+export function coverageBody(coverage: PoolCoverage) {
+  const { available, ...figures } = coverage;
+  return { ...figures, remaining: available };
+}
+
+export function periodBody(period: PeriodFigures) {
+  const { leftover, ...figures } = period;
+  return { ...figures, remaining: leftover };
+}

@@ -3,11 +3,38 @@
  * its deadline, and the functions that turn filings into bodies.
  */
 import { z } from '@hono/zod-openapi';
-import { FILING_TRANSITION_STEPS, type FilingTransitionStep } from '../../../policy/filing.ts';
+import type { FilingTransitionStep } from '../../../policy/filing.ts';
 import type { FilingDetail, FilingSummary } from '../../../policy/filing-queries.ts';
 import { SAMPLE_REFERENCE_ITEMS } from '../../../policy/reference-list-samples.ts';
 import { PageLimitSchema, UuidSchema } from '../../schemas.ts';
 import { FilingStatusSchema, ItemCodeSchema, moment, momentOrNull, text } from './schemas.ts';
+
+/** The filing loop's steps as its routes name them: `POST /filings/{filingId}/<step>`. */
+export const FILING_ROUTE_VERBS = [
+  'submit',
+  'preliminary-review',
+  'review',
+  'feedback',
+  'answers',
+  'register',
+  'return',
+  'reject',
+] as const;
+export type FilingRouteVerb = (typeof FILING_ROUTE_VERBS)[number];
+
+/** The route that takes each step of the domain (a pass and a fail share one route). */
+const VERB_OF_STEP: Readonly<Record<FilingTransitionStep, FilingRouteVerb>> = {
+  submit: 'submit',
+  pass_preliminary_review: 'preliminary-review',
+  fail_preliminary_review: 'preliminary-review',
+  record_review: 'review',
+  give_feedback: 'feedback',
+  give_conditional_feedback: 'feedback',
+  answer_conditions: 'answers',
+  register: 'register',
+  return: 'return',
+  reject: 'reject',
+};
 
 export const FilingParams = z.object({ filingId: UuidSchema });
 
@@ -174,9 +201,10 @@ export const FilingSchema = z
     filedOn: z.string().nullable(),
     createdAt: z.string(),
     deadline: DeadlineSchema.nullable(),
-    nextSteps: z.array(
-      z.enum(FILING_TRANSITION_STEPS as [FilingTransitionStep, ...FilingTransitionStep[]]),
-    ),
+    nextSteps: z.array(z.enum(FILING_ROUTE_VERBS)).openapi({
+      description:
+        'The steps the filing can take now, as the routes name them: POST /filings/{filingId}/<step>',
+    }),
   })
   .openapi('Filing');
 
@@ -198,6 +226,7 @@ export const FilingDetailSchema = FilingSchema.extend({
 
 export const filingBody = (filing: FilingSummary) => ({
   ...filing,
+  nextSteps: [...new Set(filing.nextSteps.map((step) => VERB_OF_STEP[step]))],
   submittedAt: momentOrNull(filing.submittedAt),
   answeredAt: momentOrNull(filing.answeredAt),
   filedAt: momentOrNull(filing.filedAt),

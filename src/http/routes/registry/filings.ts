@@ -19,15 +19,17 @@ import {
   type StepContext,
   submitFiling,
 } from '../../../policy/filing-steps.ts';
-import { localDateOf } from '../../../policy/local-date.ts';
+import { dayOf, localDateOf } from '../../../policy/local-date.ts';
 import { assertApplicantOf } from '../../../policy/projects.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
+import { readAsOf } from '../../schemas.ts';
 import {
   ConditionAnswersSchema,
   FeedbackSchema,
   FilingDetailSchema,
   FilingListQuery,
   FilingParams,
+  type FilingRouteVerb,
   FilingSchema,
   filingBody,
   filingDetailBody,
@@ -56,7 +58,13 @@ async function filingAfterStep(trx: Tx, filingId: string) {
 /** One step of the filing loop: same shape, same answer (the filing as it now stands). */
 function filingStep<S extends z.ZodType>(
   app: RouteApp,
-  step: { path: string; action: string; summary: string; body: S; roles?: typeof DEPARTMENT },
+  step: {
+    path: FilingRouteVerb;
+    action: string;
+    summary: string;
+    body: S;
+    roles?: typeof DEPARTMENT;
+  },
   record: (trx: Tx, filingId: string, input: z.output<S>, context: StepContext) => Promise<void>,
 ): void {
   mutationRoute(app, {
@@ -192,7 +200,10 @@ export function filingRoutes(): RouteApp {
         'Filings awaiting an answer that are past, or within 2 working days of, their deadline',
       request: {
         query: z.object({
-          asOf: AsOfQuery.shape.asOf.openapi({ description: 'The day to judge on; default today' }),
+          asOf: AsOfQuery.shape.asOf.openapi({
+            description:
+              'The day to judge on (a date, or the day an instant falls on); default today',
+          }),
         }),
       },
       responses: {
@@ -200,7 +211,8 @@ export function filingRoutes(): RouteApp {
       },
     }),
     async (c) => {
-      const today = c.req.valid('query').asOf ?? localDateOf(new Date());
+      const { asOf } = c.req.valid('query');
+      const today = asOf === undefined ? localDateOf(new Date()) : dayOf(readAsOf(asOf));
       const calendar = await loadWorkingCalendar(c.var.deps.db);
       const filings = await filingsNearDeadline(c.var.deps.db, calendar, today);
       return c.json({ asOf: today, filings: filings.map(filingBody) }, 200);

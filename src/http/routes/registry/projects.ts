@@ -3,7 +3,7 @@
  * registers and amends them; the reform office, the insurer and the special group read them.
  */
 import { z } from '@hono/zod-openapi';
-import { endOfLocalDay } from '../../../policy/local-date.ts';
+import { momentAfter } from '../../../policy/local-date.ts';
 import {
   assertApplicantOf,
   createProject,
@@ -18,7 +18,7 @@ import {
   riskPointVersions,
 } from '../../../policy/risk-points.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
-import { PageLimitSchema } from '../../schemas.ts';
+import { PageLimitSchema, readAsOf } from '../../schemas.ts';
 import {
   APPLICANTS,
   AsOfQuery,
@@ -38,8 +38,9 @@ import {
   stepContext,
 } from './schemas.ts';
 
-/** The versions in force at the end of `asOf` (a local date), or the latest. */
-const inForceBefore = (asOf: string | undefined) => (asOf ? endOfLocalDay(asOf) : undefined);
+/** The versions in force at `asOf` (the end of a local date, or an instant), or the latest. */
+const inForceBefore = (asOf: string | undefined) =>
+  asOf === undefined ? undefined : momentAfter(readAsOf(asOf));
 
 export function projectRoutes(): RouteApp {
   const app = routes();

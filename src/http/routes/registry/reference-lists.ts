@@ -3,13 +3,14 @@
  * assessment rules): items in force, their versions, and the reform office's revisions.
  */
 import { z } from '@hono/zod-openapi';
-import { endOfLocalDay } from '../../../policy/local-date.ts';
+import { momentAfter } from '../../../policy/local-date.ts';
 import {
   referenceItemHistory,
   referenceItemsInForce,
   reviseReferenceItem,
 } from '../../../policy/reference-lists.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
+import { readAsOf } from '../../schemas.ts';
 import {
   OFFICE,
   REGISTRY_READERS,
@@ -36,7 +37,7 @@ export function referenceListRoutes(): RouteApp {
       const { list, asOf } = c.req.valid('query');
       const items = await referenceItemsInForce(c.var.deps.db, {
         ...(list ? { list } : {}),
-        ...(asOf ? { before: endOfLocalDay(asOf) } : {}),
+        ...(asOf ? { before: momentAfter(readAsOf(asOf)) } : {}),
       });
       return c.json({ items: items.map(referenceItemBody) }, 200);
     },

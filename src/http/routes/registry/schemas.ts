@@ -10,7 +10,7 @@ import type { StepContext } from '../../../policy/filing-steps.ts';
 import type { Project } from '../../../policy/projects.ts';
 import { REFERENCE_LISTS, type ReferenceItem } from '../../../policy/reference-lists.ts';
 import type { RiskPoint, RiskPointVersion } from '../../../policy/risk-points.ts';
-import { LocalDateSchema, UuidSchema } from '../../schemas.ts';
+import { AsOfSchema, UuidSchema } from '../../schemas.ts';
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
 export const moment = (value: Date) => value.toISOString();
@@ -19,8 +19,9 @@ export const momentOrNull = (value: Date | null) => value?.toISOString() ?? null
 // --- Shared --------------------------------------------------------------------------------
 
 export const AsOfQuery = z.object({
-  asOf: LocalDateSchema.optional().openapi({
-    description: 'A local date: answer with what was in force at the end of that day',
+  asOf: AsOfSchema.optional().openapi({
+    description:
+      'A local date (what was in force at the end of that day) or an instant (in force then)',
   }),
 });
 
