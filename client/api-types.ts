@@ -799,6 +799,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{userId}/authority-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set what an insurer user may make payable alone, cumulative per claim and per incident; null: the pool terms’ four-eyes threshold
+         * @description Roles: admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuthorityLimitInput"];
+                };
+            };
+            responses: {
+                /** @description Set */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuthorityLimit"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users/{userId}/deactivate": {
         parameters: {
             query?: never;
@@ -5520,6 +5613,11 @@ export interface paths {
                                  * @example 1250.00
                                  */
                                 approved: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                caseReserve: string;
                                 claimant: string;
                                 /**
                                  * @description CNY as a decimal string, at most two decimals
@@ -5536,6 +5634,11 @@ export interface paths {
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
                                  */
                                 incidentId: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                incurred: string;
                                 /**
                                  * @description CNY as a decimal string, at most two decimals
                                  * @example 1250.00
@@ -6014,6 +6117,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/insurer/claims/{claimId}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per line: the documents the terms require, those attached, waived and missing
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Documents */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClaimDocuments"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/documents/{documentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The stored bytes of a document, with its SHA-256 in a header
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                    documentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The document */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/insurer/claims/{claimId}/lines": {
         parameters: {
             query?: never;
@@ -6052,6 +6292,341 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Claim"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/lines/{lineId}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a document for a claim line (at most 2097152 bytes, base64); the service computes its SHA-256
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                    lineId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewClaimDocument"];
+                };
+            };
+            responses: {
+                /** @description Attached */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClaimDocument"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/lines/{lineId}/waivers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Waive a document the terms require for the line, with a reason
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                    lineId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DocumentWaiverInput"];
+                };
+            };
+            responses: {
+                /** @description Waived */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DocumentWaiver"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/recoveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What was recovered for a claim
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recoveries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recoveries: components["schemas"]["Recovery"][];
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Record money recovered for a paid claim (subrogation, salvage): credited to the fund; reinstates cumulative coverage only where the terms say so
+         * @description Roles: insurer, finance.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewRecovery"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Recovery"];
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -6200,6 +6775,151 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/insurer/claims/{claimId}/reserve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The case reserve and every movement of it
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Reserve */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseReserve"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Move the case reserve of a claim awaiting a decision to a new figure, with a reason
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReserveMovementInput"];
+                };
+            };
+            responses: {
+                /** @description Moved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseReserve"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/insurer/claims/{claimId}/start-review": {
         parameters: {
             query?: never;
@@ -6234,6 +6954,99 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Claim"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/supplements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A supplementary decision on a reopened claim: new approved totals for lines of the decision it names; only the raise is cut by the caps, held, expensed and paid
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SupplementaryDecisionInput"];
+                };
+            };
+            responses: {
+                /** @description Decided */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClaimDecision"];
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -6477,7 +7290,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An incident and what is left of its per-incident cap
+         * An incident, what is left of its (loss event’s) per-incident cap, and its possible duplicates and links
          * @description Roles: insurer, finance, reform_office, admin, special_group.
          */
         get: {
@@ -6525,6 +7338,9 @@ export interface paths {
                                  */
                                 reserved: string;
                             };
+                            links: components["schemas"]["IncidentLink"][];
+                            /** @description Possible duplicates nobody has linked or separated yet: approval waits for them */
+                            unresolvedDuplicates: string[];
                         };
                     };
                 };
@@ -6559,6 +7375,99 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/incidents/{incidentId}/event-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a possible duplicate: link the incident into the other’s loss event (one shared per-incident cap, re-checked against what both hold) or record why they are separate
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["IncidentLinkInput"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentLink"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6610,6 +7519,11 @@ export interface paths {
                                  * @description CNY as a decimal string, at most two decimals
                                  * @example 1250.00
                                  */
+                                caseReserve: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
                                 claimed: string;
                                 claimId: string;
                                 claimSubmittedOn: string;
@@ -6641,6 +7555,11 @@ export interface paths {
                                  */
                                 poolRemaining: string;
                                 project: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                recovered: string;
                                 riskPointId: string;
                                 riskPointNumber: number;
                                 /** @enum {string} */
@@ -8500,6 +9419,31 @@ export interface components {
             requestHash: string;
             requestId: string;
         };
+        AuthorityLimit: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            authorityLimit: string | null;
+            name: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            userId: string;
+        };
+        /**
+         * @example {
+         *       "authorityLimit": "200000.00"
+         *     }
+         */
+        AuthorityLimitInput: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            authorityLimit: string | null;
+        };
         CalendarDay: {
             day: string;
             /**
@@ -8513,6 +9457,36 @@ export interface components {
             recordedBy: string | null;
             /** @enum {string} */
             source: "official_schedule" | "admin";
+        };
+        CaseReserve: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            caseReserve: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimId: string;
+            movements: {
+                /** @description signed: + the reserve went up, − it went down */
+                amount: string;
+                /** @enum {string} */
+                kind: "initial" | "movement" | "released";
+                reason: string;
+                recordedAt: string;
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                recordedBy: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                reserveAfter: string;
+            }[];
         };
         Claim: {
             claimant: string;
@@ -8623,6 +9597,11 @@ export interface components {
                  * @example 1250.00
                  */
                 payable: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                previousPayable: string;
             }[];
             note: string;
             /** @enum {string} */
@@ -8644,6 +9623,11 @@ export interface components {
             projectLimitCut: string;
             /** @enum {string} */
             state: "awaiting_confirmation" | "effective" | "rejected_by_checker";
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            supersedesDecisionId: string | null;
         };
         /**
          * @example {
@@ -8701,7 +9685,7 @@ export interface components {
             decision: "deny";
             /** @default  */
             note: string;
-            reasons: ("RISK_POINT_FILED_BEFORE_INCIDENT" | "WITHIN_POLICY_PERIOD" | "CATEGORY_COVERED" | "CAPS_NOT_EXHAUSTED" | "NO_DUPLICATE" | "MEETS_CLAIM_STANDARDS" | "EXEMPTION_CONDITIONS_MET" | "NOT_AN_ECONOMIC_LOSS" | "INSUFFICIENT_EVIDENCE" | "OTHER")[];
+            reasons: ("RISK_POINT_FILED_BEFORE_INCIDENT" | "WITHIN_POLICY_PERIOD" | "CATEGORY_COVERED" | "CAPS_NOT_EXHAUSTED" | "NO_DUPLICATE" | "NO_UNRESOLVED_DUPLICATE_INCIDENT" | "MEETS_CLAIM_STANDARDS" | "EXEMPTION_CONDITIONS_MET" | "NOT_AN_ECONOMIC_LOSS" | "INSUFFICIENT_EVIDENCE" | "OTHER")[];
         };
         ClaimDetail: components["schemas"]["Claim"] & {
             decisions: components["schemas"]["ClaimDecision"][];
@@ -8771,17 +9755,22 @@ export interface components {
                  */
                 approved: string;
                 /**
+                 * @description The handler’s estimate for what is not decided yet; released when a decision takes effect
+                 * @example 1250.00
+                 */
+                caseReserve: string;
+                /**
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
                 claimed: string;
                 /**
-                 * @description CNY as a decimal string, at most two decimals
+                 * @description paid + outstanding
                  * @example 1250.00
                  */
                 incurred: string;
                 /**
-                 * @description CNY as a decimal string, at most two decimals
+                 * @description case reserve + approved not yet paid
                  * @example 1250.00
                  */
                 outstanding: string;
@@ -8791,11 +9780,60 @@ export interface components {
                  */
                 paid: string;
                 /**
+                 * @description recovered from third parties (subrogation, salvage)
+                 * @example 1250.00
+                 */
+                recovered: string;
+                /**
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
                 voided: string;
             };
+        };
+        ClaimDocument: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimId: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimLineId: string;
+            documentNumber: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other";
+            mediaType: string;
+            /** @description computed by the service from the bytes received */
+            sha256: string;
+            sizeBytes: number;
+            title: string;
+            uploadedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            uploadedBy: string;
+        };
+        ClaimDocuments: {
+            lines: {
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                claimLineId: string;
+                documents: components["schemas"]["ClaimDocument"][];
+                missing: string[];
+                required: string[];
+                waivers: components["schemas"]["DocumentWaiver"][];
+            }[];
         };
         Contribution: {
             /**
@@ -8856,6 +9894,31 @@ export interface components {
             poolId: string;
             raisedAt: string;
             thresholdPercent: string;
+        };
+        DocumentWaiver: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimLineId: string;
+            reason: string;
+            requirement: string;
+            waivedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            waivedBy: string;
+        };
+        /**
+         * @example {
+         *       "requirement": "invoice",
+         *       "reason": "the court fee was paid in cash; the ruling states it"
+         *     }
+         */
+        DocumentWaiverInput: {
+            reason: string;
+            requirement: string;
         };
         ExemptionDecision: {
             [key: string]: unknown;
@@ -9190,6 +10253,12 @@ export interface components {
             description: string;
             /**
              * Format: uuid
+             * @description The incident whose per-incident cap this one shares as one loss event; null: its own
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            eventIncidentId: string | null;
+            /**
+             * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
@@ -9209,6 +10278,17 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             poolId: string;
+            /** @description Earlier reports on the same risk point that may be this loss event */
+            possibleDuplicateOf: {
+                daysApart: number;
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                incidentId: string;
+                occurredOn: string;
+                place: string;
+            }[];
             reportedAt: string;
             reporter: string;
             /**
@@ -9216,6 +10296,47 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             riskPointId: string;
+        };
+        IncidentLink: {
+            decidedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            decidedBy: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            incidentId: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            otherIncidentId: string;
+            reason: string;
+            sameEvent: boolean;
+        };
+        /**
+         * @example {
+         *       "otherIncidentId": "0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10",
+         *       "sameEvent": true,
+         *       "reason": "the same dyke breach, reported by the township and by the cooperative"
+         *     }
+         */
+        IncidentLinkInput: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            otherIncidentId: string;
+            reason: string;
+            sameEvent: boolean;
         };
         /**
          * @example {
@@ -9387,6 +10508,11 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             incidentId: string;
+            /**
+             * @description The handler’s first estimate of what the claim will cost; the amount claimed when omitted
+             * @example 1250.00
+             */
+            initialReserve?: string;
             lines: {
                 /**
                  * @description CNY as a decimal string, at most two decimals
@@ -9404,6 +10530,24 @@ export interface components {
                 }[];
                 payee: string;
             }[];
+            reserveReason?: string;
+        };
+        /**
+         * @example {
+         *       "kind": "invoice",
+         *       "title": "Law firm invoice",
+         *       "documentNumber": "INV-2026-0042",
+         *       "mediaType": "application/pdf",
+         *       "contentBase64": "JVBERi0xLjcK"
+         *     }
+         */
+        NewClaimDocument: {
+            contentBase64: string;
+            documentNumber: string;
+            /** @enum {string} */
+            kind: "appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other";
+            mediaType: string;
+            title: string;
         };
         /**
          * @example {
@@ -9609,6 +10753,11 @@ export interface components {
                 category: "property_loss" | "litigation_arbitration" | "appraisal" | "lawyer_fees";
                 countsAgainstCaps: boolean;
                 covered: boolean;
+                /** @description Documents a line of the category needs before approval, each met by any one of its kinds; omitted: the county’s list */
+                requiredDocuments?: {
+                    anyOf: ("appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other")[];
+                    requirement: string;
+                }[];
             }[];
             /**
              * @description CNY as a decimal string, at most two decimals
@@ -9654,6 +10803,37 @@ export interface components {
             perProjectLimit: string | null;
             poolWarningPercents: string[];
             reason: string;
+            /**
+             * @description Whether money recovered from third parties gives cumulative coverage back
+             * @default false
+             */
+            recoveriesReinstateCoverage: boolean;
+        };
+        /**
+         * @example {
+         *       "kind": "subrogation",
+         *       "amount": "120000.00",
+         *       "receivedOn": "2026-11-20",
+         *       "fromParty": "Dyke contractor Co.",
+         *       "reference": "BOC-REC-7"
+         *     }
+         */
+        NewRecovery: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            fromParty: string;
+            /** @enum {string} */
+            kind: "subrogation" | "salvage";
+            /**
+             * Format: date
+             * @description A local date in Asia/Shanghai
+             * @example 2026-11-27
+             */
+            receivedOn: string;
+            reference: string;
         };
         /**
          * @example {
@@ -10039,6 +11219,11 @@ export interface components {
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
+                recoveries: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
                 remittances: string;
             };
             coverage: {
@@ -10057,6 +11242,11 @@ export interface components {
                 category: "property_loss" | "litigation_arbitration" | "appraisal" | "lawyer_fees";
                 countsAgainstCaps: boolean;
                 covered: boolean;
+                /** @description Documents a line of the category needs before approval, each met by any one of its kinds; omitted: the county’s list */
+                requiredDocuments?: {
+                    anyOf: ("appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other")[];
+                    requirement: string;
+                }[];
             }[];
             /**
              * @description CNY as a decimal string, at most two decimals
@@ -10086,6 +11276,7 @@ export interface components {
             poolWarningPercents: string[];
             reason: string;
             recordedAt: string;
+            recoveriesReinstateCoverage: boolean;
             version: number;
         };
         /**
@@ -10266,6 +11457,40 @@ export interface components {
         Reason: {
             reason: string;
         };
+        Recovery: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimId: string;
+            /**
+             * @description cumulative coverage given back (only where the terms say recoveries reinstate it)
+             * @example 1250.00
+             */
+            coverageReinstated: string;
+            entryId: number;
+            fromParty: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "subrogation" | "salvage";
+            receivedOn: string;
+            recordedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            recordedBy: string;
+            reference: string;
+        };
         ReferenceListItem: {
             /** @enum {string|null} */
             area: "pilot_reform" | "social_stability" | "key_work" | "streamlining_administration" | null;
@@ -10381,6 +11606,20 @@ export interface components {
             poolId: string;
             receivedOn: string;
             reference: string;
+        };
+        /**
+         * @example {
+         *       "reserve": "320000.00",
+         *       "reason": "the appraisal came in below the estimate"
+         *     }
+         */
+        ReserveMovementInput: {
+            reason: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            reserve: string;
         };
         ReturnPaymentFileLine: {
             /**
@@ -10695,6 +11934,53 @@ export interface components {
             unmatchedStatementLines: (components["schemas"]["StatementLine"] & {
                 hint: string | null;
             })[];
+        };
+        /**
+         * @example {
+         *       "supersedesDecisionId": "0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10",
+         *       "lines": [
+         *         {
+         *           "lineId": "5d0c6a43-2f0e-4c43-8f64-3a4f1f8a9d11",
+         *           "approved": "480000.00"
+         *         }
+         *       ],
+         *       "attestations": [
+         *         {
+         *           "code": "MEETS_CLAIM_STANDARDS",
+         *           "result": "pass",
+         *           "note": "the appraisal was revised upwards"
+         *         }
+         *       ],
+         *       "note": "revised appraisal"
+         *     }
+         */
+        SupplementaryDecisionInput: {
+            attestations: {
+                /** @enum {string} */
+                code: "MEETS_CLAIM_STANDARDS";
+                note: string;
+                /** @enum {string} */
+                result: "pass" | "fail";
+            }[];
+            lines: {
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                approved: string;
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                lineId: string;
+            }[];
+            /** @default  */
+            note: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            supersedesDecisionId: string;
         };
         User: {
             active: boolean;

@@ -12,6 +12,7 @@ import {
 } from '../../../claims/claims.ts';
 import { claimSummary, workQueue } from '../../../claims/views.ts';
 import { caseOfIncident, payoutAwaitsExemption } from '../../../exemption/claim-link.ts';
+import { Money } from '../../../ledger/money.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
 import { AmountSchema, UuidSchema } from '../../schemas.ts';
 import {
@@ -41,7 +42,15 @@ export function claimRoutes(): RouteApp {
     run: async ({ body, trx, actor }) => {
       const claim = await submitClaim(
         trx,
-        { incidentId: body.incidentId, claimant: body.claimant, lines: claimLines(body.lines) },
+        {
+          incidentId: body.incidentId,
+          claimant: body.claimant,
+          lines: claimLines(body.lines),
+          ...(body.initialReserve === undefined
+            ? {}
+            : { initialReserve: new Money(body.initialReserve) }),
+          ...(body.reserveReason === undefined ? {} : { reserveReason: body.reserveReason }),
+        },
         actor.userId,
       );
       return { status: 201, body: claim, entityId: claim.id };
@@ -76,7 +85,9 @@ export function claimRoutes(): RouteApp {
                 approved: AmountSchema,
                 paid: AmountSchema,
                 voided: AmountSchema,
+                caseReserve: AmountSchema,
                 outstanding: AmountSchema,
+                incurred: AmountSchema,
               }),
             ),
           }),
