@@ -59,15 +59,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -154,15 +145,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -356,15 +338,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -452,15 +425,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -657,15 +621,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -844,6 +799,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{userId}/authority-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set what an insurer user may make payable alone, cumulative per claim and per incident; null: the pool terms’ four-eyes threshold
+         * @description Roles: admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuthorityLimitInput"];
+                };
+            };
+            responses: {
+                /** @description Set */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuthorityLimit"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users/{userId}/deactivate": {
         parameters: {
             query?: never;
@@ -891,15 +939,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -993,15 +1032,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1325,15 +1355,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1502,15 +1523,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1604,15 +1616,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1662,7 +1665,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description The day overdue is judged on (a date, or the day of an instant) */
+                    /** @description A local date in Asia/Shanghai */
                     asOf?: string;
                     limit?: number;
                     overdue?: "true" | "false";
@@ -1771,15 +1774,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -1850,15 +1844,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1959,15 +1944,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2054,15 +2030,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2163,15 +2130,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2258,15 +2216,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2430,15 +2379,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -2509,15 +2449,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2618,15 +2549,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2713,15 +2635,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2822,15 +2735,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2917,15 +2821,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3026,15 +2921,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3121,15 +3007,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3230,15 +3107,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3288,7 +3156,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description The day to judge on (a date, or the day an instant falls on); default today */
+                    /** @description The day to judge on; default today */
                     asOf?: string;
                 };
                 header?: never;
@@ -3404,15 +3272,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3456,13 +3315,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An account's balance, now or as of a date or a moment
+         * An account's balance, now or as of a moment
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
                 };
                 header?: never;
@@ -3493,15 +3351,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3583,15 +3432,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -3619,94 +3459,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An account's statement for a period: opening balance, each entry with the running balance, closing balance (CSV: the .csv route)
+         * An account's statement for a period: opening balance, each entry with the running balance, closing balance
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    /** @description A local date in Asia/Shanghai */
-                    from: string;
-                    /** @description A local date in Asia/Shanghai */
-                    to: string;
-                };
-                header?: never;
-                path: {
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Statement */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AccountStatement"];
-                    };
-                };
-                /** @description No token, or an unknown, revoked or expired one */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token’s role may not use this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The input is not valid; `errors` lists each field and why */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/finance/ledger/accounts/{code}/statement.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * An account's statement for a period as CSV for Excel/WPS
-         * @description Roles: finance, admin.
-         */
-        get: {
-            parameters: {
-                query: {
+                    format?: "json" | "csv";
                     /** @description A local date in Asia/Shanghai */
                     from: string;
                     headers?: "english" | "chinese";
@@ -3727,6 +3486,42 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "application/json": {
+                            accountCode: string;
+                            closingBalance: string;
+                            lines: {
+                                balance: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                credit: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                debit: string;
+                                description: string;
+                                effectiveAt: string;
+                                entryId: number;
+                            }[];
+                            openingBalance: string;
+                            period: {
+                                from: string;
+                                to: string;
+                            };
+                            /**
+                             * @description CNY as a decimal string, at most two decimals
+                             * @example 1250.00
+                             */
+                            totalCredits: string;
+                            /**
+                             * @description CNY as a decimal string, at most two decimals
+                             * @example 1250.00
+                             */
+                            totalDebits: string;
+                            unit: string;
+                        };
                         "text/csv": string;
                     };
                 };
@@ -3741,15 +3536,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3784,84 +3570,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Trial balance per unit, now or as of a date or a moment (CSV: the .csv route)
+         * Trial balance per unit, now or as of a moment
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
-                    unit?: "CNY" | "COVERAGE";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Trial balance */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrialBalance"];
-                    };
-                };
-                /** @description No token, or an unknown, revoked or expired one */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token’s role may not use this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The input is not valid; `errors` lists each field and why */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/finance/ledger/trial-balance.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The trial balance as CSV for Excel/WPS
-         * @description Roles: finance, admin.
-         */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
-                    asOf?: string;
+                    format?: "json" | "csv";
                     headers?: "english" | "chinese";
                     unit?: "CNY" | "COVERAGE";
                 };
@@ -3877,6 +3593,40 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "application/json": {
+                            asOf: string | null;
+                            balanced: boolean;
+                            lines: {
+                                accountCode: string;
+                                accountName: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                credit: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                debit: string;
+                                /** @enum {string} */
+                                unit: "CNY" | "COVERAGE";
+                            }[];
+                            totals: {
+                                [key: string]: {
+                                    /**
+                                     * @description CNY as a decimal string, at most two decimals
+                                     * @example 1250.00
+                                     */
+                                    credit: string;
+                                    /**
+                                     * @description CNY as a decimal string, at most two decimals
+                                     * @example 1250.00
+                                     */
+                                    debit: string;
+                                };
+                            };
+                        };
                         "text/csv": string;
                     };
                 };
@@ -3925,12 +3675,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A payment file (the file itself: /finance/payment-files/{fileId}/file.csv)
+         * A payment file; ?format=csv downloads the file itself
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    format?: "json" | "csv";
+                };
                 header?: never;
                 path: {
                     fileId: string;
@@ -3946,6 +3698,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PaymentFile"];
+                        "text/csv": string;
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -3959,15 +3712,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4048,15 +3792,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -4086,83 +3821,6 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/finance/payment-files/{fileId}/file.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The payment file itself, as the county treasury takes it (CSV)
-         * @description Roles: finance, admin.
-         */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    fileId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Payment file */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                /** @description No token, or an unknown, revoked or expired one */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token’s role may not use this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The input is not valid; `errors` lists each field and why */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4235,15 +3893,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -4287,7 +3936,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Payouts by status, of one claim or of one pool, oldest first
+         * Payouts by status, or of one claim, oldest first
          * @description Roles: finance, insurer, admin.
          */
         get: {
@@ -4295,8 +3944,6 @@ export interface paths {
                 query?: {
                     claimId?: string;
                     limit?: number;
-                    /** @description The pool's id or code */
-                    pool?: string;
                     status?: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
                 };
                 header?: never;
@@ -4419,15 +4066,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -4518,15 +4156,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4628,15 +4257,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4796,15 +4416,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -4871,15 +4482,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4974,15 +4576,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5038,15 +4631,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5151,15 +4735,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -5243,15 +4818,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5346,15 +4912,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5469,15 +5026,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5505,20 +5053,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement (CSV: the .csv route)
+         * Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query: {
+                    format?: "json" | "csv";
                     /** @description A local date in Asia/Shanghai */
                     from: string;
+                    headers?: "english" | "chinese";
                     /** @description A local date in Asia/Shanghai */
                     to: string;
                 };
                 header?: never;
                 path: {
-                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;
@@ -5532,89 +5081,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PoolStatement"];
-                    };
-                };
-                /** @description No token, or an unknown, revoked or expired one */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token’s role may not use this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The input is not valid; `errors` lists each field and why */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/finance/pools/{pool}/statement.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The pool statement for a period as CSV for Excel/WPS
-         * @description Roles: finance, admin.
-         */
-        get: {
-            parameters: {
-                query: {
-                    /** @description A local date in Asia/Shanghai */
-                    from: string;
-                    headers?: "english" | "chinese";
-                    /** @description A local date in Asia/Shanghai */
-                    to: string;
-                };
-                header?: never;
-                path: {
-                    /** @description The pool's id or code */
-                    pool: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Pool statement */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
                         "text/csv": string;
                     };
                 };
@@ -5629,15 +5095,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5718,15 +5175,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5793,15 +5241,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5902,15 +5341,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6004,15 +5434,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6090,15 +5511,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6201,6 +5613,11 @@ export interface paths {
                                  * @example 1250.00
                                  */
                                 approved: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                caseReserve: string;
                                 claimant: string;
                                 /**
                                  * @description CNY as a decimal string, at most two decimals
@@ -6211,12 +5628,17 @@ export interface paths {
                                  * Format: uuid
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
                                  */
-                                id: string;
+                                claimId: string;
                                 /**
                                  * Format: uuid
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
                                  */
                                 incidentId: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                incurred: string;
                                 /**
                                  * @description CNY as a decimal string, at most two decimals
                                  * @example 1250.00
@@ -6401,15 +5823,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -6480,15 +5893,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6578,15 +5982,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6687,15 +6082,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6725,6 +6111,143 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per line: the documents the terms require, those attached, waived and missing
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Documents */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClaimDocuments"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/documents/{documentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The stored bytes of a document, with its SHA-256 in a header
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                    documentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The document */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6789,8 +6312,334 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/lines/{lineId}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a document for a claim line (at most 2097152 bytes, base64); the service computes its SHA-256
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                    lineId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewClaimDocument"];
+                };
+            };
+            responses: {
+                /** @description Attached */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClaimDocument"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/lines/{lineId}/waivers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Waive a document the terms require for the line, with a reason
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                    lineId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DocumentWaiverInput"];
+                };
+            };
+            responses: {
+                /** @description Waived */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DocumentWaiver"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/recoveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What was recovered for a claim
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recoveries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recoveries: components["schemas"]["Recovery"][];
+                        };
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Record money recovered for a paid claim (subrogation, salvage): credited to the fund; reinstates cumulative coverage only where the terms say so
+         * @description Roles: insurer, finance.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewRecovery"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Recovery"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6891,8 +6740,144 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/reserve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The case reserve and every movement of it
+         * @description Roles: insurer, finance, reform_office, admin, special_group.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Reserve */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseReserve"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Move the case reserve of a claim awaiting a decision to a new figure, with a reason
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReserveMovementInput"];
+                };
+            };
+            responses: {
+                /** @description Moved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseReserve"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6989,8 +6974,92 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/claims/{claimId}/supplements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A supplementary decision on a reopened claim: new approved totals for lines of the decision it names; only the raise is cut by the caps, held, expensed and paid
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    claimId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SupplementaryDecisionInput"];
+                };
+            };
+            responses: {
+                /** @description Decided */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClaimDecision"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7080,15 +7149,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7230,7 +7290,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An incident and what is left of its per-incident cap
+         * An incident, what is left of its (loss event’s) per-incident cap, and its possible duplicates and links
          * @description Roles: insurer, finance, reform_office, admin, special_group.
          */
         get: {
@@ -7278,6 +7338,9 @@ export interface paths {
                                  */
                                 reserved: string;
                             };
+                            links: components["schemas"]["IncidentLink"][];
+                            /** @description Possible duplicates nobody has linked or separated yet: approval waits for them */
+                            unresolvedDuplicates: string[];
                         };
                     };
                 };
@@ -7299,8 +7362,85 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/incidents/{incidentId}/event-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a possible duplicate: link the incident into the other’s loss event (one shared per-incident cap, re-checked against what both hold) or record why they are separate
+         * @description Roles: insurer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Client-chosen key; a retry with the same key and body returns the first response */
+                    "idempotency-key": string;
+                };
+                path: {
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["IncidentLinkInput"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentLink"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7317,10 +7457,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The Idempotency-Key header is missing */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -7335,100 +7482,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Loss run as of a date or an instant: one row per claim (CSV: the .csv route)
+         * Loss run as of a date: one row per claim; JSON, or CSV (UTF-8 with BOM) for Excel/WPS
          * @description Roles: insurer, finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
+                    /** @description A local date in Asia/Shanghai */
                     asOf: string;
-                };
-                header?: never;
-                path: {
-                    /** @description The pool's id or code */
-                    pool: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Loss run */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LossRun"];
-                    };
-                };
-                /** @description No token, or an unknown, revoked or expired one */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The token’s role may not use this route */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The input is not valid; `errors` lists each field and why */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/insurer/pools/{pool}/loss-run.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The loss run as CSV (UTF-8 with BOM) for Excel/WPS
-         * @description Roles: insurer, finance, admin.
-         */
-        get: {
-            parameters: {
-                query: {
-                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
-                    asOf: string;
+                    format?: "json" | "csv";
                     headers?: "english" | "chinese";
                 };
                 header?: never;
                 path: {
-                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;
@@ -7441,6 +7507,70 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "application/json": {
+                            asOf: string;
+                            rows: {
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                approved: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                caseReserve: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                claimed: string;
+                                claimId: string;
+                                claimSubmittedOn: string;
+                                incidentId: string;
+                                incidentOccurredOn: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                incidentRemaining: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                incurred: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                outstanding: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                paid: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                poolRemaining: string;
+                                project: string;
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                recovered: string;
+                                riskPointId: string;
+                                riskPointNumber: number;
+                                /** @enum {string} */
+                                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
+                                /**
+                                 * @description CNY as a decimal string, at most two decimals
+                                 * @example 1250.00
+                                 */
+                                voided: string;
+                            }[];
+                        };
                         "text/csv": string;
                     };
                 };
@@ -7455,15 +7585,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7692,15 +7813,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -7734,7 +7846,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
+                    /** @description A local date in Asia/Shanghai */
                     asOf?: string;
                 };
                 header?: never;
@@ -7766,15 +7878,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7851,15 +7954,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -7924,15 +8018,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8153,15 +8238,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -8223,15 +8299,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8312,15 +8379,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -8370,7 +8428,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
+                    /** @description A local date: answer with what was in force at the end of that day */
                     asOf?: string;
                 };
                 header?: never;
@@ -8403,15 +8461,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8473,15 +8522,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8635,7 +8675,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
+                    /** @description A local date: answer with what was in force at the end of that day */
                     asOf?: string;
                     list?: "positive" | "negative" | "admission_criterion" | "assessment_rule";
                 };
@@ -8745,15 +8785,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Nothing with that id (or code) exists */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -8809,15 +8840,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8907,15 +8929,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9063,7 +9076,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
+                    /** @description A local date: answer with what was in force at the end of that day */
                     asOf?: string;
                 };
                 header?: never;
@@ -9094,15 +9107,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9180,15 +9184,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9275,15 +9270,6 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Nothing with that id (or code) exists */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9421,42 +9407,6 @@ export interface components {
             /** @enum {string} */
             unit: "CNY" | "COVERAGE";
         };
-        AccountStatement: {
-            accountCode: string;
-            closingBalance: string;
-            lines: {
-                balance: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                credit: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                debit: string;
-                description: string;
-                effectiveAt: string;
-                entryId: number;
-            }[];
-            openingBalance: string;
-            period: {
-                from: string;
-                to: string;
-            };
-            /**
-             * @description CNY as a decimal string, at most two decimals
-             * @example 1250.00
-             */
-            totalCredits: string;
-            /**
-             * @description CNY as a decimal string, at most two decimals
-             * @example 1250.00
-             */
-            totalDebits: string;
-            unit: string;
-        };
         AuditRecord: {
             action: string;
             actorName: string;
@@ -9468,6 +9418,31 @@ export interface components {
             recordedAt: string;
             requestHash: string;
             requestId: string;
+        };
+        AuthorityLimit: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            authorityLimit: string | null;
+            name: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            userId: string;
+        };
+        /**
+         * @example {
+         *       "authorityLimit": "200000.00"
+         *     }
+         */
+        AuthorityLimitInput: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            authorityLimit: string | null;
         };
         CalendarDay: {
             day: string;
@@ -9483,8 +9458,36 @@ export interface components {
             /** @enum {string} */
             source: "official_schedule" | "admin";
         };
-        /** @enum {string} */
-        CapName: "per_incident_cap" | "per_project_limit" | "cumulative_cap";
+        CaseReserve: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            caseReserve: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimId: string;
+            movements: {
+                /** @description signed: + the reserve went up, − it went down */
+                amount: string;
+                /** @enum {string} */
+                kind: "initial" | "movement" | "released";
+                reason: string;
+                recordedAt: string;
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                recordedBy: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                reserveAfter: string;
+            }[];
+        };
         Claim: {
             claimant: string;
             /**
@@ -9549,7 +9552,8 @@ export interface components {
                  * @example 1250.00
                  */
                 amount: string;
-                cap: components["schemas"]["CapName"];
+                /** @enum {string} */
+                cap: "per_incident_cap" | "per_project_limit" | "cumulative_cap";
             }[];
             decidedAt: string;
             /**
@@ -9582,7 +9586,7 @@ export interface components {
                  * @example 1250.00
                  */
                 approved: string;
-                cutBy: components["schemas"]["CapName"] & (string | null);
+                cutBy: string | null;
                 /**
                  * Format: uuid
                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -9593,6 +9597,11 @@ export interface components {
                  * @example 1250.00
                  */
                 payable: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                previousPayable: string;
             }[];
             note: string;
             /** @enum {string} */
@@ -9614,6 +9623,11 @@ export interface components {
             projectLimitCut: string;
             /** @enum {string} */
             state: "awaiting_confirmation" | "effective" | "rejected_by_checker";
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            supersedesDecisionId: string | null;
         };
         /**
          * @example {
@@ -9741,17 +9755,22 @@ export interface components {
                  */
                 approved: string;
                 /**
+                 * @description The handler’s estimate for what is not decided yet; released when a decision takes effect
+                 * @example 1250.00
+                 */
+                caseReserve: string;
+                /**
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
                 claimed: string;
                 /**
-                 * @description CNY as a decimal string, at most two decimals
+                 * @description paid + outstanding
                  * @example 1250.00
                  */
                 incurred: string;
                 /**
-                 * @description CNY as a decimal string, at most two decimals
+                 * @description case reserve + approved not yet paid
                  * @example 1250.00
                  */
                 outstanding: string;
@@ -9761,11 +9780,60 @@ export interface components {
                  */
                 paid: string;
                 /**
+                 * @description recovered from third parties (subrogation, salvage)
+                 * @example 1250.00
+                 */
+                recovered: string;
+                /**
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
                 voided: string;
             };
+        };
+        ClaimDocument: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimId: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimLineId: string;
+            documentNumber: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other";
+            mediaType: string;
+            /** @description computed by the service from the bytes received */
+            sha256: string;
+            sizeBytes: number;
+            title: string;
+            uploadedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            uploadedBy: string;
+        };
+        ClaimDocuments: {
+            lines: {
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                claimLineId: string;
+                documents: components["schemas"]["ClaimDocument"][];
+                missing: string[];
+                required: string[];
+                waivers: components["schemas"]["DocumentWaiver"][];
+            }[];
         };
         Contribution: {
             /**
@@ -9827,6 +9895,31 @@ export interface components {
             raisedAt: string;
             thresholdPercent: string;
         };
+        DocumentWaiver: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimLineId: string;
+            reason: string;
+            requirement: string;
+            waivedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            waivedBy: string;
+        };
+        /**
+         * @example {
+         *       "requirement": "invoice",
+         *       "reason": "the court fee was paid in cash; the ruling states it"
+         *     }
+         */
+        DocumentWaiverInput: {
+            reason: string;
+            requirement: string;
+        };
         ExemptionDecision: {
             [key: string]: unknown;
         };
@@ -9874,8 +9967,7 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
-            /** @description The steps the filing can take now, as the routes name them: POST /filings/{filingId}/<step> */
-            nextSteps: ("submit" | "preliminary-review" | "review" | "feedback" | "answers" | "register" | "return" | "reject")[];
+            nextSteps: ("submit" | "pass_preliminary_review" | "fail_preliminary_review" | "record_review" | "give_feedback" | "give_conditional_feedback" | "answer_conditions" | "register" | "return" | "reject")[];
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -10161,6 +10253,12 @@ export interface components {
             description: string;
             /**
              * Format: uuid
+             * @description The incident whose per-incident cap this one shares as one loss event; null: its own
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            eventIncidentId: string | null;
+            /**
+             * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
@@ -10180,6 +10278,17 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             poolId: string;
+            /** @description Earlier reports on the same risk point that may be this loss event */
+            possibleDuplicateOf: {
+                daysApart: number;
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                incidentId: string;
+                occurredOn: string;
+                place: string;
+            }[];
             reportedAt: string;
             reporter: string;
             /**
@@ -10187,6 +10296,47 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             riskPointId: string;
+        };
+        IncidentLink: {
+            decidedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            decidedBy: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            incidentId: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            otherIncidentId: string;
+            reason: string;
+            sameEvent: boolean;
+        };
+        /**
+         * @example {
+         *       "otherIncidentId": "0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10",
+         *       "sameEvent": true,
+         *       "reason": "the same dyke breach, reported by the township and by the cooperative"
+         *     }
+         */
+        IncidentLinkInput: {
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            otherIncidentId: string;
+            reason: string;
+            sameEvent: boolean;
         };
         /**
          * @example {
@@ -10308,60 +10458,6 @@ export interface components {
             reference: string;
             references: string[];
         };
-        LossRun: {
-            asOf: string;
-            rows: {
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                approved: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                claimed: string;
-                claimId: string;
-                claimSubmittedOn: string;
-                incidentId: string;
-                incidentOccurredOn: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                incidentRemaining: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                incurred: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                outstanding: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                paid: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                poolRemaining: string;
-                project: string;
-                riskPointId: string;
-                riskPointNumber: number;
-                /** @enum {string} */
-                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                voided: string;
-            }[];
-        };
         /**
          * @example {
          *       "day": "2027-10-01",
@@ -10412,6 +10508,11 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             incidentId: string;
+            /**
+             * @description The handler’s first estimate of what the claim will cost; the amount claimed when omitted
+             * @example 1250.00
+             */
+            initialReserve?: string;
             lines: {
                 /**
                  * @description CNY as a decimal string, at most two decimals
@@ -10429,6 +10530,24 @@ export interface components {
                 }[];
                 payee: string;
             }[];
+            reserveReason?: string;
+        };
+        /**
+         * @example {
+         *       "kind": "invoice",
+         *       "title": "Law firm invoice",
+         *       "documentNumber": "INV-2026-0042",
+         *       "mediaType": "application/pdf",
+         *       "contentBase64": "JVBERi0xLjcK"
+         *     }
+         */
+        NewClaimDocument: {
+            contentBase64: string;
+            documentNumber: string;
+            /** @enum {string} */
+            kind: "appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other";
+            mediaType: string;
+            title: string;
         };
         /**
          * @example {
@@ -10634,6 +10753,11 @@ export interface components {
                 category: "property_loss" | "litigation_arbitration" | "appraisal" | "lawyer_fees";
                 countsAgainstCaps: boolean;
                 covered: boolean;
+                /** @description Documents a line of the category needs before approval, each met by any one of its kinds; omitted: the county’s list */
+                requiredDocuments?: {
+                    anyOf: ("appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other")[];
+                    requirement: string;
+                }[];
             }[];
             /**
              * @description CNY as a decimal string, at most two decimals
@@ -10679,6 +10803,37 @@ export interface components {
             perProjectLimit: string | null;
             poolWarningPercents: string[];
             reason: string;
+            /**
+             * @description Whether money recovered from third parties gives cumulative coverage back
+             * @default false
+             */
+            recoveriesReinstateCoverage: boolean;
+        };
+        /**
+         * @example {
+         *       "kind": "subrogation",
+         *       "amount": "120000.00",
+         *       "receivedOn": "2026-11-20",
+         *       "fromParty": "Dyke contractor Co.",
+         *       "reference": "BOC-REC-7"
+         *     }
+         */
+        NewRecovery: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            fromParty: string;
+            /** @enum {string} */
+            kind: "subrogation" | "salvage";
+            /**
+             * Format: date
+             * @description A local date in Asia/Shanghai
+             * @example 2026-11-27
+             */
+            receivedOn: string;
+            reference: string;
         };
         /**
          * @example {
@@ -10928,13 +11083,13 @@ export interface components {
                  */
                 cumulativeCap: string;
                 current: boolean;
-                periodEnd: string;
-                periodStart: string;
                 /**
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
-                remaining: string;
+                leftover: string;
+                periodEnd: string;
+                periodStart: string;
                 utilisationPercent: string;
             }[];
         };
@@ -10953,6 +11108,11 @@ export interface components {
         };
         PoolCoverage: {
             asOf: string | null;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            available: string;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -11002,11 +11162,6 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             poolId: string;
-            /**
-             * @description What is left of the capacity: capacity − committed (reserved + consumed)
-             * @example 1250.00
-             */
-            remaining: string;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -11064,6 +11219,11 @@ export interface components {
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
+                recoveries: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
                 remittances: string;
             };
             coverage: {
@@ -11082,6 +11242,11 @@ export interface components {
                 category: "property_loss" | "litigation_arbitration" | "appraisal" | "lawyer_fees";
                 countsAgainstCaps: boolean;
                 covered: boolean;
+                /** @description Documents a line of the category needs before approval, each met by any one of its kinds; omitted: the county’s list */
+                requiredDocuments?: {
+                    anyOf: ("appraisal_report" | "invoice" | "ruling" | "arbitral_award" | "fee_receipt" | "engagement_contract" | "loss_inventory" | "other")[];
+                    requirement: string;
+                }[];
             }[];
             /**
              * @description CNY as a decimal string, at most two decimals
@@ -11111,6 +11276,7 @@ export interface components {
             poolWarningPercents: string[];
             reason: string;
             recordedAt: string;
+            recoveriesReinstateCoverage: boolean;
             version: number;
         };
         /**
@@ -11216,16 +11382,6 @@ export interface components {
                 field: string;
                 reason: string;
             }[];
-            /**
-             * @description What the refusal is about, for a caller to show: the account, the amounts, the cap involved
-             * @example {
-             *       "cap": "per_incident_cap",
-             *       "remaining": "120000.00"
-             *     }
-             */
-            facts?: {
-                [key: string]: string;
-            };
             instance?: string;
             requestId?: string;
             status: number;
@@ -11265,6 +11421,11 @@ export interface components {
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
              */
+            limitLeft: string | null;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
             paid: string;
             poolId: string | null;
             /**
@@ -11272,11 +11433,6 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             projectId: string;
-            /**
-             * @description What is left of the per-project limit; null when the terms set none
-             * @example 1250.00
-             */
-            remaining: string | null;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -11300,6 +11456,40 @@ export interface components {
          */
         Reason: {
             reason: string;
+        };
+        Recovery: {
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            claimId: string;
+            /**
+             * @description cumulative coverage given back (only where the terms say recoveries reinstate it)
+             * @example 1250.00
+             */
+            coverageReinstated: string;
+            entryId: number;
+            fromParty: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "subrogation" | "salvage";
+            receivedOn: string;
+            recordedAt: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            recordedBy: string;
+            reference: string;
         };
         ReferenceListItem: {
             /** @enum {string|null} */
@@ -11416,6 +11606,20 @@ export interface components {
             poolId: string;
             receivedOn: string;
             reference: string;
+        };
+        /**
+         * @example {
+         *       "reserve": "320000.00",
+         *       "reason": "the appraisal came in below the estimate"
+         *     }
+         */
+        ReserveMovementInput: {
+            reason: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            reserve: string;
         };
         ReturnPaymentFileLine: {
             /**
@@ -11731,39 +11935,52 @@ export interface components {
                 hint: string | null;
             })[];
         };
-        TrialBalance: {
-            asOf: string | null;
-            balanced: boolean;
-            lines: {
-                accountCode: string;
-                accountName: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                credit: string;
-                /**
-                 * @description CNY as a decimal string, at most two decimals
-                 * @example 1250.00
-                 */
-                debit: string;
+        /**
+         * @example {
+         *       "supersedesDecisionId": "0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10",
+         *       "lines": [
+         *         {
+         *           "lineId": "5d0c6a43-2f0e-4c43-8f64-3a4f1f8a9d11",
+         *           "approved": "480000.00"
+         *         }
+         *       ],
+         *       "attestations": [
+         *         {
+         *           "code": "MEETS_CLAIM_STANDARDS",
+         *           "result": "pass",
+         *           "note": "the appraisal was revised upwards"
+         *         }
+         *       ],
+         *       "note": "revised appraisal"
+         *     }
+         */
+        SupplementaryDecisionInput: {
+            attestations: {
                 /** @enum {string} */
-                unit: "CNY" | "COVERAGE";
+                code: "MEETS_CLAIM_STANDARDS";
+                note: string;
+                /** @enum {string} */
+                result: "pass" | "fail";
             }[];
-            totals: {
-                [key: string]: {
-                    /**
-                     * @description CNY as a decimal string, at most two decimals
-                     * @example 1250.00
-                     */
-                    credit: string;
-                    /**
-                     * @description CNY as a decimal string, at most two decimals
-                     * @example 1250.00
-                     */
-                    debit: string;
-                };
-            };
+            lines: {
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                approved: string;
+                /**
+                 * Format: uuid
+                 * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+                 */
+                lineId: string;
+            }[];
+            /** @default  */
+            note: string;
+            /**
+             * Format: uuid
+             * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
+             */
+            supersedesDecisionId: string;
         };
         User: {
             active: boolean;

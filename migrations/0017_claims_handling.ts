@@ -59,7 +59,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       title text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
       document_number text NOT NULL CHECK (length(document_number) BETWEEN 1 AND 100),
       media_type text NOT NULL CHECK (length(media_type) BETWEEN 1 AND 100),
-      size_bytes integer NOT NULL CHECK (size_bytes BETWEEN 1 AND 5242880),
+      size_bytes integer NOT NULL CHECK (size_bytes BETWEEN 1 AND 2097152),
       sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
       content bytea NOT NULL,
       uploaded_by uuid NOT NULL REFERENCES app_user (id),

@@ -44,8 +44,9 @@ export async function setAuthorityLimit(
     .executeTakeFirst();
   if (!user) throw new DomainError('not_found', `user ${userId} does not exist`);
   if (user.role !== 'insurer') {
+    // The user's role, not the request, is what stands in the way.
     throw new DomainError(
-      'validation_failed',
+      'conflict',
       `authority limits are for insurer claims staff; ${user.name} is ${user.role}`,
     );
   }

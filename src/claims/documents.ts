@@ -13,8 +13,8 @@ import { type DocumentKind, missingRequirements } from '../policy/required-docum
 import { requiredDocumentsOf, termsInForce } from '../policy/terms.ts';
 import { lockClaim, recordEvent } from './claims.ts';
 
-/** 5 MiB: a scanned ruling or invoice; larger files belong in the insurer's archive. */
-export const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
+/** 2 MiB: a scanned ruling or invoice; larger files belong in the insurer's archive. */
+export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 
 /** A line holds at most this many uploads. */
 const MAX_DOCUMENTS_PER_LINE = 50;

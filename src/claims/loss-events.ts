@@ -93,7 +93,11 @@ export async function unresolvedDuplicates(db: DB | Tx, incidentId: string): Pro
       WHERE possible_duplicate_of @> ${JSON.stringify([{ incidentId }])}::jsonb
     )
     SELECT f.other::text AS other FROM flagged f
-    WHERE NOT EXISTS (
+    JOIN incident me ON me.id = ${incidentId}
+    JOIN incident o ON o.id = f.other
+    -- Reports already in one event (linked through a third) need no answer between them.
+    WHERE coalesce(o.event_incident_id, o.id) <> coalesce(me.event_incident_id, me.id)
+    AND NOT EXISTS (
       SELECT 1 FROM incident_link l
       WHERE (l.incident_id = ${incidentId} AND l.other_incident_id = f.other)
          OR (l.other_incident_id = ${incidentId} AND l.incident_id = f.other)

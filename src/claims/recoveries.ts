@@ -101,7 +101,8 @@ export async function recordRecovery(
       'conflict',
       `reference ${input.reference} is already recorded as recovery ${duplicate.id}`,
     );
-  const terms = await termsInForce(trx, pool.id, incident.occurred_on);
+  // The terms in force on the day the money came decide whether it reinstates coverage.
+  const terms = await termsInForce(trx, pool.id, input.receivedOn);
   const codes = poolAccountCodes(pool.code);
   const recoveries = codes.recoveries;
   await openAccount(trx, {

@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
+import { MAX_DOCUMENT_BYTES } from '../claims/documents.ts';
 import { registerConsole } from '../console/index.ts';
 import { registerDocsRoutes, TAGS_BY_ROLE } from './docs.ts';
 import type { AppDependencies, AppEnv } from './env.ts';
@@ -25,8 +26,11 @@ import { auditRoutes } from './routes/audit.ts';
 import { calendarRoutes } from './routes/calendar.ts';
 import { claimRoutes } from './routes/claims/claims.ts';
 import { decisionRoutes } from './routes/claims/decisions.ts';
+import { documentRoutes } from './routes/claims/documents.ts';
 import { incidentRoutes } from './routes/claims/incidents.ts';
 import { lossRunRoutes } from './routes/claims/loss-run.ts';
+import { recoveryRoutes } from './routes/claims/recoveries.ts';
+import { reserveRoutes } from './routes/claims/reserves.ts';
 import { clarificationRoutes } from './routes/exemption/clarifications.ts';
 import { exemptionDecisionRoutes } from './routes/exemption/decisions.ts';
 import { investigationRoutes } from './routes/exemption/investigations.ts';
@@ -48,6 +52,9 @@ import { unsafeTextFields } from './text-safety.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const DOCUMENT_UPLOAD = /^\/insurer\/claims\/[^/]+\/lines\/[^/]+\/documents$/;
+/** The largest document as base64, and its metadata. */
+const DOCUMENT_UPLOAD_BODY_BYTES = Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4 + 4096;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 export type App = OpenAPIHono<AppEnv>;
@@ -75,6 +82,9 @@ const RESOURCES: readonly (() => RouteApp)[] = [
   incidentRoutes,
   claimRoutes,
   decisionRoutes,
+  documentRoutes,
+  reserveRoutes,
+  recoveryRoutes,
   lossRunRoutes,
   investigationRoutes,
   exemptionDecisionRoutes,
@@ -171,18 +181,23 @@ export function respondWithProblem(c: Context<AppEnv>, problem: ProblemError): R
 export function createApp(deps: AppDependencies): App {
   const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestContext(deps));
-  app.use(
-    '*',
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limitTo = (maxSize: number) =>
     bodyLimit({
-      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
         throw new ProblemError(
           413,
           'payload_too_large',
-          `request bodies are limited to ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
+          `request bodies are limited to ${maxSize} bytes`,
         );
       },
-    }),
+    });
+  const generalLimit = limitTo(maxBodyBytes);
+  // A document upload carries its file as base64: room for the largest document, no more.
+  const documentLimit = limitTo(Math.max(maxBodyBytes, DOCUMENT_UPLOAD_BODY_BYTES));
+  app.use('*', (c, next) =>
+    DOCUMENT_UPLOAD.test(c.req.path) ? documentLimit(c, next) : generalLimit(c, next),
   );
   // The console posts HTML forms, so it is mounted before the JSON-only rule; what it
   // changes it forwards to the API routes below as JSON.

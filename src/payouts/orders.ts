@@ -178,6 +178,3 @@ export async function shortfall(
     toCallFromInsurer: formatAmount(gap.gt(0) ? gap : new Money(0)),
   };
 }
-
-/** Moved to src/claims/decisions.ts; re-exported until the routes import them from there. */
-export { confirmAndOrder, decideAndOrder } from '../claims/decisions.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, issueToken } from '../../src/access/tokens.ts';
 import { seedCountyPool } from '../../src/policy/pools.ts';
-import { call, createTestApp, type TestApp } from '../http/support.ts';
+import { attachRequiredDocuments, call, createTestApp, type TestApp } from '../http/support.ts';
 import { riskPoint, sha } from './support.ts';
 
 let t: TestApp;
@@ -57,8 +57,9 @@ describe('a claim from contribution to loss run, over the API', () => {
     const incident = (await incidentResponse.json()) as { id: string; covered: boolean };
     expect(incident.covered).toBe(true);
 
+    // Another insurer user takes the claim in: its submitter may not decide it.
     const claimResponse = await call(t.app, 'POST', '/insurer/claims', {
-      token: insurer,
+      token: t.intake.token,
       json: {
         incidentId: incident.id,
         claimant: 'Cooperative',
@@ -87,6 +88,7 @@ describe('a claim from contribution to loss run, over the API', () => {
       (await call(t.app, 'POST', `/insurer/claims/${claim.id}/start-review`, { token: insurer }))
         .status,
     ).toBe(200);
+    await attachRequiredDocuments(t.app, insurer, claim.id);
 
     // The insurer attests its own claim standards; the exemption conditions are the group's.
     const attestations = ['MEETS_CLAIM_STANDARDS'].map((code) => ({
@@ -142,7 +144,9 @@ describe('a claim from contribution to loss run, over the API', () => {
       outstanding: '500000.00',
       paid: '0.00',
       voided: '0.00',
+      caseReserve: '0.00',
       incurred: '500000.00',
+      recovered: '0.00',
     });
     expect(detail.incidentCoverage.remaining).toBe('0.00');
 

@@ -3,6 +3,7 @@
  * contribution to paid, as an integrator would: every body and answer is typed by the spec,
  * changes carry Idempotency-Keys, and the payout is paid by the in-process runner.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRiskPoolClient, type RiskPoolClient } from '../../client/index.ts';
 import { createUser, issueToken } from '../../src/access/tokens.ts';
@@ -69,7 +70,8 @@ describe('the typed client', () => {
     expect(incident.response.status).toBe(201);
     const incidentId = incident.data?.id ?? '';
 
-    const submitted = await clients.insurer.POST('/insurer/claims', {
+    // Another insurer user takes the claim in: its submitter may not decide it.
+    const submitted = await clients.checker.POST('/insurer/claims', {
       params: { header: key('claim') },
       body: {
         incidentId,
@@ -95,6 +97,25 @@ describe('the typed client', () => {
       (await clients.insurer.POST('/insurer/claims/{claimId}/start-review', change('review')))
         .response.status,
     ).toBe(200);
+    const appraisal = '%PDF-1.7 appraisal of the flooded warehouse';
+    const uploaded = await clients.insurer.POST(
+      '/insurer/claims/{claimId}/lines/{lineId}/documents',
+      {
+        params: {
+          path: { claimId: claim.id, lineId: claim.lines[0]?.id ?? '' },
+          header: key('document'),
+        },
+        body: {
+          kind: 'appraisal_report',
+          title: 'Appraisal report',
+          documentNumber: 'APR-C1',
+          mediaType: 'application/pdf',
+          contentBase64: Buffer.from(appraisal).toString('base64'),
+        },
+      },
+    );
+    expect(uploaded.response.status).toBe(201);
+    expect(uploaded.data?.sha256).toBe(createHash('sha256').update(appraisal).digest('hex'));
     const decision = await clients.insurer.POST('/insurer/claims/{claimId}/decision', {
       ...change('decision'),
       body: {

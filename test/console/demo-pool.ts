@@ -13,7 +13,7 @@ import { DEFAULT_RETRY, InProcessPayoutRunner } from '../../src/payouts/in-proce
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { seedDefaults } from '../../src/seed.ts';
 import { riskPoint, sha } from '../claims/support.ts';
-import { call, type TestApp } from '../http/support.ts';
+import { attachRequiredDocuments, call, type TestApp } from '../http/support.ts';
 
 // The insurer attests only its claim standards; the exemption conditions belong to the case.
 const ATTESTATIONS = [{ code: 'MEETS_CLAIM_STANDARDS', result: 'pass', note: 'checked' }];
@@ -49,7 +49,8 @@ async function claimOn(
     place: '向阳镇',
     reporter: '县委改革办',
   });
-  return post<Claim>(t.app, insurer, '/insurer/claims', {
+  // Another insurer user takes claims in: a claim's submitter may not decide it.
+  return post<Claim>(t.app, t.intake.token, '/insurer/claims', {
     incidentId: incident.id,
     claimant: lines[0]?.payee ?? '向阳合作社',
     lines: lines.map((line) => {
@@ -73,6 +74,7 @@ async function claimOn(
 async function approveAll(t: TestApp, claim: Claim, checker?: string): Promise<void> {
   const insurer = t.users.insurer.token;
   await post(t.app, insurer, `/insurer/claims/${claim.id}/start-review`);
+  await attachRequiredDocuments(t.app, insurer, claim.id);
   await post(t.app, insurer, `/insurer/claims/${claim.id}/decision`, {
     decision: 'approve',
     lines: claim.lines.map((l) => ({ lineId: l.id, approved: l.amountClaimed })),

@@ -14,7 +14,14 @@ import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { seedWorkingCalendar } from '../../src/policy/calendar.ts';
 import { seedCountyPool } from '../../src/policy/pools.ts';
 import { seedReferenceLists } from '../../src/policy/reference-lists.ts';
-import { call, createTestApp, expectProblem, readJson, type TestApp } from '../http/support.ts';
+import {
+  attachRequiredDocuments,
+  call,
+  createTestApp,
+  expectProblem,
+  readJson,
+  type TestApp,
+} from '../http/support.ts';
 import { filingIn, TEST_CALENDAR_YEARS } from '../policy/support.ts';
 
 let t: TestApp;
@@ -97,7 +104,7 @@ describe('exemption terms of a pool', () => {
     expect(await payoutAwaitsExemption(t.database.db, incident.id as string)).toBe(true);
 
     const claim = await readJson(
-      await post('/insurer/claims', t.users.insurer.token, {
+      await post('/insurer/claims', t.intake.token, {
         incidentId: incident.id,
         claimant: 'Contractor',
         lines: [
@@ -111,6 +118,7 @@ describe('exemption terms of a pool', () => {
       }),
     );
     await post(`/insurer/claims/${claim.id}/start-review`, t.users.insurer.token);
+    await attachRequiredDocuments(t.app, t.users.insurer.token, claim.id as string);
     const lines = (claim.lines as { id: string; amountClaimed: string }[]).map((l) => ({
       lineId: l.id,
       approved: l.amountClaimed,
@@ -209,7 +217,7 @@ describe('exemption terms of a pool', () => {
       }),
     );
     const claim = await readJson(
-      await post('/insurer/claims', t.users.insurer.token, {
+      await post('/insurer/claims', t.intake.token, {
         incidentId: incident.id,
         claimant: 'Appraiser',
         lines: [
@@ -223,6 +231,7 @@ describe('exemption terms of a pool', () => {
       }),
     );
     await post(`/insurer/claims/${claim.id}/start-review`, t.users.insurer.token);
+    await attachRequiredDocuments(t.app, t.users.insurer.token, claim.id as string);
     const approved = await post(`/insurer/claims/${claim.id}/decision`, t.users.insurer.token, {
       decision: 'approve',
       lines: (claim.lines as { id: string; amountClaimed: string }[]).map((l) => ({

@@ -11,6 +11,7 @@ import type { Role } from '../../src/db/schema.ts';
 import { type App, createApp } from '../../src/http/app.ts';
 import type { AppDependencies, Logger, ReadinessCheck } from '../../src/http/env.ts';
 import { readinessChecks } from '../../src/node/readiness.ts';
+import { COUNTY_REQUIRED_DOCUMENTS } from '../../src/policy/required-documents.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
 import { ADMIN_DATABASE_URL } from '../support/env.ts';
 
@@ -536,4 +537,48 @@ export function validValue(spec: OpenApiDocument, raw: JsonSchema): unknown {
             ? [[]]
             : [];
   return byType.find((candidate) => candidate !== undefined && accepted(candidate));
+}
+
+/**
+ * Uploads, for every line of a claim, one small document for each requirement the terms
+ * say is still missing (the first kind each accepts), as a handler would before approving.
+ */
+export async function attachRequiredDocuments(
+  app: App,
+  token: string,
+  claimId: string,
+): Promise<void> {
+  const response = await call(app, 'GET', `/insurer/claims/${claimId}/documents`, { token });
+  if (response.status !== 200) throw new Error(`documents of ${claimId}: ${response.status}`);
+  const { lines } = (await response.json()) as {
+    lines: { claimLineId: string; missing: string[] }[];
+  };
+  const byName = new Map(
+    Object.values(COUNTY_REQUIRED_DOCUMENTS)
+      .flat()
+      .map((r) => [r.requirement, r.anyOf[0] ?? 'other']),
+  );
+  for (const line of lines) {
+    for (const requirement of line.missing) {
+      const uploaded = await call(
+        app,
+        'POST',
+        `/insurer/claims/${claimId}/lines/${line.claimLineId}/documents`,
+        {
+          token,
+          json: {
+            kind: byName.get(requirement) ?? 'other',
+            title: requirement.replaceAll('_', ' '),
+            documentNumber: `${requirement.toUpperCase()}-${line.claimLineId.slice(0, 8)}`,
+            mediaType: 'application/pdf',
+            contentBase64: Buffer.from(`%PDF-1.7 ${requirement} ${line.claimLineId}`).toString(
+              'base64',
+            ),
+          },
+        },
+      );
+      if (uploaded.status !== 201)
+        throw new Error(`upload ${requirement}: ${uploaded.status} ${await uploaded.text()}`);
+    }
+  }
 }

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Claim, changeClaimStatus, submitClaim } from '../../src/claims/claims.ts';
+import { decideAndOrder } from '../../src/claims/decisions.ts';
 import { claimSummary } from '../../src/claims/views.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { closeMonth } from '../../src/finance/period-close.ts';
@@ -14,7 +15,6 @@ import { trialBalance } from '../../src/ledger/balances.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { processPayout } from '../../src/payouts/attempt.ts';
-import { decideAndOrder } from '../../src/payouts/orders.ts';
 import { voidPayout } from '../../src/payouts/settlement.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import type { Pool } from '../../src/policy/pools.ts';

@@ -1,11 +1,13 @@
 /**
- * @module Admin: users, their roles, and their tokens.
+ * @module Admin: users, their roles, their tokens, and insurer users' authority limits.
  */
 import { z } from '@hono/zod-openapi';
 import { addUser, deactivateUser, issueTokenTo, revokeToken } from '../../access/users.ts';
+import { setAuthorityLimit } from '../../claims/authority.ts';
 import type { Role } from '../../db/schema.ts';
+import { Money } from '../../ledger/money.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
-import { RoleSchema, UuidSchema } from '../schemas.ts';
+import { AmountSchema, RoleSchema, UuidSchema } from '../schemas.ts';
 
 const UserSchema = z
   .object({
@@ -16,6 +18,15 @@ const UserSchema = z
     createdAt: z.string(),
   })
   .openapi('User');
+
+const AuthorityLimitInputSchema = z
+  .object({ authorityLimit: AmountSchema.nullable() })
+  .strict()
+  .openapi('AuthorityLimitInput', { example: { authorityLimit: '200000.00' } });
+
+const AuthorityLimitSchema = z
+  .object({ userId: UuidSchema, name: z.string(), authorityLimit: AmountSchema.nullable() })
+  .openapi('AuthorityLimit');
 
 const NAME_TEXT = /^[\p{L}\p{N} ._@-]+$/u;
 
@@ -107,6 +118,28 @@ export function adminRoutes(): RouteApp {
       return c.json({ users: rows.map(toUserBody) }, 200);
     },
   );
+
+  mutationRoute(app, {
+    roles: ['admin'],
+    method: 'put',
+    path: '/admin/users/{userId}/authority-limit',
+    tags: ['admin'],
+    summary:
+      'Set what an insurer user may make payable alone, cumulative per claim and per incident; null: the pool terms’ four-eyes threshold',
+    params: UserParams,
+    body: AuthorityLimitInputSchema,
+    responses: { 200: json(AuthorityLimitSchema, 'Set') },
+    action: 'user.set_authority_limit',
+    entity: 'user',
+    run: async ({ params, body, trx }) => {
+      const limit = await setAuthorityLimit(
+        trx,
+        params.userId,
+        body.authorityLimit === null ? null : new Money(body.authorityLimit),
+      );
+      return { status: 200, body: limit, entityId: params.userId };
+    },
+  });
 
   mutationRoute(app, {
     roles: ['admin'],

@@ -102,6 +102,7 @@ const PoolStatementSchema = z
       contributions: AmountSchema,
       contributionRefunds: AmountSchema,
       remittances: AmountSchema,
+      recoveries: AmountSchema,
       payoutsByCategory: z.record(z.string(), AmountSchema),
       payouts: AmountSchema,
       closingBalance: AmountSchema,
@@ -149,6 +150,7 @@ function poolStatementRows(statement: PoolStatement) {
     { item: 'Contributions', chinese: '风险池出资', amount: cash.contributions },
     { item: 'Contribution refunds', chinese: '出资退回', amount: cash.contributionRefunds },
     { item: 'Insurer remittances', chinese: '保险公司拨付', amount: cash.remittances },
+    { item: 'Recoveries', chinese: '追偿回收', amount: cash.recoveries },
     ...Object.entries(cash.payoutsByCategory).map(([category, amount]) => ({
       item: `Payouts: ${category}`,
       chinese: '赔付',

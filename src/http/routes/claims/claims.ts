@@ -6,6 +6,7 @@ import { z } from '@hono/zod-openapi';
 import { claimDetail } from '../../../claims/claim-detail.ts';
 import { addClaimLines, changeClaimStatus, submitClaim } from '../../../claims/claims.ts';
 import { workQueue } from '../../../claims/views.ts';
+import { Money } from '../../../ledger/money.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
 import {
   CLAIM_READERS,
@@ -36,7 +37,15 @@ export function claimRoutes(): RouteApp {
     run: async ({ body, trx, actor }) => {
       const claim = await submitClaim(
         trx,
-        { incidentId: body.incidentId, claimant: body.claimant, lines: claimLines(body.lines) },
+        {
+          incidentId: body.incidentId,
+          claimant: body.claimant,
+          lines: claimLines(body.lines),
+          ...(body.initialReserve === undefined
+            ? {}
+            : { initialReserve: new Money(body.initialReserve) }),
+          ...(body.reserveReason === undefined ? {} : { reserveReason: body.reserveReason }),
+        },
         actor.userId,
       );
       return { status: 201, body: claim, entityId: claim.id };

@@ -1,10 +1,11 @@
 /**
- * @module A claim's decision: approve (per line, cut by the caps) or deny, the second
- * insurer user's confirmation (four-eyes), and its rejection.
+ * @module A claim's decision: approve (per line, cut by the caps) or deny, a supplementary
+ * decision revising decided lines of a reopened claim, the second insurer user's
+ * confirmation (four-eyes, past the decider's authority limit), and its rejection.
  */
 import { rejectDecision } from '../../../claims/adjudication.ts';
+import { confirmAndOrder, decideAndOrder, supplementAndOrder } from '../../../claims/decisions.ts';
 import { Money } from '../../../ledger/money.ts';
-import { confirmAndOrder, decideAndOrder } from '../../../payouts/orders.ts';
 import { json, mutationRoute, type RouteApp, routes } from '../../route.ts';
 import { requestNow } from '../../today.ts';
 import {
@@ -13,6 +14,7 @@ import {
   DecisionSchema,
   DecisionViewSchema,
   ReasonSchema,
+  SupplementSchema,
 } from './schemas.ts';
 
 export function decisionRoutes(): RouteApp {
@@ -39,6 +41,35 @@ export function decisionRoutes(): RouteApp {
             }
           : { ...body, now };
       const decision = await decideAndOrder(trx, claimId, input, actor.userId);
+      return { status: 201, body: decision, entityId: claimId };
+    },
+  });
+
+  mutationRoute(app, {
+    roles: CLAIM_STAFF,
+    path: '/insurer/claims/{claimId}/supplements',
+    tags: ['claims'],
+    summary:
+      'A supplementary decision on a reopened claim: new approved totals for lines of the decision it names; only the raise is cut by the caps, held, expensed and paid',
+    params: ClaimParams,
+    body: SupplementSchema,
+    responses: { 201: json(DecisionViewSchema, 'Decided') },
+    action: 'claim.supplement',
+    entity: 'claim',
+    run: async ({ params: { claimId }, body, trx, actor, c }) => {
+      const decision = await supplementAndOrder(
+        trx,
+        claimId,
+        body.supersedesDecisionId,
+        {
+          decision: 'approve',
+          lines: body.lines.map((l) => ({ lineId: l.lineId, approved: new Money(l.approved) })),
+          attestations: body.attestations,
+          note: body.note,
+          now: requestNow(c),
+        },
+        actor.userId,
+      );
       return { status: 201, body: decision, entityId: claimId };
     },
   });

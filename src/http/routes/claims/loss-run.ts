@@ -29,7 +29,7 @@ const LossRunSchema = z
         claimSubmittedOn: z.string(),
         status: z.enum(CLAIM_STATUSES),
         ...ClaimMoneyFields,
-        incurred: AmountSchema,
+        recovered: AmountSchema,
         incidentRemaining: AmountSchema,
         poolRemaining: AmountSchema,
       }),

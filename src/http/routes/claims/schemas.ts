@@ -78,6 +78,11 @@ export const NewClaimSchema = z
     incidentId: UuidSchema,
     claimant: Text(200),
     lines: z.array(NewLineSchema).min(1).max(50),
+    initialReserve: AmountSchema.optional().openapi({
+      description:
+        'The handler’s first estimate of what the claim will cost; the amount claimed when omitted',
+    }),
+    reserveReason: z.string().max(1000).optional(),
   })
   .strict()
   .openapi('NewClaim', {
@@ -142,6 +147,30 @@ export const CapNameSchema = z
   .enum(['per_incident_cap', 'per_project_limit', 'cumulative_cap'])
   .openapi('CapName');
 
+export const SupplementSchema = z
+  .object({
+    supersedesDecisionId: UuidSchema,
+    lines: z
+      .array(z.object({ lineId: UuidSchema, approved: AmountSchema }).strict())
+      .min(1)
+      .max(50),
+    attestations: z.array(AttestationSchema).max(ATTESTED_FINDINGS.length),
+    note: z.string().max(2000).default(''),
+  })
+  .strict()
+  .openapi('SupplementaryDecisionInput', {
+    example: {
+      supersedesDecisionId: '0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10',
+      lines: [{ lineId: '5d0c6a43-2f0e-4c43-8f64-3a4f1f8a9d11', approved: '480000.00' }],
+      attestations: ATTESTED_FINDINGS.map((code) => ({
+        code,
+        result: 'pass',
+        note: 'the appraisal was revised upwards',
+      })),
+      note: 'revised appraisal',
+    },
+  });
+
 export const ReasonSchema = z
   .object({ reason: Text(1000) })
   .strict()
@@ -160,6 +189,22 @@ export const IncidentSchema = z
     notCoveredReasons: z.array(z.object({ code: z.string(), text: z.string() })),
     perIncidentCap: AmountSchema,
     reportedAt: z.string(),
+    possibleDuplicateOf: z
+      .array(
+        z.object({
+          incidentId: UuidSchema,
+          occurredOn: z.string(),
+          place: z.string(),
+          daysApart: z.number().int(),
+        }),
+      )
+      .openapi({
+        description: 'Earlier reports on the same risk point that may be this loss event',
+      }),
+    eventIncidentId: UuidSchema.nullable().openapi({
+      description:
+        'The incident whose per-incident cap this one shares as one loss event; null: its own',
+    }),
   })
   .openapi('Incident');
 
@@ -207,7 +252,12 @@ export const ClaimMoneyFields = {
   approved: AmountSchema,
   paid: AmountSchema,
   voided: AmountSchema,
-  outstanding: AmountSchema,
+  caseReserve: AmountSchema.openapi({
+    description:
+      'The handler’s estimate for what is not decided yet; released when a decision takes effect',
+  }),
+  outstanding: AmountSchema.openapi({ description: 'case reserve + approved not yet paid' }),
+  incurred: AmountSchema.openapi({ description: 'paid + outstanding' }),
 };
 
 export const ClaimSchema = z
@@ -220,6 +270,7 @@ export const DecisionViewSchema = z
     claimId: UuidSchema,
     outcome: z.enum(['approved', 'partly_approved', 'denied']),
     state: z.enum(['awaiting_confirmation', 'effective', 'rejected_by_checker']),
+    supersedesDecisionId: UuidSchema.nullable(),
     findings: z.array(
       z.object({
         code: z.string(),
@@ -241,6 +292,7 @@ export const DecisionViewSchema = z
         lineId: UuidSchema,
         approved: AmountSchema,
         payable: AmountSchema,
+        previousPayable: AmountSchema,
         cutBy: CapNameSchema.nullable().openapi({
           description: 'The cap that bound this line (as in `cuts[].cap`); null when none did',
         }),
@@ -253,8 +305,15 @@ export const DecisionViewSchema = z
   })
   .openapi('ClaimDecision');
 
+export const ClaimMoneySchema = z.object({
+  ...ClaimMoneyFields,
+  recovered: AmountSchema.openapi({
+    description: 'recovered from third parties (subrogation, salvage)',
+  }),
+});
+
 export const ClaimDetailSchema = ClaimSchema.extend({
-  money: z.object({ ...ClaimMoneyFields, incurred: AmountSchema }),
+  money: ClaimMoneySchema,
   incidentCoverage: IncidentCoverageSchema,
   decisions: z.array(DecisionViewSchema),
   history: z.array(

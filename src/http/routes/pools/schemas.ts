@@ -6,6 +6,7 @@ import { Money } from '../../../ledger/money.ts';
 import type { PoolCoverage } from '../../../policy/coverage.ts';
 import type { PeriodFigures } from '../../../policy/periods.ts';
 import { COST_CATEGORIES } from '../../../policy/pool-accounts.ts';
+import { DOCUMENT_KINDS } from '../../../policy/required-documents.ts';
 import type { TermsInput } from '../../../policy/terms.ts';
 import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../../schemas.ts';
 
@@ -30,6 +31,21 @@ export const CategoryTermSchema = z
     category: z.enum(COST_CATEGORIES),
     covered: z.boolean(),
     countsAgainstCaps: z.boolean(),
+    requiredDocuments: z
+      .array(
+        z
+          .object({
+            requirement: z.string().regex(/^[a-z_]{1,60}$/),
+            anyOf: z.array(z.enum(DOCUMENT_KINDS)).min(1).max(DOCUMENT_KINDS.length),
+          })
+          .strict(),
+      )
+      .max(10)
+      .optional()
+      .openapi({
+        description:
+          'Documents a line of the category needs before approval, each met by any one of its kinds; omitted: the county’s list',
+      }),
   })
   .strict();
 
@@ -47,6 +63,7 @@ export const TermsSchema = z
     incidentWarningPercent: z.string(),
     fourEyesThreshold: AmountSchema,
     perProjectLimit: AmountSchema.nullable(),
+    recoveriesReinstateCoverage: z.boolean(),
     reason: z.string(),
     recordedAt: z.string(),
   })
@@ -83,6 +100,9 @@ export const NewTermsSchema = z
     incidentWarningPercent: PercentSchema,
     fourEyesThreshold: AmountSchema.default('100000.00'),
     perProjectLimit: PositiveAmountSchema.nullable().default(null),
+    recoveriesReinstateCoverage: z.boolean().default(false).openapi({
+      description: 'Whether money recovered from third parties gives cumulative coverage back',
+    }),
     reason: TextSchema(500),
   })
   .strict()
@@ -102,6 +122,7 @@ export const toTermsInput = (body: NewTerms): TermsInput => ({
   incidentWarningPercent: new Money(body.incidentWarningPercent),
   fourEyesThreshold: new Money(body.fourEyesThreshold),
   perProjectLimit: body.perProjectLimit === null ? null : new Money(body.perProjectLimit),
+  recoveriesReinstateCoverage: body.recoveriesReinstateCoverage,
   reason: body.reason,
 });
 
