@@ -59,6 +59,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -145,6 +154,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -338,6 +356,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -425,6 +452,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -614,6 +650,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -856,6 +901,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -939,6 +993,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1032,6 +1095,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1355,6 +1427,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1523,6 +1604,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1616,6 +1706,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -1665,7 +1764,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date in Asia/Shanghai */
+                    /** @description The day overdue is judged on (a date, or the day of an instant) */
                     asOf?: string;
                     limit?: number;
                     overdue?: "true" | "false";
@@ -1774,6 +1873,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -1844,6 +1952,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1944,6 +2061,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2030,6 +2156,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2130,6 +2265,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2216,6 +2360,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2379,6 +2532,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -2449,6 +2611,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2549,6 +2720,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2635,6 +2815,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2735,6 +2924,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -2821,6 +3019,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2921,6 +3128,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3007,6 +3223,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3107,6 +3332,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3156,7 +3390,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description The day to judge on; default today */
+                    /** @description The day to judge on (a date, or the day an instant falls on); default today */
                     asOf?: string;
                 };
                 header?: never;
@@ -3272,6 +3506,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3315,12 +3558,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An account's balance, now or as of a moment
+         * An account's balance, now or as of a date or a moment
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
                 };
                 header?: never;
@@ -3351,6 +3595,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3432,6 +3685,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -3459,13 +3721,94 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An account's statement for a period: opening balance, each entry with the running balance, closing balance
+         * An account's statement for a period: opening balance, each entry with the running balance, closing balance (CSV: the .csv route)
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    format?: "json" | "csv";
+                    /** @description A local date in Asia/Shanghai */
+                    from: string;
+                    /** @description A local date in Asia/Shanghai */
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Statement */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccountStatement"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/ledger/accounts/{code}/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's statement for a period as CSV for Excel/WPS
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query: {
                     /** @description A local date in Asia/Shanghai */
                     from: string;
                     headers?: "english" | "chinese";
@@ -3486,43 +3829,86 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            accountCode: string;
-                            closingBalance: string;
-                            lines: {
-                                balance: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                credit: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                debit: string;
-                                description: string;
-                                effectiveAt: string;
-                                entryId: number;
-                            }[];
-                            openingBalance: string;
-                            period: {
-                                from: string;
-                                to: string;
-                            };
-                            /**
-                             * @description CNY as a decimal string, at most two decimals
-                             * @example 1250.00
-                             */
-                            totalCredits: string;
-                            /**
-                             * @description CNY as a decimal string, at most two decimals
-                             * @example 1250.00
-                             */
-                            totalDebits: string;
-                            unit: string;
-                        };
                         "text/csv": string;
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/ledger/trial-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trial balance per unit, now or as of a date or a moment (CSV: the .csv route)
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
+                    asOf?: string;
+                    unit?: "CNY" | "COVERAGE";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Trial balance */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TrialBalance"];
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -3562,7 +3948,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/finance/ledger/trial-balance": {
+    "/finance/ledger/trial-balance.csv": {
         parameters: {
             query?: never;
             header?: never;
@@ -3570,14 +3956,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Trial balance per unit, now or as of a moment
+         * The trial balance as CSV for Excel/WPS
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
-                    format?: "json" | "csv";
                     headers?: "english" | "chinese";
                     unit?: "CNY" | "COVERAGE";
                 };
@@ -3593,40 +3979,6 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            asOf: string | null;
-                            balanced: boolean;
-                            lines: {
-                                accountCode: string;
-                                accountName: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                credit: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                debit: string;
-                                /** @enum {string} */
-                                unit: "CNY" | "COVERAGE";
-                            }[];
-                            totals: {
-                                [key: string]: {
-                                    /**
-                                     * @description CNY as a decimal string, at most two decimals
-                                     * @example 1250.00
-                                     */
-                                    credit: string;
-                                    /**
-                                     * @description CNY as a decimal string, at most two decimals
-                                     * @example 1250.00
-                                     */
-                                    debit: string;
-                                };
-                            };
-                        };
                         "text/csv": string;
                     };
                 };
@@ -3675,14 +4027,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A payment file; ?format=csv downloads the file itself
+         * A payment file (the file itself: /finance/payment-files/{fileId}/file.csv)
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
-                query?: {
-                    format?: "json" | "csv";
-                };
+                query?: never;
                 header?: never;
                 path: {
                     fileId: string;
@@ -3698,7 +4048,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PaymentFile"];
-                        "text/csv": string;
                     };
                 };
                 /** @description No token, or an unknown, revoked or expired one */
@@ -3712,6 +4061,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3792,6 +4150,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3821,6 +4188,83 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/payment-files/{fileId}/file.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The payment file itself, as the county treasury takes it (CSV)
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fileId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Payment file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3893,6 +4337,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -3936,7 +4389,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Payouts by status, or of one claim, oldest first
+         * Payouts by status, of one claim or of one pool, oldest first
          * @description Roles: finance, insurer, admin.
          */
         get: {
@@ -3944,6 +4397,8 @@ export interface paths {
                 query?: {
                     claimId?: string;
                     limit?: number;
+                    /** @description The pool's id or code */
+                    pool?: string;
                     status?: "pending" | "awaiting_funds" | "sending" | "in_doubt" | "paid" | "failed" | "void";
                 };
                 header?: never;
@@ -4066,6 +4521,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -4156,6 +4620,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4257,6 +4730,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4416,6 +4898,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -4482,6 +4973,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4576,6 +5076,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -4631,6 +5140,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4735,6 +5253,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -4818,6 +5345,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4912,6 +5448,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5026,6 +5571,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5053,21 +5607,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement
+         * Pool statement for a period: the pool account's movements by kind and payouts by category, with the coverage movement (CSV: the .csv route)
          * @description Roles: finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    format?: "json" | "csv";
                     /** @description A local date in Asia/Shanghai */
                     from: string;
-                    headers?: "english" | "chinese";
                     /** @description A local date in Asia/Shanghai */
                     to: string;
                 };
                 header?: never;
                 path: {
+                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;
@@ -5081,6 +5634,89 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PoolStatement"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/finance/pools/{pool}/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pool statement for a period as CSV for Excel/WPS
+         * @description Roles: finance, admin.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A local date in Asia/Shanghai */
+                    from: string;
+                    headers?: "english" | "chinese";
+                    /** @description A local date in Asia/Shanghai */
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The pool's id or code */
+                    pool: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Pool statement */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
                         "text/csv": string;
                     };
                 };
@@ -5095,6 +5731,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5175,6 +5820,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5241,6 +5895,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5341,6 +6004,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -5434,6 +6106,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -5511,6 +6192,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5614,7 +6304,7 @@ export interface paths {
                                  */
                                 approved: string;
                                 /**
-                                 * @description CNY as a decimal string, at most two decimals
+                                 * @description The handler’s estimate for what is not decided yet; released when a decision takes effect
                                  * @example 1250.00
                                  */
                                 caseReserve: string;
@@ -5628,19 +6318,19 @@ export interface paths {
                                  * Format: uuid
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
                                  */
-                                claimId: string;
+                                id: string;
                                 /**
                                  * Format: uuid
                                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
                                  */
                                 incidentId: string;
                                 /**
-                                 * @description CNY as a decimal string, at most two decimals
+                                 * @description paid + outstanding
                                  * @example 1250.00
                                  */
                                 incurred: string;
                                 /**
-                                 * @description CNY as a decimal string, at most two decimals
+                                 * @description case reserve + approved not yet paid
                                  * @example 1250.00
                                  */
                                 outstanding: string;
@@ -5823,6 +6513,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -5893,6 +6592,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5982,6 +6690,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6082,6 +6799,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6166,6 +6892,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -6228,6 +6963,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6305,6 +7049,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6406,6 +7159,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6500,6 +7262,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6586,6 +7357,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -6640,6 +7420,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6740,6 +7529,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -6824,6 +7622,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -6878,6 +7685,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6967,6 +7783,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7067,6 +7892,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -7149,6 +7983,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7362,6 +8205,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -7439,6 +8291,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -7482,19 +8343,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Loss run as of a date: one row per claim; JSON, or CSV (UTF-8 with BOM) for Excel/WPS
+         * Loss run as of a date or an instant: one row per claim (CSV: the .csv route)
          * @description Roles: insurer, finance, admin.
          */
         get: {
             parameters: {
                 query: {
-                    /** @description A local date in Asia/Shanghai */
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf: string;
-                    format?: "json" | "csv";
-                    headers?: "english" | "chinese";
                 };
                 header?: never;
                 path: {
+                    /** @description The pool's id or code */
                     pool: string;
                 };
                 cookie?: never;
@@ -7507,70 +8367,88 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            asOf: string;
-                            rows: {
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                approved: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                caseReserve: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                claimed: string;
-                                claimId: string;
-                                claimSubmittedOn: string;
-                                incidentId: string;
-                                incidentOccurredOn: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                incidentRemaining: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                incurred: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                outstanding: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                paid: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                poolRemaining: string;
-                                project: string;
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                recovered: string;
-                                riskPointId: string;
-                                riskPointNumber: number;
-                                /** @enum {string} */
-                                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
-                                /**
-                                 * @description CNY as a decimal string, at most two decimals
-                                 * @example 1250.00
-                                 */
-                                voided: string;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["LossRun"];
+                    };
+                };
+                /** @description No token, or an unknown, revoked or expired one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token’s role may not use this route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The input is not valid; `errors` lists each field and why */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/insurer/pools/{pool}/loss-run.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The loss run as CSV (UTF-8 with BOM) for Excel/WPS
+         * @description Roles: insurer, finance, admin.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
+                    asOf: string;
+                    headers?: "english" | "chinese";
+                };
+                header?: never;
+                path: {
+                    /** @description The pool's id or code */
+                    pool: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Loss run */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
                         "text/csv": string;
                     };
                 };
@@ -7585,6 +8463,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7813,6 +8700,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -7846,7 +8742,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date in Asia/Shanghai */
+                    /** @description A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset */
                     asOf?: string;
                 };
                 header?: never;
@@ -7878,6 +8774,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7954,6 +8859,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -8018,6 +8932,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8238,6 +9161,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -8299,6 +9231,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8379,6 +9320,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict: an illegal transition, a limit, or an Idempotency-Key reused for another request */
                 409: {
                     headers: {
@@ -8428,7 +9378,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date: answer with what was in force at the end of that day */
+                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
                     asOf?: string;
                 };
                 header?: never;
@@ -8461,6 +9411,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8522,6 +9481,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8675,7 +9643,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date: answer with what was in force at the end of that day */
+                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
                     asOf?: string;
                     list?: "positive" | "negative" | "admission_criterion" | "assessment_rule";
                 };
@@ -8785,6 +9753,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Nothing with that id (or code) exists */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description The input is not valid; `errors` lists each field and why */
                 422: {
                     headers: {
@@ -8840,6 +9817,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8929,6 +9915,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9076,7 +10071,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description A local date: answer with what was in force at the end of that day */
+                    /** @description A local date (what was in force at the end of that day) or an instant (in force then) */
                     asOf?: string;
                 };
                 header?: never;
@@ -9107,6 +10102,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9184,6 +10188,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9270,6 +10283,15 @@ export interface paths {
                 };
                 /** @description The token’s role may not use this route */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Nothing with that id (or code) exists */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9407,6 +10429,42 @@ export interface components {
             /** @enum {string} */
             unit: "CNY" | "COVERAGE";
         };
+        AccountStatement: {
+            accountCode: string;
+            closingBalance: string;
+            lines: {
+                balance: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                credit: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                debit: string;
+                description: string;
+                effectiveAt: string;
+                entryId: number;
+            }[];
+            openingBalance: string;
+            period: {
+                from: string;
+                to: string;
+            };
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            totalCredits: string;
+            /**
+             * @description CNY as a decimal string, at most two decimals
+             * @example 1250.00
+             */
+            totalDebits: string;
+            unit: string;
+        };
         AuditRecord: {
             action: string;
             actorName: string;
@@ -9458,6 +10516,8 @@ export interface components {
             /** @enum {string} */
             source: "official_schedule" | "admin";
         };
+        /** @enum {string} */
+        CapName: "per_incident_cap" | "per_project_limit" | "cumulative_cap";
         CaseReserve: {
             /**
              * @description CNY as a decimal string, at most two decimals
@@ -9552,8 +10612,7 @@ export interface components {
                  * @example 1250.00
                  */
                 amount: string;
-                /** @enum {string} */
-                cap: "per_incident_cap" | "per_project_limit" | "cumulative_cap";
+                cap: components["schemas"]["CapName"];
             }[];
             decidedAt: string;
             /**
@@ -9586,7 +10645,7 @@ export interface components {
                  * @example 1250.00
                  */
                 approved: string;
-                cutBy: string | null;
+                cutBy: components["schemas"]["CapName"] & (string | null);
                 /**
                  * Format: uuid
                  * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -9967,7 +11026,8 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             id: string;
-            nextSteps: ("submit" | "pass_preliminary_review" | "fail_preliminary_review" | "record_review" | "give_feedback" | "give_conditional_feedback" | "answer_conditions" | "register" | "return" | "reject")[];
+            /** @description The steps the filing can take now, as the routes name them: POST /filings/{filingId}/<step> */
+            nextSteps: ("submit" | "preliminary-review" | "review" | "feedback" | "answers" | "register" | "return" | "reject")[];
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -10457,6 +11517,70 @@ export interface components {
             party: string;
             reference: string;
             references: string[];
+        };
+        LossRun: {
+            asOf: string;
+            rows: {
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                approved: string;
+                /**
+                 * @description The handler’s estimate for what is not decided yet; released when a decision takes effect
+                 * @example 1250.00
+                 */
+                caseReserve: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                claimed: string;
+                claimId: string;
+                claimSubmittedOn: string;
+                incidentId: string;
+                incidentOccurredOn: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                incidentRemaining: string;
+                /**
+                 * @description paid + outstanding
+                 * @example 1250.00
+                 */
+                incurred: string;
+                /**
+                 * @description case reserve + approved not yet paid
+                 * @example 1250.00
+                 */
+                outstanding: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                paid: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                poolRemaining: string;
+                project: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                recovered: string;
+                riskPointId: string;
+                riskPointNumber: number;
+                /** @enum {string} */
+                status: "submitted" | "under_review" | "awaiting_confirmation" | "approved" | "partly_approved" | "denied" | "payout_pending" | "paid" | "payout_failed" | "closed" | "withdrawn" | "reopened";
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                voided: string;
+            }[];
         };
         /**
          * @example {
@@ -11083,13 +12207,13 @@ export interface components {
                  */
                 cumulativeCap: string;
                 current: boolean;
+                periodEnd: string;
+                periodStart: string;
                 /**
                  * @description CNY as a decimal string, at most two decimals
                  * @example 1250.00
                  */
-                leftover: string;
-                periodEnd: string;
-                periodStart: string;
+                remaining: string;
                 utilisationPercent: string;
             }[];
         };
@@ -11108,11 +12232,6 @@ export interface components {
         };
         PoolCoverage: {
             asOf: string | null;
-            /**
-             * @description CNY as a decimal string, at most two decimals
-             * @example 1250.00
-             */
-            available: string;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -11162,6 +12281,11 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             poolId: string;
+            /**
+             * @description What is left of the capacity: capacity − committed (reserved + consumed)
+             * @example 1250.00
+             */
+            remaining: string;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -11382,6 +12506,16 @@ export interface components {
                 field: string;
                 reason: string;
             }[];
+            /**
+             * @description What the refusal is about, for a caller to show: the account, the amounts, the cap involved
+             * @example {
+             *       "cap": "per_incident_cap",
+             *       "remaining": "120000.00"
+             *     }
+             */
+            facts?: {
+                [key: string]: string;
+            };
             instance?: string;
             requestId?: string;
             status: number;
@@ -11421,11 +12555,6 @@ export interface components {
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
              */
-            limitLeft: string | null;
-            /**
-             * @description CNY as a decimal string, at most two decimals
-             * @example 1250.00
-             */
             paid: string;
             poolId: string | null;
             /**
@@ -11433,6 +12562,11 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             projectId: string;
+            /**
+             * @description What is left of the per-project limit; null when the terms set none
+             * @example 1250.00
+             */
+            remaining: string | null;
             /**
              * @description CNY as a decimal string, at most two decimals
              * @example 1250.00
@@ -11981,6 +13115,40 @@ export interface components {
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
              */
             supersedesDecisionId: string;
+        };
+        TrialBalance: {
+            asOf: string | null;
+            balanced: boolean;
+            lines: {
+                accountCode: string;
+                accountName: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                credit: string;
+                /**
+                 * @description CNY as a decimal string, at most two decimals
+                 * @example 1250.00
+                 */
+                debit: string;
+                /** @enum {string} */
+                unit: "CNY" | "COVERAGE";
+            }[];
+            totals: {
+                [key: string]: {
+                    /**
+                     * @description CNY as a decimal string, at most two decimals
+                     * @example 1250.00
+                     */
+                    credit: string;
+                    /**
+                     * @description CNY as a decimal string, at most two decimals
+                     * @example 1250.00
+                     */
+                    debit: string;
+                };
+            };
         };
         User: {
             active: boolean;
