@@ -45,7 +45,7 @@ if (config.kind === 'pglite') {
       `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), the published working-day years, sample lists`,
       `Demo risk point ${riskPoint.riskPointId}: "${riskPoint.projectName}", registered ${riskPoint.registeredOn} (an incident from that day on is covered)`,
       '',
-      'Demo tokens — FOR LOCAL USE ONLY; they are replaced at every start (two insurers, so one can confirm what the other decides):',
+      'Demo tokens — FOR LOCAL USE ONLY; they are replaced at every start (three insurers: one takes a claim in, one decides, one confirms):',
       ...demoUsers.map((user) => `  ${user.role.padEnd(14)} ${user.name.padEnd(22)} ${user.token}`),
       '',
       `Try: curl -H "Authorization: Bearer ${adminToken}" ${base}/me`,

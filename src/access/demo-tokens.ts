@@ -1,8 +1,8 @@
 /**
  * @module Embedded mode only: demo users with a fresh token at every start (earlier demo
  * tokens are revoked), for trying the service locally. Never used in production. One user
- * per role, and a second insurer: a decision above the four-eyes threshold needs another
- * handler to confirm it.
+ * per role, and two more insurers: the one who takes a claim in may neither decide nor
+ * confirm it, and a decision above the decider's authority needs a third to confirm it.
  */
 import type { DB } from '../db/database.ts';
 import type { Role } from '../db/schema.ts';
@@ -21,6 +21,7 @@ function demoUsers(): { name: string; role: Role }[] {
   return [
     ...ROLES.map((role) => ({ name: demoName(role), role })),
     { name: `${demoName('insurer')}-2`, role: 'insurer' },
+    { name: `${demoName('insurer')}-3`, role: 'insurer' },
   ];
 }
 

@@ -86,6 +86,7 @@ function printed(output: string) {
     T_OFFICE: token('demo-reform-office'),
     T_INSURER: token('demo-insurer'),
     T_INSURER2: token('demo-insurer-2'),
+    T_INSURER3: token('demo-insurer-3'),
     T_FINANCE: token('demo-finance'),
     T_ADMIN: token('demo-admin'),
   };
