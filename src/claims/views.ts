@@ -221,7 +221,7 @@ export async function workQueue(
   });
 }
 
-export interface LossRunRow {
+export interface LossRunRow extends ClaimMoney {
   readonly project: string;
   readonly riskPointNumber: number;
   readonly riskPointId: string;
@@ -230,14 +230,6 @@ export interface LossRunRow {
   readonly claimId: string;
   readonly claimSubmittedOn: string;
   readonly status: ClaimStatus;
-  readonly claimed: string;
-  readonly approved: string;
-  readonly paid: string;
-  readonly voided: string;
-  readonly caseReserve: string;
-  readonly outstanding: string;
-  readonly incurred: string;
-  readonly recovered: string;
   readonly incidentRemaining: string;
   readonly poolRemaining: string;
 }
