@@ -43,7 +43,7 @@ if (config.kind === 'pglite') {
       `API docs: ${base}/docs   OpenAPI: ${base}/openapi.json`,
       `Console (改革办 / 财政局 / 理赔): ${base}/console — sign in with a token below`,
       `Seeded: pool "${pool.code}" (1:50, 500,000.00 per incident, 5,000,000.00 cumulative), the published working-day years, sample lists`,
-      `Demo risk point ${riskPoint.riskPointId}: "${riskPoint.projectName}", registered ${riskPoint.registeredOn} (an incident from that day on is covered)`,
+      `Demo risk point ${riskPoint.riskPointId}: "${riskPoint.projectName}", registered ${riskPoint.registeredOn} (an incident after that day is covered)`,
       '',
       'Demo tokens — FOR LOCAL USE ONLY; they are replaced at every start (three insurers: one takes a claim in, one decides, one confirms):',
       ...demoUsers.map((user) => `  ${user.role.padEnd(14)} ${user.name.padEnd(22)} ${user.token}`),

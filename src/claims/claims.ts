@@ -225,10 +225,10 @@ export async function getClaim(db: DB | Tx, claimId: string): Promise<Claim> {
 export async function lockClaim(
   trx: Tx,
   claimId: string,
-): Promise<{ id: string; incidentId: string; status: ClaimStatus }> {
+): Promise<{ id: string; incidentId: string; status: ClaimStatus; submittedBy: string }> {
   const row = await trx
     .selectFrom('claim')
-    .select(['id', 'incident_id as incidentId', 'status'])
+    .select(['id', 'incident_id as incidentId', 'status', 'submitted_by as submittedBy'])
     .where('id', '=', claimId)
     .forUpdate()
     .executeTakeFirst();

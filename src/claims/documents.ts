@@ -153,6 +153,15 @@ export async function waiveRequirement(
       `requirements can be waived on a claim that is ${OPEN_FOR_DOCUMENTS.join(', ')}; this one is ${claim.status}`,
     );
   }
+  // Waiving a document takes a gate off the claim: not for the one who took the claim in,
+  // as deciding and confirming are not.
+  if (claim.submittedBy === actorId) {
+    throw new DomainError(
+      'separation_of_duties',
+      'the insurer user who submitted a claim cannot waive its required documents',
+      { rule: 'submitter_cannot_waive' },
+    );
+  }
   if (input.reason.trim() === '')
     throw new DomainError('validation_failed', 'a waiver needs a reason');
   const line = await lineOfClaim(trx, claimId, lineId);

@@ -14,7 +14,7 @@ import type { ClaimStatus } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money, ZERO } from '../ledger/money.ts';
-import { lockClaim } from './claims.ts';
+import { getClaim, lockClaim } from './claims.ts';
 
 export interface ReserveMovement {
   readonly kind: 'initial' | 'movement' | 'released';
@@ -138,4 +138,14 @@ export async function reserveMovements(db: DB | Tx, claimId: string): Promise<Re
     recordedBy: r.recorded_by,
     recordedAt: r.recorded_at.toISOString(),
   }));
+}
+
+/** A claim's case reserve and its movements; an unknown claim is not_found, not an empty list. */
+export async function claimReserve(db: DB | Tx, claimId: string) {
+  await getClaim(db, claimId);
+  return {
+    claimId,
+    caseReserve: formatAmount(await caseReserve(db, claimId)),
+    movements: await reserveMovements(db, claimId),
+  };
 }

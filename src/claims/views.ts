@@ -11,7 +11,7 @@ import type { ClaimStatus } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { formatAmount, Money, ZERO } from '../ledger/money.ts';
 import { poolCoverage } from '../policy/coverage.ts';
-import { type AsOf, lastMomentOf } from '../policy/local-date.ts';
+import { type AsOf, lastMomentOf, localDateOf } from '../policy/local-date.ts';
 import { findPool } from '../policy/pools.ts';
 import { type CsvColumn, type CsvHeaders, toCsv } from '../reports/csv.ts';
 import { getClaim } from './claims.ts';
@@ -293,7 +293,7 @@ export async function lossRun(db: DB | Tx, poolRef: string, when: AsOf): Promise
       incidentId: row.incidentId,
       incidentOccurredOn: row.occurredOn,
       claimId: row.claimId,
-      claimSubmittedOn: row.submittedAt.toISOString().slice(0, 10),
+      claimSubmittedOn: localDateOf(row.submittedAt),
       status: row.status,
       claimed: m.claimed,
       approved: m.approved,

@@ -112,14 +112,21 @@ async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Pro
   const backDated = commands.some((c) => c.effectiveAt !== undefined);
   // Whether a referenced entry is already resolved or reversed is read only now: whoever
   // resolves a hold also locks its accounts, and we hold those.
-  const chain = await sql<{
-    last_entry_id: number;
-    last_hash: string;
+  const chain = await sql<{ last_entry_id: number; last_hash: string }>`
+    SELECT last_entry_id, last_hash FROM ledger_chain FOR UPDATE
+  `.execute(trx);
+  const locked = chain.rows[0];
+  if (!locked) throw new Error('ledger_chain has no head row: the ledger migration did not run');
+  chainHeldBy.add(trx);
+  // Read in a statement of its own, after the head is ours: a statement's subqueries see
+  // its snapshot from before a lock wait, so a month closed by the head's previous holder
+  // would still look open, and a backdated entry would land in it.
+  const facts = await sql<{
     used_keys: UsedKey[] | null;
     closed_periods: { month: string; startsAt: string; endsAt: string }[] | null;
     flags: { id: number; resolved: boolean; reversed: boolean }[] | null;
   }>`
-    SELECT last_entry_id, last_hash,
+    SELECT
       (SELECT jsonb_agg(jsonb_build_object('key', idempotency_key, 'entryId', id, 'commandHash', command_hash))
          FROM journal_entry WHERE idempotency_key = ${anyText(keys)}) AS used_keys,
       (SELECT jsonb_agg(jsonb_build_object('month', month, 'startsAt', starts_at, 'endsAt', ends_at))
@@ -128,11 +135,8 @@ async function lockLedgerState(trx: Tx, commands: readonly LedgerCommand[]): Pro
           'resolved', EXISTS (SELECT 1 FROM journal_entry r WHERE r.pending_entry_id = e.id),
           'reversed', EXISTS (SELECT 1 FROM journal_entry r WHERE r.reverses_entry_id = e.id)))
          FROM journal_entry e WHERE e.id = ${anyBigint(referencedIds)}) AS flags
-    FROM ledger_chain FOR UPDATE
   `.execute(trx);
-  const head = chain.rows[0];
-  if (!head) throw new Error('ledger_chain has no head row: the ledger migration did not run');
-  chainHeldBy.add(trx);
+  const head = { ...locked, ...facts.rows[0] };
   const flagsById = new Map((head.flags ?? []).map((row) => [row.id, row]));
 
   return {
@@ -190,12 +194,16 @@ async function lockAccountsHoldingTheChain(
   codes: readonly string[],
   ids: readonly number[],
 ): Promise<AccountState[]> {
+  // The setting in force now may be a grouped unit's own shorter one: put back that, not the
+  // connection's default, or later units of the group would wait long holding the chain.
+  const before = await sql<{
+    lock_timeout: string;
+  }>`SELECT current_setting('lock_timeout') AS lock_timeout`.execute(trx);
   await sql`SELECT set_config('lock_timeout', ${`${LOCK_WAIT_HOLDING_CHAIN_MS}ms`}, true)`.execute(
     trx,
   );
   const accounts = await lockAccounts(trx, codes, ids);
-  // Back to the connection's own setting for the rest of the transaction.
-  await sql`SELECT set_config('lock_timeout', reset_val, true) FROM pg_settings WHERE name = 'lock_timeout'`.execute(
+  await sql`SELECT set_config('lock_timeout', ${before.rows[0]?.lock_timeout ?? '0'}, true)`.execute(
     trx,
   );
   return accounts;

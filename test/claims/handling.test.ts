@@ -398,6 +398,17 @@ describe('required documents', () => {
     expect(documents.lines).toMatchObject([
       { required: ['appraisal_report', 'invoice'], missing: ['invoice'] },
     ]);
+    const waiver = {
+      requirement: 'invoice',
+      reason: 'the appraisal institute invoices quarterly; the fee is stated in the report',
+    };
+    // The one who took the claim in cannot take a gate off it.
+    const bySubmitter = await expectProblem(
+      await post(`/insurer/claims/${claim.id}/lines/${lineId}/waivers`, t.intake.token, waiver),
+      403,
+      'separation_of_duties',
+    );
+    expect(bySubmitter.facts).toEqual({ rule: 'submitter_cannot_waive' });
     const waived = await post(
       `/insurer/claims/${claim.id}/lines/${lineId}/waivers`,
       t.users.insurer.token,
@@ -439,9 +450,9 @@ describe('reserves', () => {
       { kind: 'movement', amount: '5000.00' },
     ]);
     const queue = await get<{
-      claims: { claimId: string; outstanding: string; incurred: string }[];
+      claims: { id: string; outstanding: string; incurred: string }[];
     }>('/insurer/claims?status=under_review');
-    expect(queue.claims.find((c) => c.claimId === claim.id)).toMatchObject({
+    expect(queue.claims.find((c) => c.id === claim.id)).toMatchObject({
       outstanding: '75000.00',
       incurred: '75000.00',
     });
@@ -531,7 +542,7 @@ describe('recoveries', () => {
     await decide(claim, t.users.insurer.token);
     await payOut();
     const coverage = () =>
-      get<{ available: string; fundBalance: string }>('/pools/county/coverage');
+      get<{ remaining: string; fundBalance: string }>('/pools/county/coverage');
     const before = await coverage();
     const today = localDateOf(new Date());
     const recover = (amount: string, reference: string) =>
@@ -548,7 +559,7 @@ describe('recoveries', () => {
     const afterFirst = await coverage();
     const plus = (a: string, b: string) => new Money(a).plus(new Money(b)).toFixed(2);
     expect(afterFirst.fundBalance).toBe(plus(before.fundBalance, '12000.00'));
-    expect(afterFirst.available).toBe(before.available);
+    expect(afterFirst.remaining).toBe(before.remaining);
 
     const { versions } = await get<{ versions: Record<string, unknown>[] }>('/pools/county/terms');
     const current = versions.at(-1) ?? {};
@@ -570,7 +581,7 @@ describe('recoveries', () => {
     const second = await recover('8000.00', `REC-${claim.id.slice(0, 8)}-2`);
     expect(await second.json()).toMatchObject({ amount: '8000.00', coverageReinstated: '8000.00' });
     const afterSecond = await coverage();
-    expect(afterSecond.available).toBe(plus(afterFirst.available, '8000.00'));
+    expect(afterSecond.remaining).toBe(plus(afterFirst.remaining, '8000.00'));
     expect(afterSecond.fundBalance).toBe(plus(afterFirst.fundBalance, '8000.00'));
     await expectProblem(
       await recover('30000.01', `REC-${claim.id.slice(0, 8)}-3`),

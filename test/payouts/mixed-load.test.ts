@@ -73,7 +73,7 @@ it('runs decisions, settlements, voids and month closes at once: no deadlock, no
           claimant: 'Claimant Co.',
           lines: [claimLine('lawyer_fees', `${200 + i}.00`, `Payee D${i}`)],
         },
-        staff.handler,
+        staff.intake,
       );
       await changeClaimStatus(trx, submitted.id, 'start_review', '', staff.handler);
       return submitted;

@@ -2,8 +2,8 @@
  * @module A claim's case reserve and its movements, each with a reason.
  */
 import { z } from '@hono/zod-openapi';
-import { caseReserve, moveReserve, reserveMovements } from '../../../claims/reserves.ts';
-import { formatAmount, Money } from '../../../ledger/money.ts';
+import { claimReserve, moveReserve } from '../../../claims/reserves.ts';
+import { Money } from '../../../ledger/money.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
 import { AmountSchema, UuidSchema } from '../../schemas.ts';
 import { CLAIM_READERS, CLAIM_STAFF, ClaimParams, Text } from './schemas.ts';
@@ -46,16 +46,7 @@ export function reserveRoutes(): RouteApp {
       responses: { 200: json(ReserveSchema, 'Reserve') },
     }),
     async (c) => {
-      const { claimId } = c.req.valid('param');
-      const db = c.var.deps.db;
-      return c.json(
-        {
-          claimId,
-          caseReserve: formatAmount(await caseReserve(db, claimId)),
-          movements: await reserveMovements(db, claimId),
-        },
-        200,
-      );
+      return c.json(await claimReserve(c.var.deps.db, c.req.valid('param').claimId), 200);
     },
   );
 
@@ -70,18 +61,13 @@ export function reserveRoutes(): RouteApp {
     action: 'claim.move_reserve',
     entity: 'claim',
     run: async ({ params: { claimId }, body, trx, actor }) => {
-      const movements = await moveReserve(
+      await moveReserve(
         trx,
         claimId,
         { reserve: new Money(body.reserve), reason: body.reason },
         actor.userId,
       );
-      const view = {
-        claimId,
-        caseReserve: formatAmount(await caseReserve(trx, claimId)),
-        movements,
-      };
-      return { status: 200, body: view, entityId: claimId };
+      return { status: 200, body: await claimReserve(trx, claimId), entityId: claimId };
     },
   });
   return app;
