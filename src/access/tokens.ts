@@ -101,8 +101,14 @@ interface CachedActor {
 }
 
 const actorCaches = new WeakMap<DB, Map<string, CachedActor>>();
+/**
+ * Bumped by every forget: a lookup that began before a revocation committed may read the
+ * token as still good, and must not put that answer into the cache after the forget.
+ */
+const forgetGenerations = new WeakMap<DB, number>();
 
 export function forgetActors(db: DB): void {
+  forgetGenerations.set(db, (forgetGenerations.get(db) ?? 0) + 1);
   actorCaches.get(db)?.clear();
 }
 
@@ -119,8 +125,10 @@ export async function authenticateToken(db: DB, token: string): Promise<Actor | 
   const cached = cache.get(tokenHash);
   if (cached && cached.until > now) return cached.actor;
   if (cached) cache.delete(tokenHash);
+  const generation = forgetGenerations.get(db) ?? 0;
   const actor = await lookUpActor(db, tokenHash);
   if (!actor) return undefined;
+  if (generation !== (forgetGenerations.get(db) ?? 0)) return actor.actor;
   if (cache.size >= MAX_CACHED_ACTORS) {
     // Maps iterate in insertion order: the oldest entry goes first.
     const oldest = cache.keys().next();
