@@ -18,7 +18,7 @@ import { type LocalDate, localDateOf } from '../policy/local-date.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
-import { lockClaim, recordEvent } from './claims.ts';
+import { getClaim, lockClaim, recordEvent } from './claims.ts';
 
 export interface NewRecovery {
   readonly kind: 'subrogation' | 'salvage';
@@ -194,7 +194,9 @@ function toRecovery(row: RecoveryRow): Recovery {
   };
 }
 
+/** A claim's recoveries; an unknown claim is not_found, not an empty list. */
 export async function claimRecoveries(db: DB | Tx, claimId: string): Promise<Recovery[]> {
+  await getClaim(db, claimId);
   const rows = await db
     .selectFrom('claim_recovery')
     .selectAll()
