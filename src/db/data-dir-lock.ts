@@ -58,7 +58,7 @@ export function lockDataDir(dataDir: string): () => void {
     if (holder !== undefined && (ours || (holder !== process.pid && processAlive(holder)))) {
       throw new DataDirInUseError(
         `the data folder ${folder} is in use by process ${holder} (the embedded service?): ` +
-          'stop it first, or, while it runs, issue tokens over its API (POST /admin/users/{id}/tokens)',
+          'stop it first (while it runs, its API can still issue tokens: POST /admin/users/{id}/tokens)',
       );
     }
     // Left by a process that is gone (or unreadable): take it over.

@@ -39,11 +39,18 @@ export const LocalDateSchema = z.iso
  * `asOf` on every route that takes it: a local date (the end of that day in Asia/Shanghai)
  * or an instant with its offset.
  */
-export const AsOfSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).openapi({
-  description:
-    'A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset',
-  example: '2026-11-27',
-});
+export const AsOfSchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'required: a date YYYY-MM-DD or an instant with its offset'
+        : 'a date YYYY-MM-DD or an instant with its offset, such as 2026-11-27T10:00:00+08:00',
+  })
+  .openapi({
+    description:
+      'A local date YYYY-MM-DD (the end of that day in Asia/Shanghai) or an instant with its offset',
+    example: '2026-11-27',
+  });
 
 /** The `asOf` text as the domain takes it: a local date, or a moment. */
 export const readAsOf = (text: string): AsOf => (isLocalDate(text) ? text : new Date(text));

@@ -27,6 +27,11 @@ export const CATEGORY_NAMES: Record<CostCategory, string> = {
   lawyer_fees: 'Lawyer fees (律师代理费)',
 };
 
+/** The category's Chinese name alone, for Chinese column and row labels. */
+export function chineseCategoryName(category: CostCategory): string {
+  return /\(([^)]+)\)/.exec(CATEGORY_NAMES[category])?.[1] ?? category;
+}
+
 export function poolAccountCodes(poolCode: string) {
   const prefix = `pool:${poolCode}`;
   return {

@@ -138,8 +138,22 @@ describe('asOf: a date means the end of that local day; an instant means that mo
         `/pools/voc-a/coverage?asOf=${encodeURIComponent(bad)}`,
       );
       const problem = await expectProblem(response, 422, 'validation_failed');
-      expect(problem.errors?.map((e) => e.field)).toContain('query.asOf');
+      expect(problem.errors).toContainEqual({
+        field: 'query.asOf',
+        reason:
+          'a date YYYY-MM-DD or an instant with its offset, such as 2026-11-27T10:00:00+08:00',
+      });
     }
+    // Where it is required, its absence says so.
+    const missing = await expectProblem(
+      await get('insurer', '/insurer/pools/voc-a/loss-run'),
+      422,
+      'validation_failed',
+    );
+    expect(missing.errors).toContainEqual({
+      field: 'query.asOf',
+      reason: 'required: a date YYYY-MM-DD or an instant with its offset',
+    });
   });
 
   it('documents one shared asOf schema on every route that takes it', () => {
@@ -302,6 +316,15 @@ describe('media types', () => {
       '/finance/pools/voc-a/statement.csv?from=2026-01-01&to=2026-02-28',
     );
     expect(statement.headers.get('content-type')).toMatch(/^text\/csv/);
+    // In Chinese, each payout category keeps a label of its own.
+    const chinese = await (
+      await get(
+        'finance',
+        '/finance/pools/voc-a/statement.csv?from=2026-01-01&to=2026-02-28&headers=chinese',
+      )
+    ).text();
+    for (const label of ['赔付：财产损失', '赔付：仲裁诉讼费', '赔付：鉴定费', '赔付：律师代理费'])
+      expect(chinese).toContain(label);
     const json = await get(
       'finance',
       '/finance/pools/voc-a/statement?from=2026-01-01&to=2026-02-28',

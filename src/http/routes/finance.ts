@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import { closeMonth, periodState, reopenMonth } from '../../finance/period-close.ts';
 import { accountStatement, type PoolStatement, poolStatement } from '../../finance/reports.ts';
 import { ensureTermsInForce } from '../../policy/capacity.ts';
+import { COST_CATEGORIES, chineseCategoryName } from '../../policy/pool-accounts.ts';
 import { findPool } from '../../policy/pools.ts';
 import { type CsvColumn, toCsv } from '../../reports/csv.ts';
 import type { AppEnv } from '../env.ts';
@@ -151,10 +152,10 @@ function poolStatementRows(statement: PoolStatement) {
     { item: 'Contribution refunds', chinese: '出资退回', amount: cash.contributionRefunds },
     { item: 'Insurer remittances', chinese: '保险公司拨付', amount: cash.remittances },
     { item: 'Recoveries', chinese: '追偿回收', amount: cash.recoveries },
-    ...Object.entries(cash.payoutsByCategory).map(([category, amount]) => ({
+    ...COST_CATEGORIES.map((category) => ({
       item: `Payouts: ${category}`,
-      chinese: '赔付',
-      amount,
+      chinese: `赔付：${chineseCategoryName(category)}`,
+      amount: cash.payoutsByCategory[category],
     })),
     { item: 'Payouts', chinese: '赔付合计', amount: cash.payouts },
     { item: 'Closing balance', chinese: '期末余额', amount: cash.closingBalance },
