@@ -60,11 +60,6 @@ export function fenOf(amount: string): bigint {
     : BigInt(amount.slice(0, dot) + amount.slice(dot + 1).padEnd(2, '0'));
 }
 
-/** Short amounts are summed as exact integers in doubles; only long ones need BigInt. */
-const SAFE_TEXT_LENGTH = 14;
-// Exact: a 14-character amount is below 10^11 yuan, far inside a double's integers in fen.
-const fenNumber = (amount: string): number => Math.round(Number(amount) * 100);
-
 const UNIT_PHASES = ['posted', 'pending', 'release'] as const;
 
 /**
@@ -83,37 +78,21 @@ export function checkChunk(
   const flag = (entryId: number, problem: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ entryId, problem });
   };
-  // Account ids are small and dense: sums live in flat arrays indexed by id, in doubles while
-  // they stay exact integers, and are folded into BigInt when they might not.
+  // Account ids are small and dense: sums live in flat arrays indexed by id, as exact
+  // integer fen (BigInt), never as floating-point yuan.
   let maxAccount = 0;
   for (const account of unitOf.keys()) if (account > maxAccount) maxAccount = account;
   const unitById = new Int16Array(maxAccount + 1).fill(-1);
   for (const [account, unit] of unitOf) unitById[account] = unit;
-  const small = new Float64Array((maxAccount + 1) * 4);
+  const sums: bigint[] = new Array((maxAccount + 1) * 4).fill(0n);
   const touched = new Uint8Array(maxAccount + 1);
-  const big: AccountSums = new Map();
-  const addBig = (account: number, slot: number, fen: bigint) => {
-    let sums = big.get(account);
-    if (!sums) {
-      sums = [0n, 0n, 0n, 0n];
-      big.set(account, sums);
-    }
-    sums[slot] = (sums[slot] ?? 0n) + fen;
-  };
-  const add = (account: number, slot: number, amountText: string, sign: number) => {
+  const add = (account: number, slot: number, fen: bigint) => {
     touched[account] = 1;
     const at = account * 4 + slot;
-    if (amountText.length <= SAFE_TEXT_LENGTH) {
-      const next = (small[at] ?? 0) + sign * fenNumber(amountText);
-      if (next < 2 ** 52 && next > -(2 ** 52)) {
-        small[at] = next;
-        return;
-      }
-    }
-    addBig(account, slot, BigInt(sign) * fenOf(amountText));
+    sums[at] = (sums[at] ?? 0n) + fen;
   };
   const unitCount = unitNames.length;
-  const net = new Float64Array(unitCount * 3);
+  const net: bigint[] = new Array(unitCount * 3).fill(0n);
   const postingCount = postingRows.length;
   let cursor = 0;
   let postingsChecked = 0;
@@ -125,8 +104,7 @@ export function checkChunk(
     const effectiveText = e[3] ?? '';
     let postingsJson = '';
     let own = 0;
-    net.fill(0);
-    let bigNet: Map<number, bigint> | null = null;
+    net.fill(0n);
     // Postings of entries that are not in the range (orphans) are skipped, never matched.
     while (cursor < postingCount) {
       const p = postingRows[cursor] as Row;
@@ -162,14 +140,10 @@ export function checkChunk(
         continue;
       }
       const slot = unit * 3 + phaseIndex;
-      if (amount.length <= SAFE_TEXT_LENGTH)
-        net[slot] = (net[slot] ?? 0) + (debit ? 1 : -1) * fenNumber(amount);
-      else {
-        bigNet ??= new Map();
-        bigNet.set(slot, (bigNet.get(slot) ?? 0n) + (debit ? 1n : -1n) * fenOf(amount));
-      }
-      if (phaseIndex === 0) add(account, debit ? 0 : 1, amount, 1);
-      else add(account, debit ? 2 : 3, amount, phaseIndex === 1 ? 1 : -1);
+      const fen = fenOf(amount);
+      net[slot] = (net[slot] ?? 0n) + (debit ? fen : -fen);
+      if (phaseIndex === 0) add(account, debit ? 0 : 1, fen);
+      else add(account, debit ? 2 : 3, phaseIndex === 1 ? fen : -fen);
       if (p[5] !== effectiveText)
         flag(id, `entry ${id}: a posting's effective time differs from the entry's`);
     }
@@ -177,10 +151,7 @@ export function checkChunk(
     if (id !== expectedId) flag(id, `entry ids jump from ${expectedId - 1} to ${id}`);
     if (String(own) !== e[13]) flag(id, `entry ${id} has ${own} postings, recorded as ${e[13]}`);
     for (let slot = 0; slot < net.length; slot++) {
-      const off = bigNet
-        ? BigInt(net[slot] ?? 0) + (bigNet.get(slot) ?? 0n) !== 0n
-        : (net[slot] ?? 0) !== 0;
-      if (off)
+      if ((net[slot] ?? 0n) !== 0n)
         flag(
           id,
           `entry ${id} does not balance in ${unitNames[Math.floor(slot / 3)]}/${UNIT_PHASES[slot % 3]}`,
@@ -205,13 +176,16 @@ export function checkChunk(
     expectedId = id + 1;
   }
   problems.sort((a, b) => a.entryId - b.entryId);
+  const bySum: AccountSums = new Map();
   for (let account = 0; account <= maxAccount; account++) {
     if (!touched[account]) continue;
-    for (let slot = 0; slot < 4; slot++) {
-      const value = small[account * 4 + slot] ?? 0;
-      if (value !== 0) addBig(account, slot, BigInt(value));
-    }
-    if (!big.has(account)) big.set(account, [0n, 0n, 0n, 0n]);
+    const at = account * 4;
+    bySum.set(account, [
+      sums[at] ?? 0n,
+      sums[at + 1] ?? 0n,
+      sums[at + 2] ?? 0n,
+      sums[at + 3] ?? 0n,
+    ]);
   }
   const first = entryRows[0];
   const last = entryRows[entryRows.length - 1];
@@ -224,7 +198,7 @@ export function checkChunk(
     firstPrevHash: first ? (first[14] ?? null) : null,
     lastId: last ? Number(last[0]) : null,
     lastHash: last ? (last[15] ?? null) : null,
-    sums: big,
+    sums: bySum,
     problems,
   };
 }
