@@ -19,7 +19,8 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { exemptionEligibility } from '../exemption/claim-link.ts';
 import { formatAmount, Money, minAmount, sumAmounts, ZERO } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
+import { recordCommandsInTransaction } from '../ledger/record.ts';
+import type { LedgerCommand } from '../ledger/types.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
 import { bringTermsIntoForce } from '../policy/capacity.ts';
 import { poolCoverage } from '../policy/coverage.ts';
@@ -242,17 +243,33 @@ async function execute(
       supersedes_decision_id: scope.supersedes,
     })
     .execute();
+  const held = plan.lines.filter((line) => line.held.gt(ZERO));
+  const expense = plan.needsChecker
+    ? []
+    : expenseCommands({
+        decisionId,
+        claimId: claim.id,
+        incident,
+        pool,
+        lines: plan.lines.map((l) => ({ category: l.category, payable: l.change })),
+      });
+  // One ledger write for the whole decision: a second write would lock the expense accounts
+  // while holding the chain head, and give way to every settlement that holds them.
+  const entries = await recordCommandsInTransaction(trx, [
+    ...held.map((line) =>
+      holdCommand({
+        decisionId,
+        lineId: line.lineId,
+        claimId: claim.id,
+        eventIncident,
+        pool,
+        amount: line.held,
+      }),
+    ),
+    ...expense,
+  ]);
+  const holdEntryOf = new Map(held.map((line, i) => [line.lineId, entries[i]?.id ?? null]));
   for (const line of plan.lines) {
-    const holdEntryId = line.held.gt(ZERO)
-      ? await holdCoverage(trx, {
-          decisionId,
-          lineId: line.lineId,
-          claimId: claim.id,
-          eventIncident,
-          pool,
-          amount: line.held,
-        })
-      : null;
     await trx
       .insertInto('claim_decision_line')
       .values({
@@ -262,7 +279,7 @@ async function execute(
         payable: formatAmount(line.payable),
         previous_payable: formatAmount(line.previousPayable),
         cut_by: line.cutBy,
-        hold_entry_id: holdEntryId,
+        hold_entry_id: holdEntryOf.get(line.lineId) ?? null,
       })
       .execute();
   }
@@ -280,12 +297,9 @@ async function execute(
     await takeEffect(trx, {
       decisionId,
       claim,
-      incident,
-      pool,
       outcome: plan.outcome,
       change: plan.change,
       approvedTotal: plan.approvedTotal,
-      lines: plan.lines.map((l) => ({ lineId: l.lineId, category: l.category, payable: l.change })),
       action: 'decide',
       note: input.note,
       actorId: deciderId,
@@ -384,33 +398,23 @@ async function claimsNotWithdrawn(trx: Tx, claimIds: readonly string[]): Promise
 }
 
 /**
- * A decision takes effect: claims expense for what it adds, the case reserve released (the
- * decision's payable now stands as outstanding), and the claim's new status.
+ * A decision takes effect, its claims expense recorded by the caller: the case reserve
+ * released (the decision's payable now stands as outstanding), and the claim's new status.
  */
 async function takeEffect(
   trx: Tx,
   effect: {
     decisionId: string;
     claim: { id: string; status: ClaimStatus };
-    incident: Incident;
-    pool: Pool;
     outcome: DecisionView['outcome'];
     change: Money;
     approvedTotal: Money;
-    lines: readonly { lineId: string; category: string; payable: Money }[];
     action: 'decide' | 'confirm';
     note: string;
     actorId: string;
   },
 ): Promise<void> {
   const { claim, actorId } = effect;
-  await recordExpense(trx, {
-    decisionId: effect.decisionId,
-    claimId: claim.id,
-    incident: effect.incident,
-    pool: effect.pool,
-    lines: effect.lines,
-  });
   await releaseReserve(
     trx,
     claim.id,
@@ -480,19 +484,19 @@ export async function confirmDecision(
     .where('id', '=', decision.id)
     .execute();
   const changes = lines.map((l) => ({
-    lineId: l.lineId,
     category: l.category,
     payable: new Money(l.payable).minus(new Money(l.previous_payable)),
   }));
+  await recordCommandsInTransaction(
+    trx,
+    expenseCommands({ decisionId: decision.id, claimId, incident, pool, lines: changes }),
+  );
   await takeEffect(trx, {
     decisionId: decision.id,
     claim,
-    incident,
-    pool,
     outcome: decision.outcome,
     change: sumAmounts(changes.map((c) => c.payable)),
     approvedTotal: new Money(decision.approved_total),
-    lines: changes,
     action: 'confirm',
     note: 'confirmed by a second insurer user',
     actorId: checkerId,
@@ -515,16 +519,22 @@ export async function rejectDecision(
     .where('decision_id', '=', decision.id)
     .where('hold_entry_id', 'is not', null)
     .execute();
-  for (const hold of holds) {
-    if (hold.hold_entry_id === null) continue;
-    await recordCommandInTransaction(trx, {
-      type: 'void_pending',
-      pendingEntryId: hold.hold_entry_id,
-      idempotencyKey: `decision:${decision.id}:line:${hold.claim_line_id}:void`,
-      description: `checker rejected decision ${decision.id}`,
-      references: { claimId },
-    });
-  }
+  await recordCommandsInTransaction(
+    trx,
+    holds.flatMap((hold) =>
+      hold.hold_entry_id === null
+        ? []
+        : [
+            {
+              type: 'void_pending' as const,
+              pendingEntryId: hold.hold_entry_id,
+              idempotencyKey: `decision:${decision.id}:line:${hold.claim_line_id}:void`,
+              description: `checker rejected decision ${decision.id}`,
+              references: { claimId },
+            },
+          ],
+    ),
+  );
   await trx
     .updateTable('claim_decision')
     .set({ state: 'rejected_by_checker', confirmed_by: checkerId, confirmed_at: new Date() })
@@ -548,7 +558,7 @@ async function awaitingDecision(trx: Tx, claimId: string, status: string) {
     .selectAll()
     .where('claim_id', '=', claimId)
     .where('state', '=', 'awaiting_confirmation')
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!decision)
     throw new DomainError(
@@ -598,21 +608,19 @@ async function undecidedLines(trx: Tx, claimId: string) {
     .execute();
 }
 
-async function holdCoverage(
-  trx: Tx,
-  hold: {
-    decisionId: string;
-    lineId: string;
-    claimId: string;
-    /** The cap drawn on: the incident's own, or its loss event's. */
-    eventIncident: Incident;
-    pool: Pool;
-    amount: Money;
-  },
-): Promise<number> {
+/** A line's coverage hold on the pool and on the cap it draws on (pending until paid). */
+function holdCommand(hold: {
+  decisionId: string;
+  lineId: string;
+  claimId: string;
+  /** The cap drawn on: the incident's own, or its loss event's. */
+  eventIncident: Incident;
+  pool: Pool;
+  amount: Money;
+}): LedgerCommand {
   const poolCodes = poolAccountCodes(hold.pool.code);
   const incidentCodes = incidentAccountCodes(hold.eventIncident.id);
-  const entry = await recordCommandInTransaction(trx, {
+  return {
     type: 'transfer',
     pending: true,
     idempotencyKey: `decision:${hold.decisionId}:line:${hold.lineId}:hold`,
@@ -624,28 +632,24 @@ async function holdCoverage(
       { accountCode: incidentCodes.consumed, direction: 'debit', amount: hold.amount },
       { accountCode: incidentCodes.available, direction: 'credit', amount: hold.amount },
     ],
-  });
-  return entry.id;
+  };
 }
 
 /** Claims expense by category against claims payable: one entry per category paid. */
-async function recordExpense(
-  trx: Tx,
-  expense: {
-    decisionId: string;
-    claimId: string;
-    incident: Incident;
-    pool: Pool;
-    lines: readonly { lineId: string; category: string; payable: Money }[];
-  },
-): Promise<void> {
+function expenseCommands(expense: {
+  decisionId: string;
+  claimId: string;
+  incident: Incident;
+  pool: Pool;
+  lines: readonly { category: string; payable: Money }[];
+}): LedgerCommand[] {
   const codes = poolAccountCodes(expense.pool.code);
   const byCategory = new Map<string, Money>();
   for (const line of expense.lines)
     byCategory.set(line.category, (byCategory.get(line.category) ?? ZERO).plus(line.payable));
-  for (const [category, amount] of byCategory) {
-    if (amount.isZero()) continue;
-    await recordCommandInTransaction(trx, {
+  return [...byCategory]
+    .filter(([, amount]) => !amount.isZero())
+    .map(([category, amount]) => ({
       type: 'transfer',
       idempotencyKey: `decision:${expense.decisionId}:expense:${category}`,
       description: `claims expense (${category}) for claim ${expense.claimId}`,
@@ -659,8 +663,7 @@ async function recordExpense(
         { accountCode: codes.claimsExpense(category as CostCategory), direction: 'debit', amount },
         { accountCode: codes.claimsPayable, direction: 'credit', amount },
       ],
-    });
-  }
+    }));
 }
 
 async function raiseCoverageAlerts(

@@ -40,7 +40,7 @@ export async function setAuthorityLimit(
     .selectFrom('app_user')
     .select(['id', 'name', 'role'])
     .where('id', '=', userId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!user) throw new DomainError('not_found', `user ${userId} does not exist`);
   if (user.role !== 'insurer') {

@@ -230,7 +230,7 @@ export async function lockClaim(
     .selectFrom('claim')
     .select(['id', 'incident_id as incidentId', 'status', 'submitted_by as submittedBy'])
     .where('id', '=', claimId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!row) throw new DomainError('not_found', `claim ${claimId} does not exist`);
   return row;

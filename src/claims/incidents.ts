@@ -224,7 +224,7 @@ export async function lockIncident(trx: Tx, incidentId: string): Promise<Inciden
     .selectFrom('incident')
     .selectAll()
     .where('id', '=', incidentId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!row) throw new DomainError('not_found', `incident ${incidentId} does not exist`);
   return toIncident(row);

@@ -143,7 +143,7 @@ async function lockIncidents(trx: Tx, ids: readonly string[]): Promise<LockedInc
     .select(['id', 'pool_id', 'covered', 'event_incident_id'])
     .where('id', 'in', [...ids])
     .orderBy('id')
-    .forUpdate()
+    .forNoKeyUpdate()
     .execute();
   for (const id of ids)
     if (!rows.some((r) => r.id === id))

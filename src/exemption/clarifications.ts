@@ -55,7 +55,7 @@ export async function publishClarification(
     .selectFrom('investigation')
     .select('id')
     .where('id', '=', investigationId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!investigation) throw investigationNotFound(investigationId);
   await requireMember(trx, context.actorUserId);

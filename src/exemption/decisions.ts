@@ -168,7 +168,7 @@ async function lockDraft(trx: Tx, draftId: string): Promise<Draft> {
     .selectFrom('exemption_draft')
     .select(DRAFT_COLUMNS)
     .where('id', '=', draftId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!draft) throw new DomainError('not_found', `draft ${draftId} does not exist`);
   if (draft.state !== 'awaiting_leader') {

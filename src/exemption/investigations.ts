@@ -341,7 +341,7 @@ export async function lockInvestigation(trx: Tx, investigationId: string) {
     .selectFrom('investigation')
     .select(['id', 'status', localDateText('occurred_on').as('occurredOn')])
     .where('id', '=', investigationId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!row) throw investigationNotFound(investigationId);
   return row;

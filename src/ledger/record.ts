@@ -240,7 +240,7 @@ async function lockAccounts(
     ])
     .where((eb) => eb.or([eb('code', '=', anyText(codes)), eb('id', '=', anyBigint(ids))]))
     .orderBy('id')
-    .forUpdate()
+    .forNoKeyUpdate()
     .execute();
   return rows.map((row) => ({
     id: row.id,

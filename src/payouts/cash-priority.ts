@@ -65,7 +65,7 @@ export async function releaseWaitingPayouts(trx: Tx, poolId: string): Promise<nu
     .orderBy('created_at')
     .orderBy('id')
     .limit(MAX_RELEASED)
-    .forUpdate()
+    .forNoKeyUpdate()
     .execute();
   let left = new Money(
     (await accountBalance(trx, poolAccountCodes(pool.code).fund)).availableBalance,

@@ -1,6 +1,6 @@
 /**
  * @module The outbox: payouts waiting to be handed to whoever pays them. Rows are claimed
- * with FOR UPDATE SKIP LOCKED, so several relays (or runners) never take the same row.
+ * with FOR NO KEY UPDATE SKIP LOCKED, so several relays (or runners) never take the same row.
  */
 import type { DB } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -30,7 +30,7 @@ export async function relayOutbox(
       .where('relayed_at', 'is', null)
       .orderBy('id')
       .limit(Math.min(limit, MAX_RELAY_BATCH))
-      .forUpdate()
+      .forNoKeyUpdate()
       .skipLocked()
       .execute();
     if (rows.length === 0) return 0;
@@ -91,7 +91,7 @@ export async function requeueStalePayouts(
       )
       .orderBy('created_at')
       .limit(Math.min(limit, MAX_RELAY_BATCH))
-      .forUpdate()
+      .forNoKeyUpdate()
       .skipLocked()
       .execute();
     if (stale.length === 0) return 0;

@@ -79,7 +79,7 @@ export async function createPaymentFile(
     .orderBy('payment_instruction.created_at')
     .orderBy('payment_instruction.payout_id')
     .limit(MAX_FILE_LINES)
-    .forUpdate()
+    .forNoKeyUpdate()
     .execute();
   if (open.length === 0)
     throw new DomainError('conflict', 'no payment instructions are waiting for a file');
@@ -121,7 +121,7 @@ async function lockUnconfirmedFile(trx: Tx, fileId: string): Promise<void> {
     .selectFrom('payment_file')
     .select(['id', 'confirmed_at'])
     .where('id', '=', fileId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!file) throw new DomainError('not_found', `payment file ${fileId} does not exist`);
   if (file.confirmed_at)

@@ -52,7 +52,7 @@ export async function lockPayouts(trx: Tx, payoutIds: readonly string[]) {
         .where('id', 'in', [...payoutIds]),
     )
     .orderBy('id')
-    .forUpdate()
+    .forNoKeyUpdate()
     .execute();
   return trx
     .selectFrom('payout')
@@ -61,7 +61,7 @@ export async function lockPayouts(trx: Tx, payoutIds: readonly string[]) {
     .select('pool.code as poolCode')
     .where('payout.id', 'in', [...payoutIds])
     .orderBy('payout.id')
-    .forUpdate('payout')
+    .forNoKeyUpdate('payout')
     .execute();
 }
 

@@ -266,7 +266,7 @@ export async function bringTermsIntoForceIfDue(
   now: Date,
 ): Promise<TermsBroughtIntoForce[]> {
   if ((await versionsDue(trx, pool.id, today)).length === 0) return [];
-  await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
+  await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forNoKeyUpdate().execute();
   return bringTermsIntoForce(trx, pool, today, broughtBy, now);
 }
 
@@ -429,7 +429,7 @@ export async function ensureTermsInForce(
 ): Promise<void> {
   if ((await versionsDue(db, pool.id, today)).length === 0) return;
   await inTransaction(db, async (trx) => {
-    await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
+    await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forNoKeyUpdate().execute();
     await bringTermsIntoForce(trx, pool, today, 'read', now);
   });
 }
@@ -447,7 +447,7 @@ export async function bringAllDueTermsIntoForce(db: DB, now: Date): Promise<numb
   for (const pool of pools) {
     if ((await versionsDue(db, pool.id, today)).length === 0) continue;
     count += await inTransaction(db, async (trx) => {
-      await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forUpdate().execute();
+      await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forNoKeyUpdate().execute();
       return (await bringTermsIntoForce(trx, pool, today, 'schedule', now)).length;
     });
   }

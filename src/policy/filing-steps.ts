@@ -103,7 +103,7 @@ async function lockFiling(trx: Tx, filingId: string): Promise<LockedFiling> {
       'updated_at as updatedAt',
     ])
     .where('id', '=', filingId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!filing) throw filingNotFound(filingId);
   return filing;

@@ -102,7 +102,7 @@ export async function lockPool(trx: Tx, idOrCode: string): Promise<Pool> {
     .selectFrom('pool')
     .select(POOL_COLUMNS)
     .where(UUID.test(idOrCode) ? 'id' : 'code', '=', idOrCode)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!pool) throw new DomainError('not_found', `pool ${idOrCode} does not exist`);
   return pool;

@@ -123,7 +123,7 @@ export async function lockProject(trx: Tx, projectId: string): Promise<void> {
     .selectFrom('reform_project')
     .select('id')
     .where('id', '=', projectId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!project) throw projectNotFound(projectId);
 }

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Claim, changeClaimStatus, submitClaim } from '../../src/claims/claims.ts';
+import { lockIncident } from '../../src/claims/incidents.ts';
 import { decideAndOrder } from '../../src/claims/decisions.ts';
 import { claimSummary } from '../../src/claims/views.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
@@ -17,7 +18,7 @@ import { verifyLedger } from '../../src/ledger/verify.ts';
 import { processPayout } from '../../src/payouts/attempt.ts';
 import { voidPayout } from '../../src/payouts/settlement.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
-import type { Pool } from '../../src/policy/pools.ts';
+import { lockPool, type Pool } from '../../src/policy/pools.ts';
 import { ALL_PASS, createStaff, fundedPool, type Staff } from '../claims/support.ts';
 import { ledgerProblems } from '../ledger/invariants.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
@@ -153,3 +154,40 @@ it('runs decisions, settlements, voids and month closes at once: no deadlock, no
   expect(await ledgerProblems(db)).toEqual([]);
   expect((await verifyLedger(db)).ok).toBe(true);
 }, 120_000);
+
+// A decision locks its pool and incident rows; a payout's second change in one transaction
+// has PostgreSQL re-check the payout's foreign keys to them (FOR KEY SHARE). Taken FOR
+// UPDATE, the decision's locks made that check wait — and a worker waiting there while it
+// held ledger accounts was one half of a deadlock. Taken FOR NO KEY UPDATE, they do not.
+it('pays a payout while a decision on its pool holds the pool and the incident', async () => {
+  const db = database.db;
+  const [claim] = await approveClaims(db, staff, incident, [
+    [claimLine('property_loss', '300.00', 'Payee during a decision')],
+  ]);
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked = () => {};
+  const holding = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const decision = inTransaction(db, async (trx) => {
+    await lockPool(trx, pool.id);
+    await lockIncident(trx, incident);
+    locked();
+    await released;
+  });
+  await holding;
+  try {
+    const paid = processPayout(db, new SimulatedBank(db), claim?.payoutIds[0] ?? '', OPTIONS);
+    const outcome = await Promise.race([
+      paid.then((step) => step),
+      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+    ]);
+    expect(outcome).toEqual({ kind: 'done', status: 'paid' });
+  } finally {
+    release();
+    await decision;
+  }
+});
