@@ -447,7 +447,12 @@ export async function bringAllDueTermsIntoForce(db: DB, now: Date): Promise<numb
   for (const pool of pools) {
     if ((await versionsDue(db, pool.id, today)).length === 0) continue;
     count += await inTransaction(db, async (trx) => {
-      await trx.selectFrom('pool').select('id').where('id', '=', pool.id).forNoKeyUpdate().execute();
+      await trx
+        .selectFrom('pool')
+        .select('id')
+        .where('id', '=', pool.id)
+        .forNoKeyUpdate()
+        .execute();
       return (await bringTermsIntoForce(trx, pool, today, 'schedule', now)).length;
     });
   }

@@ -7,8 +7,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Claim, changeClaimStatus, submitClaim } from '../../src/claims/claims.ts';
-import { lockIncident } from '../../src/claims/incidents.ts';
 import { decideAndOrder } from '../../src/claims/decisions.ts';
+import { lockIncident } from '../../src/claims/incidents.ts';
 import { claimSummary } from '../../src/claims/views.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { closeMonth } from '../../src/finance/period-close.ts';
