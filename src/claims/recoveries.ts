@@ -6,6 +6,11 @@
  * (`recoveriesReinstateCoverage`, no by default): when it does, consumed coverage moves back
  * to available, never more than the claim consumed. The per-incident cap is not
  * reinstated: the loss event happened once.
+ *
+ * Money has its date: both entries count from the start of the day the money was received,
+ * never from when it was keyed. A day after today, or before the claim had been paid as
+ * much, cannot be true and is refused; a day in a closed month is refused naming the close
+ * unless finance books it as a late item in the open month (`bookAsLateItem`).
  */
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
@@ -13,8 +18,14 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { formatAmount, Money, minAmount, ZERO } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
-import { type LocalDate, localDateOf } from '../policy/local-date.ts';
+import type { PostingCommand } from '../ledger/types.ts';
+import { recordEffectiveOn } from '../policy/capacity.ts';
+import {
+  endOfLocalDay,
+  type LocalDate,
+  localDateOf,
+  startOfLocalDay,
+} from '../policy/local-date.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
@@ -26,6 +37,8 @@ export interface NewRecovery {
   readonly receivedOn: LocalDate;
   readonly fromParty: string;
   readonly reference: string;
+  /** Received in a closed month: book it now, in the open month, as a named late item. */
+  readonly bookAsLateItem?: boolean;
 }
 
 export interface Recovery {
@@ -38,15 +51,23 @@ export interface Recovery {
   readonly reference: string;
   readonly coverageReinstated: string;
   readonly entryId: number;
+  /** When the ledger counts it: the start of the day received, or when booked as a late item. */
+  readonly effectiveAt: string;
+  readonly bookedAsLateItem: boolean;
   readonly recordedBy: string;
   readonly recordedAt: string;
 }
 
-/** Paid on the claim, and recovered and reinstated for it so far. */
-async function claimFigures(db: DB | Tx, claimId: string) {
-  const row = await sql<{ paid: string; recovered: string; reinstated: string }>`
+/**
+ * Paid on the claim (in all, and by the end of `day`), and recovered and reinstated for it
+ * so far.
+ */
+async function claimFigures(db: DB | Tx, claimId: string, day: LocalDate) {
+  const row = await sql<{ paid: string; paidByDay: string; recovered: string; reinstated: string }>`
     SELECT
       (SELECT coalesce(sum(amount), 0) FROM payout WHERE claim_id = ${claimId} AND status = 'paid')::text AS paid,
+      (SELECT coalesce(sum(amount), 0) FROM payout
+        WHERE claim_id = ${claimId} AND status = 'paid' AND settled_at < ${endOfLocalDay(day)})::text AS "paidByDay",
       (SELECT coalesce(sum(amount), 0) FROM claim_recovery WHERE claim_id = ${claimId})::text AS recovered,
       (SELECT coalesce(sum(coverage_reinstated), 0) FROM claim_recovery WHERE claim_id = ${claimId})::text AS reinstated
   `.execute(db);
@@ -54,6 +75,7 @@ async function claimFigures(db: DB | Tx, claimId: string) {
   if (!figures) throw new Error('claim figures query returned nothing');
   return {
     paid: new Money(figures.paid),
+    paidByDay: new Money(figures.paidByDay),
     recovered: new Money(figures.recovered),
     reinstated: new Money(figures.reinstated),
   };
@@ -82,13 +104,20 @@ export async function recordRecovery(
   }
   if (input.amount.lte(ZERO))
     throw new DomainError('validation_failed', 'a recovery is a positive amount');
-  const figures = await claimFigures(trx, claimId);
+  const figures = await claimFigures(trx, claimId, input.receivedOn);
   const recoverable = figures.paid.minus(figures.recovered);
   if (input.amount.gt(recoverable)) {
     throw new DomainError(
       'limit_exceeded',
       `claim ${claimId} was paid ${formatAmount(figures.paid)} and ${formatAmount(figures.recovered)} is already recovered: at most ${formatAmount(recoverable)} can be recovered for it`,
       { paid: formatAmount(figures.paid), recovered: formatAmount(figures.recovered) },
+    );
+  }
+  if (input.amount.plus(figures.recovered).gt(figures.paidByDay)) {
+    throw new DomainError(
+      'impossible_date',
+      `by the end of ${input.receivedOn} claim ${claimId} had been paid ${formatAmount(figures.paidByDay)}: money recovered for what was paid later cannot have been received that day`,
+      { day: input.receivedOn, paidByDay: formatAmount(figures.paidByDay) },
     );
   }
   const duplicate = await trx
@@ -115,22 +144,38 @@ export async function recordRecovery(
     ? minAmount(input.amount, figures.paid.minus(figures.reinstated))
     : ZERO;
   const references = { poolId: pool.id, incidentId: incident.id, claimId };
-  const entry = await recordCommandInTransaction(trx, {
-    type: 'transfer',
+  const onDay = async (command: {
+    idempotencyKey: string;
+    description: string;
+    postings: PostingCommand[];
+  }) => {
+    try {
+      return await recordEffectiveOn(trx, { ...command, references }, input.receivedOn, {
+        lateIfClosed: input.bookAsLateItem === true,
+        now,
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'period_closed') throw error;
+      const month = error.details.month ?? input.receivedOn.slice(0, 7);
+      throw new DomainError(
+        'period_closed',
+        `a recovery received on ${input.receivedOn} falls in ${month}, which finance closed; book it in the open month as a late item with "bookAsLateItem": true`,
+        { month },
+      );
+    }
+  };
+  const { entry } = await onDay({
     idempotencyKey: `recovery:${input.reference}:cash`,
     description: `${input.kind} recovered from ${input.fromParty} (${input.reference}), received ${input.receivedOn}`,
-    references,
     postings: [
       { accountCode: codes.fund, direction: 'debit', amount: input.amount },
       { accountCode: recoveries, direction: 'credit', amount: input.amount },
     ],
   });
   if (reinstated.gt(ZERO)) {
-    await recordCommandInTransaction(trx, {
-      type: 'transfer',
+    await onDay({
       idempotencyKey: `recovery:${input.reference}:coverage`,
       description: `cumulative coverage reinstated by recovery ${input.reference} (the terms say recoveries reinstate it)`,
-      references,
       postings: [
         { accountCode: codes.coverageAvailable, direction: 'debit', amount: reinstated },
         { accountCode: codes.coverageConsumed, direction: 'credit', amount: reinstated },
@@ -150,7 +195,7 @@ export async function recordRecovery(
       entry_id: entry.id,
       recorded_by: actorId,
     })
-    .returningAll()
+    .returning('id')
     .executeTakeFirstOrThrow();
   await recordEvent(
     trx,
@@ -161,48 +206,46 @@ export async function recordRecovery(
     `${input.kind} ${formatAmount(input.amount)} from ${input.fromParty} (${input.reference}); coverage reinstated ${formatAmount(reinstated)}`,
     actorId,
   );
-  return toRecovery(row);
+  const [recorded] = await recoveriesWhere(trx, 'claim_recovery.id', row.id);
+  if (!recorded) throw new Error('the recovery just recorded cannot be read');
+  return recorded;
 }
 
-type RecoveryRow = {
-  id: string;
-  claim_id: string;
-  kind: 'subrogation' | 'salvage';
-  amount: string;
-  received_on: string;
-  from_party: string;
-  reference: string;
-  coverage_reinstated: string;
-  entry_id: number;
-  recorded_by: string;
-  recorded_at: Date;
-};
-
-function toRecovery(row: RecoveryRow): Recovery {
-  return {
-    id: row.id,
-    claimId: row.claim_id,
-    kind: row.kind,
-    amount: row.amount,
-    receivedOn: row.received_on,
-    fromParty: row.from_party,
-    reference: row.reference,
-    coverageReinstated: row.coverage_reinstated,
-    entryId: row.entry_id,
-    recordedBy: row.recorded_by,
-    recordedAt: row.recorded_at.toISOString(),
-  };
+function recoveriesWhere(
+  db: DB | Tx,
+  column: 'claim_recovery.id' | 'claim_recovery.claim_id',
+  id: string,
+): Promise<Recovery[]> {
+  return db
+    .selectFrom('claim_recovery')
+    .innerJoin('journal_entry', 'journal_entry.id', 'claim_recovery.entry_id')
+    .selectAll('claim_recovery')
+    .select('journal_entry.effective_at')
+    .where(column, '=', id)
+    .orderBy('claim_recovery.recorded_at')
+    .limit(500)
+    .execute()
+    .then((rows) =>
+      rows.map((row) => ({
+        id: row.id,
+        claimId: row.claim_id,
+        kind: row.kind as Recovery['kind'],
+        amount: row.amount,
+        receivedOn: row.received_on,
+        fromParty: row.from_party,
+        reference: row.reference,
+        coverageReinstated: row.coverage_reinstated,
+        entryId: row.entry_id,
+        effectiveAt: row.effective_at.toISOString(),
+        bookedAsLateItem: row.effective_at.getTime() !== startOfLocalDay(row.received_on).getTime(),
+        recordedBy: row.recorded_by,
+        recordedAt: row.recorded_at.toISOString(),
+      })),
+    );
 }
 
 /** A claim's recoveries; an unknown claim is not_found, not an empty list. */
 export async function claimRecoveries(db: DB | Tx, claimId: string): Promise<Recovery[]> {
   await getClaim(db, claimId);
-  const rows = await db
-    .selectFrom('claim_recovery')
-    .selectAll()
-    .where('claim_id', '=', claimId)
-    .orderBy('recorded_at')
-    .limit(500)
-    .execute();
-  return rows.map(toRecovery);
+  return recoveriesWhere(db, 'claim_recovery.claim_id', claimId);
 }
