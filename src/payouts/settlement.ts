@@ -6,6 +6,7 @@
  * Every ledger write carries a key derived from the payout id, so nothing posts twice.
  */
 
+import { eventCapReturns } from '../claims/loss-events.ts';
 import type { PayoutStatus } from '../db/schema.ts';
 import type { PayoutEvidenceKind, PayoutResolutionOutcome } from '../db/schema-payouts.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -317,6 +318,9 @@ export async function voidPayout(
             references: payoutReferences(payout, false),
           },
         ]),
+    ...(payout.coverage_hold_entry_id === null
+      ? []
+      : await eventCapReturns(trx, [payout.coverage_hold_entry_id])),
     {
       type: 'transfer',
       idempotencyKey: `payout:${payout.id}:payable-reversal`,
