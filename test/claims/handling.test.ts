@@ -603,6 +603,41 @@ describe('supplementary decisions', () => {
       remaining: '0.00',
     });
   });
+  it('lets a checker reject a supplement past the handler’s limit: the claim is reopened and the raise released', async () => {
+    const point = await riskPoint(t.database.db, staff, '2026-02-01');
+    const loss = await incident(point, '2026-08-12', 'Grain store');
+    const claim = await claimUnderReview(loss.id, [propertyLine('150000.00')]);
+    const original = await decide(claim, t.users.insurer.token, ['80000.00']);
+    expect(original.state).toBe('effective');
+    await payOut();
+    await post(`/insurer/claims/${claim.id}/reopen`, t.users.insurer.token, {
+      reason: 'the revised appraisal',
+    });
+    // 80,000.00 paid plus a 70,000.00 raise passes the handler's 100,000.00 on the claim.
+    const response = await post(`/insurer/claims/${claim.id}/supplements`, t.users.insurer.token, {
+      supersedesDecisionId: original.id,
+      lines: [{ lineId: claim.lines[0]?.id, approved: '150000.00' }],
+      attestations: ATTESTATIONS,
+      note: 'revised appraisal',
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect(await response.json()).toMatchObject({ state: 'awaiting_confirmation' });
+    const coverage = async () =>
+      (await get<{ coverage: Record<string, string> }>(`/insurer/incidents/${loss.id}`)).coverage;
+    expect(await coverage()).toMatchObject({ reserved: '70000.00', consumed: '80000.00' });
+
+    const rejected = await post(`/insurer/claims/${claim.id}/decision/reject`, checker, {
+      reason: 'the revised appraisal is not signed',
+    });
+    expect(rejected.status, await rejected.clone().text()).toBe(200);
+    expect(await rejected.json()).toMatchObject({ state: 'rejected_by_checker' });
+    expect((await get<{ status: string }>(`/insurer/claims/${claim.id}`)).status).toBe('reopened');
+    expect(await coverage()).toMatchObject({
+      reserved: '0.00',
+      consumed: '80000.00',
+      remaining: '420000.00',
+    });
+  });
 });
 
 describe('recoveries', () => {
