@@ -536,7 +536,7 @@ export async function rejectDecision(
             },
           ],
     ),
-    ...(await eventCapReturns(trx, holdEntryIds)),
+    ...(await eventCapReturns(trx, holdEntryIds, { eventHeld: true })),
   ]);
   await trx
     .updateTable('claim_decision')

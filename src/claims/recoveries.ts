@@ -18,14 +18,9 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { formatAmount, Money, minAmount, ZERO } from '../ledger/money.ts';
-import type { PostingCommand } from '../ledger/types.ts';
-import { recordEffectiveOn } from '../policy/capacity.ts';
-import {
-  endOfLocalDay,
-  type LocalDate,
-  localDateOf,
-  startOfLocalDay,
-} from '../policy/local-date.ts';
+import { recordCommandsInTransaction } from '../ledger/record.ts';
+import type { JournalEntry, LedgerCommand } from '../ledger/types.ts';
+import { type LocalDate, localDateOf, startOfLocalDay } from '../policy/local-date.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
@@ -58,16 +53,11 @@ export interface Recovery {
   readonly recordedAt: string;
 }
 
-/**
- * Paid on the claim (in all, and by the end of `day`), and recovered and reinstated for it
- * so far.
- */
-async function claimFigures(db: DB | Tx, claimId: string, day: LocalDate) {
-  const row = await sql<{ paid: string; paidByDay: string; recovered: string; reinstated: string }>`
+/** Paid on the claim, and recovered and reinstated for it so far. */
+async function claimFigures(db: DB | Tx, claimId: string) {
+  const row = await sql<{ paid: string; recovered: string; reinstated: string }>`
     SELECT
       (SELECT coalesce(sum(amount), 0) FROM payout WHERE claim_id = ${claimId} AND status = 'paid')::text AS paid,
-      (SELECT coalesce(sum(amount), 0) FROM payout
-        WHERE claim_id = ${claimId} AND status = 'paid' AND settled_at < ${endOfLocalDay(day)})::text AS "paidByDay",
       (SELECT coalesce(sum(amount), 0) FROM claim_recovery WHERE claim_id = ${claimId})::text AS recovered,
       (SELECT coalesce(sum(coverage_reinstated), 0) FROM claim_recovery WHERE claim_id = ${claimId})::text AS reinstated
   `.execute(db);
@@ -75,10 +65,31 @@ async function claimFigures(db: DB | Tx, claimId: string, day: LocalDate) {
   if (!figures) throw new Error('claim figures query returned nothing');
   return {
     paid: new Money(figures.paid),
-    paidByDay: new Money(figures.paidByDay),
     recovered: new Money(figures.recovered),
     reinstated: new Money(figures.reinstated),
   };
+}
+
+/**
+ * The first day from `day` on when this recovery would make more recovered than paid on the
+ * claim, both counted by the end of that day: `day` itself, or a later day another recovery
+ * was received (paid only grows, so those are the days to look at).
+ */
+async function dayRecoveredPastPaid(db: Tx, claimId: string, day: LocalDate, amount: Money) {
+  const { rows } = await sql<{ day: string; paid: string; recovered: string }>`
+    SELECT d.day::text AS day,
+      (SELECT coalesce(sum(amount), 0) FROM payout
+        WHERE claim_id = ${claimId} AND status = 'paid'
+          AND settled_at < ((d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))::text AS paid,
+      (SELECT coalesce(sum(amount), 0) FROM claim_recovery
+        WHERE claim_id = ${claimId} AND received_on <= d.day)::text AS recovered
+    FROM (
+      SELECT ${day}::date AS day
+      UNION SELECT received_on FROM claim_recovery WHERE claim_id = ${claimId} AND received_on > ${day}::date
+    ) d
+    ORDER BY d.day
+  `.execute(db);
+  return rows.find((r) => new Money(r.recovered).plus(amount).gt(new Money(r.paid)));
 }
 
 export async function recordRecovery(
@@ -104,7 +115,7 @@ export async function recordRecovery(
   }
   if (input.amount.lte(ZERO))
     throw new DomainError('validation_failed', 'a recovery is a positive amount');
-  const figures = await claimFigures(trx, claimId, input.receivedOn);
+  const figures = await claimFigures(trx, claimId);
   const recoverable = figures.paid.minus(figures.recovered);
   if (input.amount.gt(recoverable)) {
     throw new DomainError(
@@ -113,11 +124,12 @@ export async function recordRecovery(
       { paid: formatAmount(figures.paid), recovered: formatAmount(figures.recovered) },
     );
   }
-  if (input.amount.plus(figures.recovered).gt(figures.paidByDay)) {
+  const untrue = await dayRecoveredPastPaid(trx, claimId, input.receivedOn, input.amount);
+  if (untrue) {
     throw new DomainError(
       'impossible_date',
-      `by the end of ${input.receivedOn} claim ${claimId} had been paid ${formatAmount(figures.paidByDay)}: money recovered for what was paid later cannot have been received that day`,
-      { day: input.receivedOn, paidByDay: formatAmount(figures.paidByDay) },
+      `by the end of ${untrue.day} claim ${claimId} had been paid ${formatAmount(new Money(untrue.paid))} and ${formatAmount(new Money(untrue.recovered))} recovered: ${formatAmount(input.amount)} more received on ${input.receivedOn} would be more recovered than paid`,
+      { day: untrue.day, paidByDay: formatAmount(new Money(untrue.paid)) },
     );
   }
   const duplicate = await trx
@@ -144,44 +156,74 @@ export async function recordRecovery(
     ? minAmount(input.amount, figures.paid.minus(figures.reinstated))
     : ZERO;
   const references = { poolId: pool.id, incidentId: incident.id, claimId };
-  const onDay = async (command: {
-    idempotencyKey: string;
-    description: string;
-    postings: PostingCommand[];
-  }) => {
-    try {
-      return await recordEffectiveOn(trx, { ...command, references }, input.receivedOn, {
-        lateIfClosed: input.bookAsLateItem === true,
-        now,
-      });
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'period_closed') throw error;
-      const month = error.details.month ?? input.receivedOn.slice(0, 7);
+  // Both entries in one ledger write, on the day received — or, for a closed month booked
+  // late, now, each named a late item.
+  const commands = (effectiveAt: Date, lateBecause: string | null): LedgerCommand[] => {
+    const named = (description: string) =>
+      lateBecause === null
+        ? description
+        : `late item (effective ${input.receivedOn}, ${lateBecause}): ${description}`;
+    return [
+      {
+        type: 'transfer',
+        idempotencyKey: `recovery:${input.reference}:cash`,
+        description: named(
+          `${input.kind} recovered from ${input.fromParty} (${input.reference}), received ${input.receivedOn}`,
+        ),
+        references,
+        effectiveAt,
+        postings: [
+          { accountCode: codes.fund, direction: 'debit', amount: input.amount },
+          { accountCode: recoveries, direction: 'credit', amount: input.amount },
+        ],
+      },
+      ...(reinstated.gt(ZERO)
+        ? [
+            {
+              type: 'transfer' as const,
+              idempotencyKey: `recovery:${input.reference}:coverage`,
+              description: named(
+                `cumulative coverage reinstated by recovery ${input.reference} (the terms say recoveries reinstate it)`,
+              ),
+              references,
+              effectiveAt,
+              postings: [
+                {
+                  accountCode: codes.coverageAvailable,
+                  direction: 'debit' as const,
+                  amount: reinstated,
+                },
+                {
+                  accountCode: codes.coverageConsumed,
+                  direction: 'credit' as const,
+                  amount: reinstated,
+                },
+              ],
+            },
+          ]
+        : []),
+    ];
+  };
+  let entries: JournalEntry[];
+  try {
+    entries = await recordCommandsInTransaction(
+      trx,
+      commands(startOfLocalDay(input.receivedOn), null),
+    );
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== 'period_closed') throw error;
+    const month = error.details.month ?? input.receivedOn.slice(0, 7);
+    if (input.bookAsLateItem !== true) {
       throw new DomainError(
         'period_closed',
         `a recovery received on ${input.receivedOn} falls in ${month}, which finance closed; book it in the open month as a late item with "bookAsLateItem": true`,
         { month },
       );
     }
-  };
-  const { entry } = await onDay({
-    idempotencyKey: `recovery:${input.reference}:cash`,
-    description: `${input.kind} recovered from ${input.fromParty} (${input.reference}), received ${input.receivedOn}`,
-    postings: [
-      { accountCode: codes.fund, direction: 'debit', amount: input.amount },
-      { accountCode: recoveries, direction: 'credit', amount: input.amount },
-    ],
-  });
-  if (reinstated.gt(ZERO)) {
-    await onDay({
-      idempotencyKey: `recovery:${input.reference}:coverage`,
-      description: `cumulative coverage reinstated by recovery ${input.reference} (the terms say recoveries reinstate it)`,
-      postings: [
-        { accountCode: codes.coverageAvailable, direction: 'debit', amount: reinstated },
-        { accountCode: codes.coverageConsumed, direction: 'credit', amount: reinstated },
-      ],
-    });
+    entries = await recordCommandsInTransaction(trx, commands(now, `${month} closed`));
   }
+  const [entry] = entries;
+  if (!entry) throw new Error('a recovery recorded no entry');
   const row = await trx
     .insertInto('claim_recovery')
     .values({

@@ -79,7 +79,7 @@ it('refuses money recovered on a day before the claim was paid, and writes nothi
     recover({ reference: 'REC-EARLY', receivedOn: addCalendarDays(today, -1) }),
   );
   expect(refused.code).toBe('impossible_date');
-  expect(refused.message).toContain('had been paid 0.00');
+  expect(refused.message).toContain('had been paid 0.00 and 0.00 recovered');
   expect(await fund()).toBe(before);
 });
 
@@ -90,6 +90,62 @@ it('counts a recovery from the start of the day it was received', async () => {
     effectiveAt: startOfLocalDay(today).toISOString(),
     bookedAsLateItem: false,
   });
+});
+
+it('counts recovered against paid day by day: an earlier recovery is true when what was paid by then covers it', async () => {
+  const incident = await incidentOn(database.db, 'recoveries', staff);
+  const [approved] = await approveClaims(database.db, staff, incident, [
+    [
+      claimLine('property_loss', '3000.00', 'Payee paid first'),
+      claimLine('appraisal', '2000.00', 'Payee paid today'),
+    ],
+  ]);
+  const bank = new SimulatedBank(database.db);
+  for (const payoutId of approved?.payoutIds ?? []) {
+    await processPayout(database.db, bank, payoutId, {
+      retry: { attempts: 3, backoffMs: 1 },
+      leaseMs: 60_000,
+    });
+  }
+  // The first payout's money moved three days ago.
+  const threeDaysAgo = addCalendarDays(today, -3);
+  await database.db
+    .updateTable('payout')
+    .set({ settled_at: startOfLocalDay(threeDaysAgo) })
+    .where('id', '=', approved?.payoutIds[0] ?? '')
+    .execute();
+  const other = (input: Partial<NewRecovery> & { reference: string }) =>
+    inTransaction(database.db, (trx) =>
+      recordRecovery(
+        trx,
+        approved?.claimId ?? '',
+        {
+          kind: 'salvage',
+          amount: new Money('2000.00'),
+          receivedOn: today,
+          fromParty: 'Salvage buyer',
+          ...input,
+        },
+        staff.handler,
+      ),
+    );
+  await other({ reference: 'SALV-TODAY' });
+  // By the end of two days ago 3,000.00 had been paid and nothing recovered.
+  const earlier = await other({
+    reference: 'SALV-EARLIER',
+    amount: new Money('2500.00'),
+    receivedOn: addCalendarDays(today, -2),
+  });
+  expect(earlier).toMatchObject({ amount: '2500.00', receivedOn: addCalendarDays(today, -2) });
+  const refused = await refusal(
+    other({
+      reference: 'SALV-TOO-EARLY',
+      amount: new Money('500.00'),
+      receivedOn: addCalendarDays(today, -4),
+    }),
+  );
+  expect(refused.code).toBe('impossible_date');
+  expect(refused.details).toMatchObject({ day: addCalendarDays(today, -4), paidByDay: '0.00' });
 });
 
 it('refuses a recovery in a closed month unless it is booked as a late item in the open one', async () => {
