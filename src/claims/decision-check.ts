@@ -15,7 +15,7 @@ import { type DecisionView, getDecision } from './decision-view.ts';
 import { assertTransition } from './lifecycle.ts';
 
 /** The checker's check: neither the decider nor the claim's submitter. */
-export function assertChecker(
+function assertChecker(
   decision: { decided_by: string },
   claim: { submittedBy: string },
   checkerId: string,
@@ -132,7 +132,7 @@ export async function rejectDecision(
   return getDecision(trx, decision.id);
 }
 
-export async function awaitingDecision(trx: Tx, claimId: string, status: string) {
+async function awaitingDecision(trx: Tx, claimId: string, status: string) {
   const decision = await trx
     .selectFrom('claim_decision')
     .selectAll()

@@ -132,10 +132,7 @@ export async function readFacts(
   };
 }
 
-export async function claimsNotWithdrawn(
-  trx: Tx,
-  claimIds: readonly string[],
-): Promise<Set<string>> {
+async function claimsNotWithdrawn(trx: Tx, claimIds: readonly string[]): Promise<Set<string>> {
   if (claimIds.length === 0) return new Set();
   const rows = await trx
     .selectFrom('claim')
@@ -150,7 +147,7 @@ export async function claimsNotWithdrawn(
  * What is left of the per-project limit for the incident's project, within its pool; null
  * when the terms set none. The pool row lock held by the decision keeps it true.
  */
-export async function projectLimitLeft(
+async function projectLimitLeft(
   trx: Tx,
   incident: Incident,
   terms: PoolTerms,

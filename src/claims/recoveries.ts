@@ -7,8 +7,11 @@
  * to available, never more than the claim consumed. The per-incident cap is not
  * reinstated: the loss event happened once.
  */
+
+import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { openAccount } from '../ledger/accounts.ts';
@@ -164,19 +167,7 @@ export async function recordRecovery(
   return toRecovery(row);
 }
 
-type RecoveryRow = {
-  id: string;
-  claim_id: string;
-  kind: 'subrogation' | 'salvage';
-  amount: string;
-  received_on: string;
-  from_party: string;
-  reference: string;
-  coverage_reinstated: string;
-  entry_id: number;
-  recorded_by: string;
-  recorded_at: Date;
-};
+type RecoveryRow = Selectable<Database['claim_recovery']>;
 
 function toRecovery(row: RecoveryRow): Recovery {
   return {
