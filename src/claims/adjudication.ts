@@ -18,10 +18,10 @@ import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money, ZERO } from '../ledger/money.ts';
 import { recordCommandsInTransaction } from '../ledger/record.ts';
 import { raiseAlerts, raisePoolAlerts } from '../policy/alerts.ts';
-import { bringTermsIntoForce } from '../policy/capacity.ts';
 import { localDateOf } from '../policy/local-date.ts';
 import type { Pool } from '../policy/pools.ts';
 import { type PoolTerms, termsInForce } from '../policy/terms.ts';
+import { bringTermsIntoForce } from '../policy/terms-in-force.ts';
 import { moveClaim } from './claims.ts';
 import { expenseCommands, holdCommand } from './decision-commands.ts';
 import {

@@ -12,17 +12,17 @@ import type { Money } from '../ledger/money.ts';
 import { lockLedgerAccounts } from '../ledger/record.ts';
 import type { JournalEntry, PostingCommand } from '../ledger/types.ts';
 import {
-  bringTermsIntoForceIfDue,
+  capacityAccounts,
   capacityState,
   coverageTrueUp,
   latestCapacityEvent,
-  ledgerTerms,
   recordEffectiveOn,
   type TrueUp,
 } from './capacity.ts';
 import { type LocalDate, localDateOf, localDateText } from './local-date.ts';
 import { type PoolAccountCodes, poolAccountCodes } from './pool-accounts.ts';
 import type { Pool } from './pools.ts';
+import { bringTermsIntoForceIfDue, ledgerTerms } from './terms-in-force.ts';
 
 /** Refuses a day money cannot have moved on: after today, or before the pool's first terms. */
 export async function assertPossibleDay(
@@ -56,12 +56,12 @@ export async function assertPossibleDay(
 }
 
 /** The closed month's refusal, naming the close and the way to book it anyway. */
-export async function closedMonthError(trx: Tx, error: unknown, what: string, day: LocalDate) {
+async function closedMonthError(trx: Tx, error: unknown, what: string, day: LocalDate) {
   if (!(error instanceof DomainError) || error.code !== 'period_closed') return error;
   return closedMonthRefusal(trx, what, day, error.details.month ?? day.slice(0, 7));
 }
 
-export async function closedMonthRefusal(trx: Tx, what: string, day: LocalDate, month: string) {
+async function closedMonthRefusal(trx: Tx, what: string, day: LocalDate, month: string) {
   const close = await trx
     .selectFrom('ledger_closed_period')
     .select(['closed_at', 'closed_by'])
@@ -145,15 +145,7 @@ export async function fundMovement(
 ): Promise<{ codes: PoolAccountCodes; trueUp: TrueUp }> {
   await bringTermsIntoForceIfDue(trx, pool, localDateOf(now), 'write', now);
   const codes = poolAccountCodes(pool.code);
-  await lockLedgerAccounts(trx, [
-    codes.fund,
-    codes.coverageLimit,
-    codes.coverageUngranted,
-    codes.coverageAvailable,
-    codes.coverageConsumed,
-    codes.contributions,
-    codes.surplus,
-  ]);
+  await lockLedgerAccounts(trx, [codes.fund, ...capacityAccounts(codes)]);
   const { terms, ledgerCap } = await ledgerTerms(trx, pool);
   const state = await capacityState(trx, codes);
   const contributed = state.contributionsCash.plus(state.surplusCash);
