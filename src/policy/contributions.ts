@@ -10,7 +10,10 @@
  * terms took effect, a refund before its contribution. Money received in a closed month is refused
  * naming the close, unless finance books it as a late item in the open month (`bookAsLateItem`).
  */
+
+import type { Selectable } from 'kysely';
 import type { DB } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
@@ -103,18 +106,7 @@ export async function recordContribution(
   return toContribution(row);
 }
 
-type ContributionRow = {
-  id: string;
-  pool_id: string;
-  amount: string;
-  received_on: string;
-  payer: string;
-  bank_reference: string;
-  coverage_granted: string;
-  surplus: string;
-  booked_as_late_item: boolean;
-  entry_id: number;
-};
+type ContributionRow = Selectable<Database['contribution']>;
 
 function toContribution(row: ContributionRow): Contribution {
   return {
