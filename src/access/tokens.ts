@@ -15,6 +15,25 @@ export const ROLES: readonly Role[] = [
   'special_group',
 ];
 
+/** The columns a user is read back with, and the user they make. */
+export const USER_COLUMNS = ['id', 'name', 'role', 'active', 'created_at'] as const;
+
+export function toUser(row: {
+  id: string;
+  name: string;
+  role: Role;
+  active: boolean;
+  created_at: Date;
+}): User {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    active: row.active,
+    createdAt: row.created_at,
+  };
+}
+
 export interface Actor {
   readonly userId: string;
   readonly name: string;
@@ -59,15 +78,9 @@ export async function createUser(
   const row = await db
     .insertInto('app_user')
     .values({ name, role, created_by: createdBy })
-    .returning(['id', 'name', 'role', 'active', 'created_at'])
+    .returning(USER_COLUMNS)
     .executeTakeFirstOrThrow();
-  return {
-    id: row.id,
-    name: row.name,
-    role: row.role,
-    active: row.active,
-    createdAt: row.created_at,
-  };
+  return toUser(row);
 }
 
 export async function issueToken(db: DB | Tx, userId: string, label: string): Promise<IssuedToken> {

@@ -5,7 +5,14 @@
 import type { Role } from '../db/schema.ts';
 import { databaseErrorCode, type Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
-import { createUser, type IssuedToken, issueToken, type User } from './tokens.ts';
+import {
+  createUser,
+  type IssuedToken,
+  issueToken,
+  toUser,
+  USER_COLUMNS,
+  type User,
+} from './tokens.ts';
 
 const nameTaken = (name: string) =>
   new DomainError('conflict', `a user named "${name}" already exists`);
@@ -33,16 +40,10 @@ export async function deactivateUser(trx: Tx, userId: string, actorId: string): 
     .updateTable('app_user')
     .set({ active: false })
     .where('id', '=', userId)
-    .returning(['id', 'name', 'role', 'active', 'created_at'])
+    .returning(USER_COLUMNS)
     .executeTakeFirst();
   if (!row) throw new DomainError('not_found', `user ${userId} does not exist`);
-  return {
-    id: row.id,
-    name: row.name,
-    role: row.role,
-    active: row.active,
-    createdAt: row.created_at,
-  };
+  return toUser(row);
 }
 
 export async function issueTokenTo(trx: Tx, userId: string, label: string): Promise<IssuedToken> {

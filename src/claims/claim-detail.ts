@@ -5,8 +5,8 @@
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { caseOfIncident, payoutAwaitsExemption } from '../exemption/claim-link.ts';
-import { claimDecisions } from './adjudication.ts';
 import { claimEvents } from './claims.ts';
+import { claimDecisions } from './decision-view.ts';
 import { claimSummary } from './views.ts';
 
 export async function claimDetail(db: DB | Tx, claimId: string) {

@@ -5,13 +5,10 @@
  */
 import type { Tx } from '../db/transaction.ts';
 import { orderPayouts } from '../payouts/orders.ts';
-import {
-  confirmDecision,
-  type DecisionInput,
-  type DecisionView,
-  decideClaim,
-  decideSupplement,
-} from './adjudication.ts';
+import { decideClaim, decideSupplement } from './adjudication.ts';
+import { confirmDecision } from './decision-check.ts';
+import type { DecisionInput } from './decision-facts.ts';
+import type { DecisionView } from './decision-view.ts';
 
 /** Decide a claim and, when the decision takes effect at once, order its payouts. */
 export async function decideAndOrder(

@@ -62,6 +62,18 @@ async function lineOfClaim(trx: Tx, claimId: string, lineId: string) {
 
 const OPEN_FOR_DOCUMENTS = ['submitted', 'under_review', 'reopened'];
 
+/** Locks the claim, refusing one past the stages where its documents may change. */
+async function lockOpenForDocuments(trx: Tx, claimId: string, what: string) {
+  const claim = await lockClaim(trx, claimId);
+  if (!OPEN_FOR_DOCUMENTS.includes(claim.status)) {
+    throw new DomainError(
+      'illegal_transition',
+      `${what} a claim that is ${OPEN_FOR_DOCUMENTS.join(', ')}; this one is ${claim.status}`,
+    );
+  }
+  return claim;
+}
+
 export async function attachDocument(
   trx: Tx,
   claimId: string,
@@ -69,13 +81,7 @@ export async function attachDocument(
   document: NewDocument,
   actorId: string,
 ): Promise<ClaimDocument> {
-  const claim = await lockClaim(trx, claimId);
-  if (!OPEN_FOR_DOCUMENTS.includes(claim.status)) {
-    throw new DomainError(
-      'illegal_transition',
-      `documents can be attached to a claim that is ${OPEN_FOR_DOCUMENTS.join(', ')}; this one is ${claim.status}`,
-    );
-  }
+  const claim = await lockOpenForDocuments(trx, claimId, 'documents can be attached to');
   const line = await lineOfClaim(trx, claimId, lineId);
   if (document.content.byteLength === 0 || document.content.byteLength > MAX_DOCUMENT_BYTES) {
     throw new DomainError(
@@ -146,13 +152,7 @@ export async function waiveRequirement(
   input: { requirement: string; reason: string },
   actorId: string,
 ): Promise<DocumentWaiver> {
-  const claim = await lockClaim(trx, claimId);
-  if (!OPEN_FOR_DOCUMENTS.includes(claim.status)) {
-    throw new DomainError(
-      'illegal_transition',
-      `requirements can be waived on a claim that is ${OPEN_FOR_DOCUMENTS.join(', ')}; this one is ${claim.status}`,
-    );
-  }
+  const claim = await lockOpenForDocuments(trx, claimId, 'requirements can be waived on');
   // Waiving a document takes a gate off the claim: not for the one who took the claim in,
   // as deciding and confirming are not.
   if (claim.submittedBy === actorId) {

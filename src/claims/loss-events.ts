@@ -10,9 +10,11 @@
  * than one cap. From then on its claims draw on the event's accounts. Links and reasons
  * are kept, append-only.
  */
+
+import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
-import type { PossibleDuplicateIncident } from '../db/schema.ts';
+import type { Database, PossibleDuplicateIncident } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalances } from '../ledger/balances.ts';
@@ -119,7 +121,11 @@ export async function incidentLinks(db: DB | Tx, incidentId: string): Promise<In
     .orderBy('decided_at')
     .limit(200)
     .execute();
-  return rows.map((row) => ({
+  return rows.map(toIncidentLink);
+}
+
+function toIncidentLink(row: Selectable<Database['incident_link']>): IncidentLink {
+  return {
     id: row.id,
     incidentId: row.incident_id,
     otherIncidentId: row.other_incident_id,
@@ -127,7 +133,7 @@ export async function incidentLinks(db: DB | Tx, incidentId: string): Promise<In
     reason: row.reason,
     decidedBy: row.decided_by,
     decidedAt: row.decided_at.toISOString(),
-  }));
+  };
 }
 
 interface LockedIncident {
@@ -266,15 +272,7 @@ export async function resolvePossibleDuplicate(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return {
-    id: row.id,
-    incidentId: row.incident_id,
-    otherIncidentId: row.other_incident_id,
-    sameEvent: row.same_event,
-    reason: row.reason,
-    decidedBy: row.decided_by,
-    decidedAt: row.decided_at.toISOString(),
-  };
+  return toIncidentLink(row);
 }
 
 async function joinEvent(

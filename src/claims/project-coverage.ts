@@ -8,9 +8,9 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
-import { ledgerTerms } from '../policy/capacity.ts';
 import { incidentAccountCodes } from '../policy/incident-accounts.ts';
 import { findPool } from '../policy/pools.ts';
+import { ledgerTerms } from '../policy/terms-in-force.ts';
 
 /** A project's incidents are summed up to this many (the county has a handful). */
 const MAX_INCIDENTS_PER_PROJECT = 2000;

@@ -144,7 +144,8 @@ export async function claimSummary(db: DB | Tx, claimId: string) {
   };
 }
 
-export interface QueueItem {
+/** A claim in the work queue, with its money as the claim's own view shows it (less recoveries). */
+export interface QueueItem extends Omit<ClaimMoney, 'recovered'> {
   readonly claimId: string;
   readonly incidentId: string;
   readonly status: ClaimStatus;
@@ -153,13 +154,6 @@ export interface QueueItem {
   readonly statusChangedAt: string;
   /** Whole days in the current status. */
   readonly ageDays: number;
-  readonly claimed: string;
-  readonly approved: string;
-  readonly paid: string;
-  readonly voided: string;
-  readonly caseReserve: string;
-  readonly outstanding: string;
-  readonly incurred: string;
 }
 
 /** Open claims, oldest first within each status. */
@@ -201,7 +195,12 @@ export async function workQueue(
     rows.map((r) => r.id),
   );
   return rows.map((row) => {
-    const m = money(new Money(row.claimed), payouts.get(row.id), reserves.get(row.id));
+    // The queue shows no recoveries: those come with the claim's own view.
+    const { recovered: _recovered, ...m } = money(
+      new Money(row.claimed),
+      payouts.get(row.id),
+      reserves.get(row.id),
+    );
     return {
       claimId: row.id,
       incidentId: row.incident_id,
@@ -210,13 +209,7 @@ export async function workQueue(
       submittedAt: row.submitted_at.toISOString(),
       statusChangedAt: row.status_changed_at.toISOString(),
       ageDays: Math.floor((now - row.status_changed_at.getTime()) / 86_400_000),
-      claimed: m.claimed,
-      approved: m.approved,
-      paid: m.paid,
-      voided: m.voided,
-      caseReserve: m.caseReserve,
-      outstanding: m.outstanding,
-      incurred: m.incurred,
+      ...m,
     };
   });
 }
@@ -295,14 +288,7 @@ export async function lossRun(db: DB | Tx, poolRef: string, when: AsOf): Promise
       claimId: row.claimId,
       claimSubmittedOn: localDateOf(row.submittedAt),
       status: row.status,
-      claimed: m.claimed,
-      approved: m.approved,
-      paid: m.paid,
-      voided: m.voided,
-      caseReserve: m.caseReserve,
-      outstanding: m.outstanding,
-      incurred: m.incurred,
-      recovered: m.recovered,
+      ...m,
       incidentRemaining: incidentRemaining.get(row.incidentId) ?? '0.00',
       poolRemaining,
     };

@@ -9,10 +9,28 @@
  *
  * It never half-accepts a file: the result is either every line or every bad row, each
  * with its line number in the file and the reason. Failures are values, not exceptions.
+ * Which columns mean what is in statement-columns.ts, how each cell is read in
+ * statement-cells.ts.
  */
 import { type CsvError, parse } from 'csv-parse/sync';
-import { Money } from '../ledger/money.ts';
-import { isLocalDate, type LocalDate } from '../policy/local-date.ts';
+import type { Money } from '../ledger/money.ts';
+import type { LocalDate } from '../policy/local-date.ts';
+import {
+  CONTROL,
+  clip,
+  type Parsed,
+  parseDirection,
+  parseStatementAmount,
+  parseValueDate,
+} from './statement-cells.ts';
+import {
+  type ColumnMap,
+  hasDateAndMoney,
+  headerKey,
+  layoutOf,
+  mapColumns,
+  type StatementLayout,
+} from './statement-columns.ts';
 
 /** Lines one statement may hold; a request body is limited to 64 KB anyway. */
 export const MAX_STATEMENT_LINES = 5000;
@@ -20,11 +38,6 @@ export const MAX_STATEMENT_LINES = 5000;
 const HEADER_SEARCH_ROWS = 20;
 /** References and counterparties longer than this are not what a bank prints. */
 export const MAX_CELL_TEXT = 200;
-/** 15 integer digits, as everywhere else (src/ledger/money.ts). */
-const MAX_INTEGER_DIGITS = 15;
-
-export const STATEMENT_LAYOUTS = ['signed_amount', 'debit_credit', 'amount_and_direction'] as const;
-export type StatementLayout = (typeof STATEMENT_LAYOUTS)[number];
 
 export interface StatementRow {
   /** The file's line number (1-based) where the row starts, as a text editor shows it. */
@@ -65,82 +78,6 @@ export function normaliseStatementText(text: string): string {
     .replace(/\r\n?/g, '\n')
     .replace(/(\n[ \t]*)+$/, '');
 }
-
-// --- Header names -------------------------------------------------------------------------
-// Keys are header cells after `headerKey`: NFKC (full-width to ASCII), lower case, no spaces
-// or underscores, a trailing unit such as "(元)" or "(CNY)" and a trailing colon removed.
-// Within a role, earlier groups win when a file has several such columns.
-
-type Role = 'date' | 'amount' | 'debit' | 'credit' | 'direction' | 'reference' | 'counterparty';
-
-const HEADER_NAMES: Readonly<Record<Role, readonly (readonly string[])[]>> = {
-  date: [
-    ['起息日', '起息日期', 'valuedate'],
-    ['记账日期', '记账日', '入账日期', 'bookingdate', 'postingdate', 'bookeddate'],
-    [
-      '交易日期',
-      '日期',
-      '交易时间',
-      '记账时间',
-      '入账时间',
-      'transactiondate',
-      'date',
-      'tradedate',
-    ],
-  ],
-  amount: [['金额', '交易金额', '发生额', '收支金额', 'amount', 'transactionamount']],
-  debit: [
-    ['借方金额', '借方发生额', '借方', '支出', '支出金额', '付款金额', '转出金额'],
-    ['debit', 'debitamount', 'debits', 'withdrawal', 'withdrawals', 'moneyout', 'paidout'],
-  ],
-  credit: [
-    ['贷方金额', '贷方发生额', '贷方', '收入', '收入金额', '收款金额', '转入金额'],
-    ['credit', 'creditamount', 'credits', 'deposit', 'deposits', 'moneyin', 'paidin'],
-  ],
-  direction: [
-    ['借贷标志', '借贷方向', '借贷', '收支方向', '收支标志', '交易方向', '方向'],
-    ['direction', 'dr/cr', 'debit/credit', 'drcr'],
-  ],
-  reference: [
-    ['交易参考号', '参考号', '业务参考号', '客户参考号', '业务编号'],
-    ['reference', 'ref', 'ref.', 'referencenumber', 'referenceno', 'ref.no', 'ourreference'],
-    ['附言', '汇款附言', '交易附言', '用途', 'remark', 'remarks', 'memo', 'purpose'],
-    ['摘要', 'description', 'narrative', 'details', 'particulars'],
-    ['备注', 'note', 'notes'],
-    ['流水号', '交易流水号', '银行流水号', '凭证号', 'transactionid', 'serialnumber', 'serialno'],
-  ],
-  counterparty: [
-    ['对方户名', '对方账户名称', '对方账户名', '对方名称', '对方单位', '对方单位名称', '交易对方'],
-    ['对手方户名', '对手方名称', '收(付)款人', '收付款人'],
-    ['counterparty', 'counterpartyname', 'payer/payee', 'payee/payer', 'beneficiary', 'name'],
-  ],
-};
-
-function headerKey(cell: string): string {
-  return cell
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\s_]/g, '')
-    .replace(/:$/, '')
-    .replace(/\((元|人民币|rmb|cny)\)$/, '');
-}
-
-/** Column indexes per role, best first (priority group, then position in the file). */
-type ColumnMap = Readonly<Record<Role, readonly number[]>>;
-
-function mapColumns(cells: readonly string[]): ColumnMap {
-  const keys = cells.map(headerKey);
-  const map = {} as Record<Role, number[]>;
-  for (const role of Object.keys(HEADER_NAMES) as Role[]) {
-    map[role] = HEADER_NAMES[role].flatMap((group) =>
-      keys.flatMap((key, index) => (group.includes(key) ? [index] : [])),
-    );
-  }
-  return map;
-}
-
-const hasDateAndMoney = (map: ColumnMap) =>
-  map.date.length > 0 && (map.amount.length > 0 || map.debit.length + map.credit.length > 0);
 
 // --- Records ------------------------------------------------------------------------------
 
@@ -229,145 +166,6 @@ function isSummary(record: RawRecord): boolean {
   return SUMMARY_LABELS.some((label) => key.startsWith(label));
 }
 
-// --- Cells --------------------------------------------------------------------------------
-
-type Parsed<T> = { readonly value: T } | { readonly reason: string };
-
-const YEAR_FIRST =
-  /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
-const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:[ T]?\d{2}:?\d{2}(?::?\d{2})?)?$/;
-
-export function parseValueDate(cell: string): Parsed<LocalDate> {
-  const text = cell.normalize('NFKC').trim();
-  if (text === '') return { reason: 'the value date is empty' };
-  const parts = YEAR_FIRST.exec(text) ?? COMPACT.exec(text);
-  if (!parts) {
-    return {
-      reason: `value date "${clip(text)}" is not a date written year first (2026-03-01, 2026/3/1, 20260301 or 2026年3月1日)`,
-    };
-  }
-  const date = `${parts[1]}-${(parts[2] ?? '').padStart(2, '0')}-${(parts[3] ?? '').padStart(2, '0')}`;
-  if (!isLocalDate(date)) return { reason: `value date "${clip(text)}" is not a calendar date` };
-  return { value: date };
-}
-
-const SEPARATED = /^[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/;
-const PLAIN = /^(0|[1-9]\d*)(\.\d+)?$/;
-const EMPTY_AMOUNT = new Set(['', '-', '--', '—', '/']);
-
-/**
- * A money cell: optional sign (+, -, −) or accounting parentheses, optional ¥/￥/CNY/RMB/元,
- * thousands separators only where they belong ("1,234.50", never "12,34.50"), at most two
- * decimals. `unsigned` refuses a sign (debit/credit columns say the direction themselves).
- * Returns null for an empty cell ("", "-", "—").
- */
-export function parseStatementAmount(
-  cell: string,
-  options: { readonly unsigned?: boolean } = {},
-): Parsed<Money | null> {
-  let text = cell
-    .normalize('NFKC')
-    .trim()
-    .replace(/\u2212/g, '-');
-  if (EMPTY_AMOUNT.has(text)) return { value: null };
-  let negative = false;
-  let signed = false;
-  const parenthesised = /^\((.*)\)$/.exec(text);
-  if (parenthesised) {
-    text = (parenthesised[1] ?? '').trim();
-    negative = true;
-    signed = true;
-  }
-  if (/^[+-]/.test(text)) {
-    negative = text.startsWith('-');
-    signed = true;
-    text = text.slice(1).trim();
-  }
-  text = text
-    .replace(/^(¥|cny|rmb)\s*/i, '')
-    .replace(/\s*(元|cny|rmb)$/i, '')
-    .trim();
-  const shown = clip(cell.trim());
-  if (!SEPARATED.test(text) && !PLAIN.test(text)) {
-    return {
-      reason: `amount "${shown}" is not a decimal amount such as 1234.50 or "1,234.50"`,
-    };
-  }
-  const [integer = '', decimals = ''] = text.replaceAll(',', '').split('.');
-  if (decimals.length > 2) return { reason: `amount "${shown}" has more than two decimals` };
-  if (integer.length > MAX_INTEGER_DIGITS) {
-    return { reason: `amount "${shown}" has more than ${MAX_INTEGER_DIGITS} integer digits` };
-  }
-  if (signed && options.unsigned) {
-    return { reason: `amount "${shown}" has a sign, but its column already says the direction` };
-  }
-  const amount = new Money(`${integer}.${decimals || '0'}`);
-  return { value: negative ? amount.negated() : amount };
-}
-
-const MONEY_IN = new Set([
-  '贷',
-  '贷方',
-  '收',
-  '收入',
-  '入',
-  '存入',
-  '转入',
-  '来账',
-  'c',
-  'cr',
-  'credit',
-  'in',
-  '+',
-]);
-const MONEY_OUT = new Set([
-  '借',
-  '借方',
-  '支',
-  '支出',
-  '出',
-  '付',
-  '付出',
-  '转出',
-  '往账',
-  'd',
-  'dr',
-  'debit',
-  'out',
-  '-',
-]);
-
-function parseDirection(cell: string): Parsed<1 | -1> {
-  const key = headerKey(cell);
-  if (MONEY_IN.has(key)) return { value: 1 };
-  if (MONEY_OUT.has(key)) return { value: -1 };
-  return {
-    reason: `direction "${clip(cell.trim())}" is neither money in (贷/收入/Credit/C) nor money out (借/支出/Debit/D)`,
-  };
-}
-
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
-/** Control characters (NUL above all) cannot be stored and are never part of a statement. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-
-// --- Rows ---------------------------------------------------------------------------------
-
-function layoutOf(map: ColumnMap): Parsed<StatementLayout> {
-  if (map.debit.length > 0 && map.credit.length > 0) return { value: 'debit_credit' };
-  if (map.debit.length > 0 || map.credit.length > 0) {
-    return {
-      reason:
-        'the header has a debit (借方/支出) or a credit (贷方/收入) column but not both; give both, or one signed amount column (金额/Amount)',
-    };
-  }
-  if (map.direction.length > 0) return { value: 'amount_and_direction' };
-  return { value: 'signed_amount' };
-}
-
 function amountOf(
   cells: readonly string[],
   layout: StatementLayout,
@@ -396,6 +194,8 @@ function amountOf(
   if ('reason' in direction) return direction;
   return { value: direction.value === 1 ? amount.value : amount.value.negated() };
 }
+
+// --- Rows ---------------------------------------------------------------------------------
 
 function textCells(cells: readonly string[], indexes: readonly number[]): string[] {
   const found: string[] = [];

@@ -14,7 +14,8 @@ import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { formatAmount } from '../ledger/money.ts';
 import { type LedgerItem, type LedgerItemKind, ledgerItems, referenceKey } from './ledger-items.ts';
-import { itemKey, type LineToMatch, lineToMatch, pairMismatches } from './matching.ts';
+import { lineToMatch } from './matching.ts';
+import { itemKey, type LineToMatch, pairMismatches } from './matching-rules.ts';
 import { readStatement, type StatementView } from './statements.ts';
 
 export interface LineView {

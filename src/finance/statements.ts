@@ -4,7 +4,10 @@
  * of its normalised text) is recognised and changes nothing: the caller gets the statement
  * imported the first time, marked `alreadyImported`.
  */
+
+import type { Selectable } from 'kysely';
 import type { DB } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { StatementSource } from '../db/schema-finance.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
@@ -14,12 +17,8 @@ import type { LocalDate } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import { StatementFileError } from './errors.ts';
 import { autoMatchStatement } from './matching.ts';
-import {
-  normaliseStatementText,
-  parseStatementCsv,
-  type StatementLayout,
-  type StatementRow,
-} from './statement-csv.ts';
+import type { StatementLayout } from './statement-columns.ts';
+import { normaliseStatementText, parseStatementCsv, type StatementRow } from './statement-csv.ts';
 
 export const STATEMENT_SOURCES = ['bank', 'insurer'] as const satisfies readonly StatementSource[];
 
@@ -174,23 +173,7 @@ const STATEMENT_COLUMNS = [
   'app_user.name as imported_by_name',
 ] as const;
 
-type StatementRecord = {
-  id: string;
-  pool_id: string;
-  source: StatementSource;
-  filename: string;
-  file_sha256: string;
-  layout: StatementLayout;
-  period_from: string;
-  period_to: string;
-  line_count: number;
-  total_in: string;
-  total_out: string;
-  tolerance: string;
-  imported_at: Date;
-  imported_by: string;
-  imported_by_name: string;
-};
+type StatementRecord = Selectable<Database['bank_statement']> & { imported_by_name: string };
 
 function toView(row: StatementRecord): StatementView {
   return {

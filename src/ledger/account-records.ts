@@ -45,18 +45,21 @@ export function accountRecordHash(prevHash: string, record: AccountRecordFields)
 /** One writer at a time extends the chain; taken only where accounts open, which is rare. */
 const CHAIN_LOCK = sql`SELECT pg_advisory_xact_lock(hashtext('ledger_account_record'))`;
 
+/** What makes an account the account it is: its code, unit, normal side and bounds. */
+export interface AccountIdentity {
+  readonly id: number;
+  readonly code: string;
+  readonly unit: string;
+  readonly normalSide: string;
+  readonly lowerBound: string | null;
+  readonly upperBound: string | null;
+}
+
 /** Appends the account's record to the chain, in the caller's transaction. */
 export async function recordAccount(
   trx: Tx,
   action: AccountRecordAction,
-  account: {
-    readonly id: number;
-    readonly code: string;
-    readonly unit: string;
-    readonly normalSide: string;
-    readonly lowerBound: string | null;
-    readonly upperBound: string | null;
-  },
+  account: AccountIdentity,
   now: Date = new Date(),
 ): Promise<void> {
   await CHAIN_LOCK.execute(trx);

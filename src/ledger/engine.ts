@@ -2,8 +2,10 @@
  * @module The ledger's rules applied in memory, with no I/O: given the locked accounts and
  * the entries a batch refers to, decide each command in order and compute the entries to
  * write and the balances that follow. A refused command leaves the state exactly as it was.
+ * Each account's next balances and their bounds are in account-bounds.ts.
  */
 import { DomainError } from '../domain-error.ts';
+import { applyToAccounts } from './account-bounds.ts';
 import { chainHash, sha256Hex } from './hash.ts';
 import { AmountError, formatAmount, type Money, parseAmount, ZERO } from './money.ts';
 import type {
@@ -341,82 +343,6 @@ function assertBalanced(postings: readonly Posting[]): void {
         `debits and credits in ${unit} differ by ${formatAmount(difference.abs())}`,
       );
     }
-  }
-}
-
-type Balances = Pick<
-  AccountState,
-  'postedDebits' | 'postedCredits' | 'pendingDebits' | 'pendingCredits'
->;
-
-/** Computes every touched account's next balances and checks its bounds, changing nothing. */
-function applyToAccounts(
-  state: LedgerState,
-  postings: readonly Posting[],
-): Map<AccountState, Balances> {
-  const next = new Map<AccountState, Balances>();
-  for (const p of postings) {
-    const account = state.accountsById.get(p.accountId);
-    if (!account) throw new Error(`account ${p.accountId} was not locked before applying entries`);
-    const balances = next.get(account) ?? {
-      postedDebits: account.postedDebits,
-      postedCredits: account.postedCredits,
-      pendingDebits: account.pendingDebits,
-      pendingCredits: account.pendingCredits,
-    };
-    const amount = parseAmount(p.amount);
-    const delta = p.phase === 'release' ? amount.neg() : amount;
-    if (p.phase === 'posted') {
-      if (p.direction === 'debit') balances.postedDebits = balances.postedDebits.plus(delta);
-      else balances.postedCredits = balances.postedCredits.plus(delta);
-    } else if (p.direction === 'debit') balances.pendingDebits = balances.pendingDebits.plus(delta);
-    else balances.pendingCredits = balances.pendingCredits.plus(delta);
-    next.set(account, balances);
-  }
-  for (const [account, balances] of next) assertWithinBounds(account, balances);
-  return next;
-}
-
-/** The balance on the account's normal side, with every hold at its worst for each bound. */
-export function boundedBalances(
-  account: AccountState,
-  b: Balances,
-): { lowest: Money; highest: Money } {
-  if (account.normalSide === 'debit') {
-    return {
-      lowest: b.postedDebits.minus(b.postedCredits).minus(b.pendingCredits),
-      highest: b.postedDebits.plus(b.pendingDebits).minus(b.postedCredits),
-    };
-  }
-  return {
-    lowest: b.postedCredits.minus(b.postedDebits).minus(b.pendingDebits),
-    highest: b.postedCredits.plus(b.pendingCredits).minus(b.postedDebits),
-  };
-}
-
-function assertWithinBounds(account: AccountState, balances: Balances): void {
-  const { lowest, highest } = boundedBalances(account, balances);
-  if (account.lowerBound && lowest.lt(account.lowerBound)) {
-    throw new DomainError(
-      'limit_exceeded',
-      `account ${account.code} would fall to ${formatAmount(lowest)}, below its bound of ${formatAmount(account.lowerBound)}`,
-      {
-        account: account.code,
-        bound: formatAmount(account.lowerBound),
-        wouldBe: formatAmount(lowest),
-      },
-    );
-  }
-  if (account.upperBound && highest.gt(account.upperBound)) {
-    throw new DomainError(
-      'limit_exceeded',
-      `account ${account.code} would rise to ${formatAmount(highest)}, above its bound of ${formatAmount(account.upperBound)}`,
-      {
-        account: account.code,
-        bound: formatAmount(account.upperBound),
-        wouldBe: formatAmount(highest),
-      },
-    );
   }
 }
 

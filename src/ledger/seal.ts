@@ -11,20 +11,19 @@
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
-import { type AccountRecordHead, accountRecordHead } from './account-records.ts';
+import {
+  type AccountIdentity,
+  type AccountRecordHead,
+  accountRecordHead,
+} from './account-records.ts';
 
 export const SEAL_FORMAT = 'riskpool-ledger-seal/1';
 /** Hex digits of each entry's hash a seal file keeps: enough to name the first that differs. */
 export const SEALED_HASH_PREFIX = 16;
 const ED25519 = { name: 'Ed25519' } as const;
 
-export interface SealedAccount {
-  readonly id: number;
-  readonly code: string;
-  readonly unit: string;
-  readonly normalSide: string;
-  readonly lowerBound: string | null;
-  readonly upperBound: string | null;
+/** An account as a checkpoint seals it: what it is, and its sums up to the sealed entry. */
+export interface SealedAccount extends AccountIdentity {
   readonly postedDebits: string;
   readonly postedCredits: string;
   readonly pendingDebits: string;

@@ -17,6 +17,24 @@ import type { Tx } from '../db/transaction.ts';
 
 const TIME_ZONE = 'Asia/Shanghai';
 
+/**
+ * The postings `p` of the enclosing query summed by phase and side, under the names given:
+ * posted debits, posted credits, then pending debits and credits less what was released.
+ * NULL where no posting of the kind is summed.
+ */
+function postingSums(names: readonly [string, string, string, string]) {
+  const [postedDebits, postedCredits, pendingDebits, pendingCredits] = names;
+  const pending = "CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END";
+  return sql.raw(
+    [
+      `sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit') AS ${postedDebits}`,
+      `sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit') AS ${postedCredits}`,
+      `sum(${pending}) FILTER (WHERE p.direction = 'debit') AS ${pendingDebits}`,
+      `sum(${pending}) FILTER (WHERE p.direction = 'credit') AS ${pendingCredits}`,
+    ].join(', '),
+  );
+}
+
 export interface SnapshotRun {
   /** Boundaries taken by this call: local days whose start is now snapshotted. */
   readonly boundariesTaken: number;
@@ -75,13 +93,7 @@ export async function takeSnapshotsThrough(db: DB | Tx, until: Date): Promise<Sn
         ORDER BY s.boundary DESC LIMIT 1
       ) s ON true
       LEFT JOIN LATERAL (
-        SELECT
-          sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit') AS pd,
-          sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit') AS pc,
-          sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-            FILTER (WHERE p.direction = 'debit') AS nd,
-          sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-            FILTER (WHERE p.direction = 'credit') AS nc
+        SELECT ${postingSums(['pd', 'pc', 'nd', 'nc'])}
         FROM posting p
         WHERE p.account_id = m.account_id AND p.effective_at < ${previous}::timestamptz
           AND p.effective_at >= coalesce(s.boundary, '-infinity'::timestamptz)
@@ -139,13 +151,7 @@ export const sumsAsOf = (asOf: Date) => {
     ) u
   ) k
   LEFT JOIN LATERAL (
-    SELECT
-      sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit') AS posted_debits,
-      sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit') AS posted_credits,
-      sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-        FILTER (WHERE p.direction = 'debit') AS pending_debits,
-      sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-        FILTER (WHERE p.direction = 'credit') AS pending_credits
+    SELECT ${postingSums(['posted_debits', 'posted_credits', 'pending_debits', 'pending_credits'])}
     FROM posting p
     WHERE p.account_id = a.id AND p.effective_at >= k.low AND p.effective_at <= k.high
   ) t ON true

@@ -7,7 +7,7 @@
  * Everything is read in one REPEATABLE READ snapshot: accounts, entries and the chain head
  * read at different moments would disagree while the service writes, and report a tampering
  * that is not there. With a connection string the id ranges are checked by worker threads,
- * each on its own connection joined to that same exported snapshot.
+ * each on its own connection joined to that same exported snapshot (verify-ranges.ts).
  *
  * Against seals the check is incremental by default: entries up to the latest seal are not
  * hashed or summed again; the stored hash at its last entry must be the sealed chain hash
@@ -17,8 +17,7 @@
  * altered with its stored hash left alone and the cached balances untouched shows only in a
  * `full` run, which rehashes and re-sums everything.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -31,16 +30,8 @@ import {
   sealSignatureValid,
 } from './seal.ts';
 import { snapshotDifferences } from './snapshots.ts';
-import {
-  type AccountSums,
-  type ChunkResult,
-  checkChunk,
-  ENTRY_SQL,
-  fenOf,
-  POSTING_SQL,
-  type Row,
-} from './verify-chunk.ts';
-import type { VerifyWorkerData, VerifyWorkerRequest } from './verify-worker.ts';
+import { type AccountSums, fenOf } from './verify-chunk.ts';
+import { checkRanges } from './verify-ranges.ts';
 
 export interface VerificationReport {
   readonly ok: boolean;
@@ -296,100 +287,6 @@ async function firstDifferingEntry(db: Tx, seal: SealFile): Promise<number | nul
       return seal.fromEntryId + 1 + at / SEALED_HASH_PREFIX;
   }
   return null;
-}
-
-async function checkRanges(
-  db: Tx,
-  ranges: readonly { fromId: number; toId: number }[],
-  unitOf: ReadonlyMap<number, number>,
-  unitNames: readonly string[],
-  options: VerificationOptions,
-): Promise<ChunkResult[]> {
-  const workers = Math.min(
-    options.workers ?? Math.min(availableParallelism(), 4),
-    Math.ceil(ranges.length / 2),
-  );
-  if (!options.connectionString || workers <= 0 || ranges.length < 2) {
-    const results: ChunkResult[] = [];
-    for (const range of ranges) {
-      const text = (query: string) =>
-        sql.raw(query.replace('$1', String(range.fromId)).replace('$2', String(range.toId)));
-      const asRows = (rows: readonly object[]): Row[] =>
-        rows.map((row) => Object.values(row) as (string | null)[]);
-      const entries = asRows((await sql<object>`${text(ENTRY_SQL)}`.execute(db)).rows);
-      const postings = asRows((await sql<object>`${text(POSTING_SQL)}`.execute(db)).rows);
-      results.push(checkChunk(range.fromId, range.toId, entries, postings, unitOf, unitNames));
-    }
-    return results;
-  }
-  const exported = await sql<{ id: string }>`SELECT pg_export_snapshot() AS id`.execute(db);
-  const data: VerifyWorkerData = {
-    url: options.connectionString,
-    snapshotId: exported.rows[0]?.id ?? '',
-    units: [...unitOf],
-    unitNames,
-  };
-  return runWorkers(workers, ranges, data);
-}
-
-/** Hands ranges to the threads, two in flight each, so a thread's next rows are on their way. */
-function runWorkers(
-  count: number,
-  ranges: readonly { fromId: number; toId: number }[],
-  data: VerifyWorkerData,
-): Promise<ChunkResult[]> {
-  const results: ChunkResult[] = [];
-  let next = 0;
-  let failed = false;
-  return new Promise((resolve, reject) => {
-    let open = count;
-    const threads: Worker[] = [];
-    const fail = (error: Error) => {
-      if (failed) return;
-      failed = true;
-      for (const thread of threads) void thread.terminate();
-      reject(error);
-    };
-    for (let i = 0; i < count; i++) {
-      const thread = new Worker(new URL('./verify-worker.mjs', import.meta.url), {
-        workerData: data,
-      });
-      threads.push(thread);
-      let inFlight = 0;
-      const send = () => {
-        const range = ranges[next];
-        if (range) {
-          next++;
-          inFlight++;
-          thread.postMessage(range satisfies VerifyWorkerRequest);
-        }
-      };
-      thread.on('message', (message: 'ready' | ChunkResult | { error: string }) => {
-        if (message === 'ready') {
-          send();
-          send();
-          if (inFlight === 0) thread.postMessage('stop' satisfies VerifyWorkerRequest);
-          return;
-        }
-        if ('error' in message) {
-          fail(new Error(`verification worker: ${message.error}`));
-          return;
-        }
-        results.push(message);
-        inFlight--;
-        send();
-        if (inFlight === 0) thread.postMessage('stop' satisfies VerifyWorkerRequest);
-      });
-      thread.on('error', fail);
-      thread.on('exit', () => {
-        open--;
-        if (open === 0 && !failed) {
-          if (results.length === ranges.length) resolve(results);
-          else fail(new Error('verification workers stopped before every range was checked'));
-        }
-      });
-    }
-  });
 }
 
 /** How a sealed account differs from the account and its postings now, if it does. */

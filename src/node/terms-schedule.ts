@@ -8,7 +8,7 @@
 import type { DB } from '../db/database.ts';
 import type { Logger } from '../http/env.ts';
 import { takeSnapshotsThrough } from '../ledger/snapshots.ts';
-import { bringAllDueTermsIntoForce } from '../policy/capacity.ts';
+import { bringAllDueTermsIntoForce } from '../policy/terms-in-force.ts';
 
 const DEFAULT_EVERY_MS = 60 * 60 * 1000;
 

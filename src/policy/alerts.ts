@@ -8,9 +8,9 @@ import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
-import { ledgerTerms } from './capacity.ts';
 import { periodFigures } from './periods.ts';
 import type { Pool } from './pools.ts';
+import { ledgerTerms } from './terms-in-force.ts';
 
 export interface CoverageAlert {
   readonly id: string;

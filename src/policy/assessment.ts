@@ -7,7 +7,7 @@
 import type { DB } from '../db/database.ts';
 import type { AssessmentIndicator, ReviewOutcome } from '../db/schema-registry.ts';
 import type { Tx } from '../db/transaction.ts';
-import type { RuleRating } from './filing-steps.ts';
+import type { RuleRating } from './filing-reviews.ts';
 
 export const RATING_SCORES: Readonly<Record<RuleRating, number>> = {
   meets: 2,

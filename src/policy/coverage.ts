@@ -9,10 +9,10 @@ import type { DB } from '../db/database.ts';
 import type { Tx } from '../db/transaction.ts';
 import { type AccountBalance, accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, minAmount, roundToFen, ZERO } from '../ledger/money.ts';
-import { ledgerTerms, termsWithCarriedOn } from './capacity.ts';
 import { type AsOf, asOfText, dayOf, lastMomentOf } from './local-date.ts';
 import { poolAccountCodes } from './pool-accounts.ts';
 import type { Pool } from './pools.ts';
+import { ledgerTerms, termsWithCarriedOn } from './terms-in-force.ts';
 
 export interface PoolCoverage {
   readonly poolId: string;

@@ -18,7 +18,7 @@ import {
   filingDeadline,
   legalSteps,
 } from './filing.ts';
-import { filingNotFound } from './filing-steps.ts';
+import { filingNotFound } from './filing-step-record.ts';
 import { type LocalDate, localDateText } from './local-date.ts';
 
 export interface FilingSummary {

@@ -7,7 +7,7 @@ import { inTransaction, type Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
-import { bringTermsIntoForce, latestCapacityEvent, ledgerTerms } from './capacity.ts';
+import { latestCapacityEvent } from './capacity.ts';
 import { localDateOf } from './local-date.ts';
 import { periodFigures } from './periods.ts';
 import { poolAccountSpecs } from './pool-accounts.ts';
@@ -20,6 +20,7 @@ import {
   validateFollows,
   validateTerms,
 } from './terms.ts';
+import { bringTermsIntoForce, ledgerTerms } from './terms-in-force.ts';
 
 export interface Pool {
   readonly id: string;

@@ -2,7 +2,10 @@
  * @module Pool terms as data: ratio, caps, period, covered categories, warning thresholds.
  * Terms are never edited; a change is a new version effective from a local date.
  */
+
+import type { Selectable } from 'kysely';
 import type { DB } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
@@ -137,29 +140,7 @@ export function validateTerms(terms: TermsInput): void {
   }
 }
 
-type TermsRow = {
-  pool_id: string;
-  version: number;
-  effective_from: string;
-  period_start: string;
-  period_end: string;
-  funding_ratio: string;
-  per_incident_cap: string;
-  cumulative_cap: string;
-  categories: {
-    category: string;
-    covered: boolean;
-    countsAgainstCaps: boolean;
-    requiredDocuments?: DocumentRequirement[];
-  }[];
-  pool_warning_percents: string[];
-  incident_warning_percent: string;
-  four_eyes_threshold: string;
-  per_project_limit: string | null;
-  recoveries_reinstate_coverage: boolean;
-  reason: string;
-  recorded_at: Date;
-};
+type TermsRow = Selectable<Database['pool_terms']>;
 
 function toTerms(row: TermsRow): PoolTerms {
   return {

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  confirmDecision,
-  type DecisionInput,
-  decideClaim,
-  rejectDecision,
-} from '../../src/claims/adjudication.ts';
+import { decideClaim } from '../../src/claims/adjudication.ts';
 import { changeClaimStatus, type NewClaimLine, submitClaim } from '../../src/claims/claims.ts';
+import { confirmDecision, rejectDecision } from '../../src/claims/decision-check.ts';
+import type { DecisionInput } from '../../src/claims/decision-facts.ts';
 import { getIncident, incidentCoverage, reportIncident } from '../../src/claims/incidents.ts';
 import { projectCoverage } from '../../src/claims/project-coverage.ts';
 import { claimSummary, lossRun, lossRunCsv, workQueue } from '../../src/claims/views.ts';

@@ -30,8 +30,8 @@ import {
   type WorkingCalendar,
   workingDaysBetween,
 } from '../../src/policy/calendar.ts';
-import type { RuleRating } from '../../src/policy/filing-steps.ts';
-import { recordPreliminaryReview } from '../../src/policy/filing-steps.ts';
+import type { RuleRating } from '../../src/policy/filing-reviews.ts';
+import { recordPreliminaryReview } from '../../src/policy/filing-reviews.ts';
 import { addCalendarDays } from '../../src/policy/local-date.ts';
 import { seedCountyPool } from '../../src/policy/pools.ts';
 import { seedReferenceLists } from '../../src/policy/reference-lists.ts';

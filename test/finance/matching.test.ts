@@ -10,15 +10,10 @@ import { createUser } from '../../src/access/tokens.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { DomainError } from '../../src/domain-error.ts';
 import { StatementFileError } from '../../src/finance/errors.ts';
+import { explainLedgerItem, explainLine, matchByHand } from '../../src/finance/hand-matching.ts';
 import type { LedgerItem } from '../../src/finance/ledger-items.ts';
-import {
-  autoMatch,
-  countOpenStatementLines,
-  explainLedgerItem,
-  explainLine,
-  matchByHand,
-  pairMismatches,
-} from '../../src/finance/matching.ts';
+import { countOpenStatementLines } from '../../src/finance/matching.ts';
+import { autoMatch, pairMismatches } from '../../src/finance/matching-rules.ts';
 import { type StatementReport, statementReport } from '../../src/finance/statement-report.ts';
 import { importStatement, type NewStatement } from '../../src/finance/statements.ts';
 import { Money } from '../../src/ledger/money.ts';

@@ -5,11 +5,10 @@
  * their line numbers, the file refused as a whole.
  */
 import { describe, expect, it } from 'vitest';
+import { parseStatementAmount, parseValueDate } from '../../src/finance/statement-cells.ts';
 import {
   normaliseStatementText,
-  parseStatementAmount,
   parseStatementCsv,
-  parseValueDate,
   type StatementParse,
 } from '../../src/finance/statement-csv.ts';
 

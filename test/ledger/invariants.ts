@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../../src/db/database.ts';
-import type { LedgerAccountTable } from '../../src/db/schema.ts';
+import type { LedgerAccountTable } from '../../src/db/schema-ledger.ts';
 
 /** Per account: the four totals summed from its postings, as the database computes them. */
 const postingSums = sql`

@@ -14,7 +14,6 @@ import { Money } from '../../src/ledger/money.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { raisePoolAlerts } from '../../src/policy/alerts.ts';
-import { ensureTermsInForce, overCommitments } from '../../src/policy/capacity.ts';
 import {
   type NewContribution,
   recordContribution,
@@ -27,6 +26,7 @@ import { periodFigures } from '../../src/policy/periods.ts';
 import { poolAccountCodes } from '../../src/policy/pool-accounts.ts';
 import { changeTerms, createPool, type Pool } from '../../src/policy/pools.ts';
 import { COUNTY_TERMS } from '../../src/policy/terms.ts';
+import { ensureTermsInForce, overCommitments } from '../../src/policy/terms-in-force.ts';
 import { createStaff, riskPoint } from '../claims/support.ts';
 import { type DatabaseKind, freshDatabase, type TestDatabase } from '../support/database.ts';
 

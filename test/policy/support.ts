@@ -12,10 +12,12 @@ import { seedWorkingCalendar } from '../../src/policy/calendar.ts';
 import { DEPARTMENT_STEPS, type FilingTransitionStep } from '../../src/policy/filing.ts';
 import {
   answerConditions,
-  createFiling,
   giveFeedback,
   recordPreliminaryReview,
   recordReview,
+} from '../../src/policy/filing-reviews.ts';
+import {
+  createFiling,
   registerFiling,
   rejectFiling,
   returnFiling,

@@ -7,9 +7,9 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { closeMonth, periodState, reopenMonth } from '../../finance/period-close.ts';
 import { accountStatement, type PoolStatement, poolStatement } from '../../finance/reports.ts';
-import { ensureTermsInForce } from '../../policy/capacity.ts';
 import { COST_CATEGORIES, chineseCategoryName } from '../../policy/pool-accounts.ts';
 import { findPool } from '../../policy/pools.ts';
+import { ensureTermsInForce } from '../../policy/terms-in-force.ts';
 import { type CsvColumn, toCsv } from '../../reports/csv.ts';
 import type { AppEnv } from '../env.ts';
 import {

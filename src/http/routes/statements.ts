@@ -4,9 +4,10 @@
  * is left by hand or explain it. Admin may read.
  */
 import { z } from '@hono/zod-openapi';
+import { explainLedgerItem, explainLine, matchByHand } from '../../finance/hand-matching.ts';
 import { LEDGER_ITEM_KINDS } from '../../finance/ledger-items.ts';
-import { explainLedgerItem, explainLine, matchByHand } from '../../finance/matching.ts';
-import { MAX_STATEMENT_LINES, STATEMENT_LAYOUTS } from '../../finance/statement-csv.ts';
+import { STATEMENT_LAYOUTS } from '../../finance/statement-columns.ts';
+import { MAX_STATEMENT_LINES } from '../../finance/statement-csv.ts';
 import { type StatementReport, statementReport } from '../../finance/statement-report.ts';
 import { importStatement, listStatements, STATEMENT_SOURCES } from '../../finance/statements.ts';
 import { Money } from '../../ledger/money.ts';

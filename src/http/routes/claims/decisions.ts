@@ -3,7 +3,7 @@
  * decision revising decided lines of a reopened claim, the second insurer user's
  * confirmation (four-eyes, past the decider's authority limit), and its rejection.
  */
-import { rejectDecision } from '../../../claims/adjudication.ts';
+import { rejectDecision } from '../../../claims/decision-check.ts';
 import { confirmAndOrder, decideAndOrder, supplementAndOrder } from '../../../claims/decisions.ts';
 import { Money } from '../../../ledger/money.ts';
 import { json, mutationRoute, type RouteApp, routes } from '../../route.ts';

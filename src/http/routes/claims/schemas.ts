@@ -108,17 +108,26 @@ export const AttestationSchema = z
   })
   .strict();
 
+/** An example's attestations: every attested finding passed, with one note. */
+const everyFindingPassed = (note: string) =>
+  ATTESTED_FINDINGS.map((code) => ({ code, result: 'pass', note }));
+
+/** What an approval states, a claim's own or a supplementary one: each line's approved total. */
+const APPROVAL_FIELDS = {
+  lines: z
+    .array(z.object({ lineId: UuidSchema, approved: AmountSchema }).strict())
+    .min(1)
+    .max(50),
+  attestations: z.array(AttestationSchema).max(ATTESTED_FINDINGS.length),
+  note: z.string().max(2000).default(''),
+};
+
 export const DecisionSchema = z
   .discriminatedUnion('decision', [
     z
       .object({
         decision: z.literal('approve'),
-        lines: z
-          .array(z.object({ lineId: UuidSchema, approved: AmountSchema }).strict())
-          .min(1)
-          .max(50),
-        attestations: z.array(AttestationSchema).max(ATTESTED_FINDINGS.length),
-        note: z.string().max(2000).default(''),
+        ...APPROVAL_FIELDS,
       })
       .strict(),
     z
@@ -134,11 +143,7 @@ export const DecisionSchema = z
     example: {
       decision: 'approve',
       lines: [{ lineId: '0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10', approved: '650000.00' }],
-      attestations: ATTESTED_FINDINGS.map((code) => ({
-        code,
-        result: 'pass',
-        note: 'checked against the filed plan',
-      })),
+      attestations: everyFindingPassed('checked against the filed plan'),
       note: '',
     },
   });
@@ -150,23 +155,14 @@ export const CapNameSchema = z
 export const SupplementSchema = z
   .object({
     supersedesDecisionId: UuidSchema,
-    lines: z
-      .array(z.object({ lineId: UuidSchema, approved: AmountSchema }).strict())
-      .min(1)
-      .max(50),
-    attestations: z.array(AttestationSchema).max(ATTESTED_FINDINGS.length),
-    note: z.string().max(2000).default(''),
+    ...APPROVAL_FIELDS,
   })
   .strict()
   .openapi('SupplementaryDecisionInput', {
     example: {
       supersedesDecisionId: '0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10',
       lines: [{ lineId: '5d0c6a43-2f0e-4c43-8f64-3a4f1f8a9d11', approved: '480000.00' }],
-      attestations: ATTESTED_FINDINGS.map((code) => ({
-        code,
-        result: 'pass',
-        note: 'the appraisal was revised upwards',
-      })),
+      attestations: everyFindingPassed('the appraisal was revised upwards'),
       note: 'revised appraisal',
     },
   });

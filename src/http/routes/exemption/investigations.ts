@@ -4,13 +4,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Tx } from '../../../db/transaction.ts';
-import {
-  addEvidence,
-  addParty,
-  getInvestigation,
-  listInvestigations,
-  recordFinding,
-} from '../../../exemption/investigations.ts';
+import { addEvidence, addParty, recordFinding } from '../../../exemption/investigation-records.ts';
+import { getInvestigation, listInvestigations } from '../../../exemption/investigations.ts';
 import { loadWorkingCalendar } from '../../../policy/calendar.ts';
 import { dayOf, localDateOf } from '../../../policy/local-date.ts';
 import { validationProblem } from '../../problem.ts';

@@ -3,11 +3,11 @@
  * pool and recording new terms (admin), pool-wide coverage and the policy periods.
  */
 import { z } from '@hono/zod-openapi';
-import { ensureTermsInForce, overCommitments } from '../../../policy/capacity.ts';
 import { poolCoverage } from '../../../policy/coverage.ts';
 import { periodFigures } from '../../../policy/periods.ts';
 import { changeTerms, createPool, findPool, listPools } from '../../../policy/pools.ts';
 import { termsBody, termsHistory, termsInForce } from '../../../policy/terms.ts';
+import { ensureTermsInForce, overCommitments } from '../../../policy/terms-in-force.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
 import { AsOfSchema, PoolParams, readAsOf } from '../../schemas.ts';
 import { requestNow, requestToday } from '../../today.ts';

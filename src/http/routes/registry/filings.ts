@@ -9,14 +9,16 @@ import { loadWorkingCalendar } from '../../../policy/calendar.ts';
 import { filingsNearDeadline, getFiling, listFilings } from '../../../policy/filing-queries.ts';
 import {
   answerConditions,
-  createFiling,
   giveFeedback,
   recordPreliminaryReview,
   recordReview,
+} from '../../../policy/filing-reviews.ts';
+import type { StepContext } from '../../../policy/filing-step-record.ts';
+import {
+  createFiling,
   registerFiling,
   rejectFiling,
   returnFiling,
-  type StepContext,
   submitFiling,
 } from '../../../policy/filing-steps.ts';
 import { dayOf, localDateOf } from '../../../policy/local-date.ts';

@@ -6,7 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import type { FilingStatus, ReferenceListName } from '../../../db/schema-registry.ts';
 import { FILING_STATUSES } from '../../../policy/filing.ts';
-import type { StepContext } from '../../../policy/filing-steps.ts';
+import type { StepContext } from '../../../policy/filing-step-record.ts';
 import type { Project } from '../../../policy/projects.ts';
 import { REFERENCE_LISTS, type ReferenceItem } from '../../../policy/reference-lists.ts';
 import type { RiskPoint, RiskPointVersion } from '../../../policy/risk-points.ts';
