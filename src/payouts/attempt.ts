@@ -347,7 +347,7 @@ async function settleUnderLeases(
   const results = new Map<string, PayoutStepResult>();
   if (paid.length === 0) return results;
   const byId = new Map(paid.map((p) => [p.payoutId, p]));
-  // Grouped: batches that finish together settle in one transaction and commit.
+  // A transaction of its own, not grouped (see processPayouts).
   const settled = await inTransaction(
     db,
     async (trx) => {
@@ -379,7 +379,7 @@ async function settleUnderLeases(
         (payoutId) => byId.get(payoutId)?.receipt.reference ?? '',
       );
     },
-    { grouped: true },
+    { grouped: false },
   );
   for (const outcome of settled)
     results.set(outcome.payoutId, { kind: 'done', status: outcome.status });
@@ -484,8 +484,12 @@ export async function processPayouts(
   }
   const results = new Map<string, PayoutStepResult>();
   if (unique.length === 0) return results;
+  // A batch is already one transaction and one ledger write per step. Grouped with other
+  // batches, a later unit would lock accounts while the shared transaction holds the chain
+  // head, and give way (after the grouped lock wait) to every approval holding them; alone,
+  // each step queues for its locks in the service's order like any other writer.
   const begun = await inTransaction(db, (trx) => beginAttempts(trx, unique, options), {
-    grouped: true,
+    grouped: false,
   });
   const steps = await Promise.all(
     [...begun].map(async ([payoutId, start]): Promise<PayoutStepResult | Paid> => {
