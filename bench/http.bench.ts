@@ -160,8 +160,16 @@ async function waitForServer(): Promise<void> {
   throw new Error(`the API did not answer on ${BASE} within ${SERVER_START_MS} ms`);
 }
 
-/** Claims submitted and under review, ready for a handler's decision over HTTP. */
-async function claimsUnderReview(db: DB, incidentId: string, handler: string, count: number) {
+/**
+ * Claims taken in by the intake user and under review, ready for a handler's decision over
+ * HTTP (the submitter of a claim may not decide it).
+ */
+async function claimsUnderReview(
+  db: DB,
+  incidentId: string,
+  staff: { intake: string; handler: string },
+  count: number,
+) {
   const ready: { id: string; lineId: string }[] = [];
   for (let start = 0; start < count; start += 50) {
     const batch = await inTransaction(db, async (trx) => {
@@ -174,9 +182,9 @@ async function claimsUnderReview(db: DB, incidentId: string, handler: string, co
             claimant: 'Claimant Co.',
             lines: [claimLine('appraisal', '10.00', `Payee ${i}`)],
           },
-          handler,
+          staff.intake,
         );
-        await changeClaimStatus(trx, claim.id, 'start_review', '', handler);
+        await changeClaimStatus(trx, claim.id, 'start_review', '', staff.handler);
         made.push({ id: claim.id, lineId: claim.lines[0]?.id ?? '' });
       }
       return made;
@@ -208,7 +216,7 @@ async function main(): Promise<void> {
     const staff = await createStaff(db, 'bench');
     await fundedPool(db, 'bench', staff);
     const incident = await incidentOn(db, 'bench', staff);
-    const claims = await claimsUnderReview(db, incident, staff.handler, CLAIMS);
+    const claims = await claimsUnderReview(db, incident, staff, CLAIMS);
     const financeToken = (await issueToken(db, staff.finance, 'bench')).token;
     const handlerToken = (await issueToken(db, staff.handler, 'bench')).token;
     await openAccount(db, {
@@ -305,7 +313,7 @@ async function main(): Promise<void> {
     console.log(
       '  ledger raw = one 2-posting entry per recordCommand in its own transaction, in this process, against\n' +
         '    the same database while the API idles; a contribution is one entry (fund + true-up), a decision\n' +
-        '    one hold and one expense entry, each request with its idempotency and audit records.',
+        '    one hold and one expense entry in one ledger write, each request with its idempotency and audit records.',
     );
   } finally {
     if (server) stopServer(server);

@@ -11948,6 +11948,11 @@ export interface components {
              * @example 1250.00
              */
             amount: string;
+            /**
+             * @description Money received in a month finance has closed is refused (409 period_closed) unless this is true: then it is booked in the open month as a named late item
+             * @default false
+             */
+            bookAsLateItem: boolean;
             fromParty: string;
             /** @enum {string} */
             kind: "subrogation" | "salvage";
@@ -12597,6 +12602,7 @@ export interface components {
              * @example 1250.00
              */
             amount: string;
+            bookedAsLateItem: boolean;
             /**
              * Format: uuid
              * @example 0b5c6a43-2f0e-4c43-8f64-3a4f1f8a9d10
@@ -12607,6 +12613,8 @@ export interface components {
              * @example 1250.00
              */
             coverageReinstated: string;
+            /** @description when the ledger counts the money: the start of the day it was received (Asia/Shanghai), or the moment it was booked as a late item */
+            effectiveAt: string;
             entryId: number;
             fromParty: string;
             /**

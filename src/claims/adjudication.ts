@@ -36,7 +36,7 @@ import { type DecisionFacts, type DecisionRequest, planDecision } from './decisi
 import { documentsByLine } from './documents.ts';
 import { type Incident, incidentCoverage, lockIncident } from './incidents.ts';
 import { assertTransition } from './lifecycle.ts';
-import { unresolvedDuplicates } from './loss-events.ts';
+import { eventCapReturns, unresolvedDuplicates } from './loss-events.ts';
 import type { CapName } from './payable.ts';
 import { projectCommitted } from './project-coverage.ts';
 import { releaseReserve } from './reserves.ts';
@@ -519,9 +519,11 @@ export async function rejectDecision(
     .where('decision_id', '=', decision.id)
     .where('hold_entry_id', 'is not', null)
     .execute();
-  await recordCommandsInTransaction(
-    trx,
-    holds.flatMap((hold) =>
+  const holdEntryIds = holds.flatMap((hold) =>
+    hold.hold_entry_id === null ? [] : [hold.hold_entry_id],
+  );
+  await recordCommandsInTransaction(trx, [
+    ...holds.flatMap((hold) =>
       hold.hold_entry_id === null
         ? []
         : [
@@ -534,7 +536,8 @@ export async function rejectDecision(
             },
           ],
     ),
-  );
+    ...(await eventCapReturns(trx, holdEntryIds, { eventHeld: true })),
+  ]);
   await trx
     .updateTable('claim_decision')
     .set({ state: 'rejected_by_checker', confirmed_by: checkerId, confirmed_at: new Date() })

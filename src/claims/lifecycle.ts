@@ -34,7 +34,8 @@ const TRANSITIONS: Readonly<
   withdraw: { from: ['submitted', 'under_review'], to: ['withdrawn'] },
   decide: { from: ['under_review', 'reopened'], to: ['awaiting_confirmation', ...DECIDED] },
   confirm: { from: ['awaiting_confirmation'], to: DECIDED },
-  reject_decision: { from: ['awaiting_confirmation'], to: ['under_review'] },
+  // A rejected supplement goes back where supplements are made: the reopened claim.
+  reject_decision: { from: ['awaiting_confirmation'], to: ['under_review', 'reopened'] },
   request_payout: { from: ['approved', 'partly_approved'], to: ['payout_pending'] },
   settle: { from: ['payout_pending', 'payout_failed'], to: ['paid'] },
   // An approval with payable 0.00 has nothing to pay out: it ends where a paid claim ends.

@@ -18,6 +18,7 @@ import { DomainError } from '../domain-error.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
 import { recordCommandInTransaction } from '../ledger/record.ts';
+import type { LedgerCommand } from '../ledger/types.ts';
 import { incidentAccountCodes } from '../policy/incident-accounts.ts';
 
 /** Reports this many days apart or fewer may be one event. */
@@ -151,6 +152,76 @@ async function lockIncidents(trx: Tx, ids: readonly string[]): Promise<LockedInc
   return rows;
 }
 
+async function lockPair(trx: Tx, incidentId: string, otherIncidentId: string) {
+  const locked = await lockIncidents(trx, [incidentId, otherIncidentId]);
+  const joining = locked.find((r) => r.id === incidentId);
+  const other = locked.find((r) => r.id === otherIncidentId);
+  if (!joining || !other) throw new Error('locked incidents went missing');
+  return { joining, other, members: [] };
+}
+
+/**
+ * Locks what a join changes in the order a decision locks it — a report before its event's
+ * root: the joining event's reports and the other incident when it is not a root (id order),
+ * then both roots. The reports and roots are read first without locks; if a join elsewhere
+ * moved them in between, the link is refused, to be sent again.
+ */
+async function lockForJoin(trx: Tx, incidentId: string, otherIncidentId: string) {
+  const eventsOf = async () => {
+    const pair = await trx
+      .selectFrom('incident')
+      .select(['id', 'event_incident_id'])
+      .where('id', 'in', [incidentId, otherIncidentId])
+      .execute();
+    const rootOf = (id: string) => {
+      const row = pair.find((r) => r.id === id);
+      if (!row) throw new DomainError('not_found', `incident ${id} does not exist`);
+      return row.event_incident_id ?? row.id;
+    };
+    const joiningRoot = rootOf(incidentId);
+    const otherRoot = rootOf(otherIncidentId);
+    const reports = await trx
+      .selectFrom('incident')
+      .select('id')
+      .where('event_incident_id', '=', joiningRoot)
+      .orderBy('id')
+      .limit(MAX_EVENT_MEMBERS)
+      .execute();
+    if (reports.length >= MAX_EVENT_MEMBERS) {
+      throw new DomainError(
+        'validation_failed',
+        `the event of incident ${incidentId} has ${MAX_EVENT_MEMBERS} or more reports: link them in smaller events`,
+      );
+    }
+    return { joiningRoot, otherRoot, reports: reports.map((r) => r.id) };
+  };
+  const seen = await eventsOf();
+  const nonRoots = new Set(seen.reports);
+  if (otherIncidentId !== seen.otherRoot) nonRoots.add(otherIncidentId);
+  if (nonRoots.size > 0) await lockIncidents(trx, [...nonRoots]);
+  await lockIncidents(trx, [...new Set([seen.joiningRoot, seen.otherRoot])]);
+  const now = await eventsOf();
+  if (
+    now.joiningRoot !== seen.joiningRoot ||
+    now.otherRoot !== seen.otherRoot ||
+    now.reports.join() !== seen.reports.join()
+  ) {
+    throw new DomainError(
+      'conflict',
+      'the incidents joined or left other events while this link was made: send it again',
+    );
+  }
+  const locked = await trx
+    .selectFrom('incident')
+    .select(['id', 'pool_id', 'covered', 'event_incident_id'])
+    .where('id', 'in', [incidentId, otherIncidentId])
+    .execute();
+  const joining = locked.find((r) => r.id === incidentId);
+  const other = locked.find((r) => r.id === otherIncidentId);
+  if (!joining || !other) throw new Error('locked incidents went missing');
+  return { joining, other, members: [seen.joiningRoot, ...seen.reports] };
+}
+
 /**
  * Records the handler's answer to a possible duplicate: one event (the incident joins the
  * other's event and its cap) or separate, with the reason.
@@ -164,10 +235,9 @@ export async function resolvePossibleDuplicate(
     throw new DomainError('validation_failed', 'an incident cannot be linked to itself');
   if (input.reason.trim() === '')
     throw new DomainError('validation_failed', 'say why: a link or a separation needs a reason');
-  const locked = await lockIncidents(trx, [input.incidentId, input.otherIncidentId]);
-  const joining = locked.find((r) => r.id === input.incidentId);
-  const other = locked.find((r) => r.id === input.otherIncidentId);
-  if (!joining || !other) throw new Error('locked incidents went missing');
+  const { joining, other, members } = input.sameEvent
+    ? await lockForJoin(trx, input.incidentId, input.otherIncidentId)
+    : await lockPair(trx, input.incidentId, input.otherIncidentId);
   const existing = await trx
     .selectFrom('incident_link')
     .select('same_event')
@@ -184,7 +254,7 @@ export async function resolvePossibleDuplicate(
       `incidents ${joining.id} and ${other.id} were already ${existing.same_event ? 'linked as one event' : 'recorded as separate'}`,
     );
   }
-  if (input.sameEvent) await joinEvent(trx, joining, other);
+  if (input.sameEvent) await joinEvent(trx, joining, other, members);
   const row = await trx
     .insertInto('incident_link')
     .values({
@@ -207,7 +277,13 @@ export async function resolvePossibleDuplicate(
   };
 }
 
-async function joinEvent(trx: Tx, joining: LockedIncident, other: LockedIncident): Promise<void> {
+async function joinEvent(
+  trx: Tx,
+  joining: LockedIncident,
+  other: LockedIncident,
+  /** Every report of the joining event, its root included, all locked. */
+  members: readonly string[],
+): Promise<void> {
   if (joining.pool_id !== other.pool_id)
     throw new DomainError('validation_failed', 'incidents of different pools are never one event');
   if (!joining.covered || !other.covered) {
@@ -220,15 +296,7 @@ async function joinEvent(trx: Tx, joining: LockedIncident, other: LockedIncident
   const joiningEventId = joining.event_incident_id ?? joining.id;
   if (eventId === joiningEventId)
     throw new DomainError('conflict', 'the two incidents are already one loss event');
-  const members = await trx
-    .selectFrom('incident')
-    .select('id')
-    .where((eb) =>
-      eb.or([eb('id', '=', joiningEventId), eb('event_incident_id', '=', joiningEventId)]),
-    )
-    .limit(MAX_EVENT_MEMBERS)
-    .execute();
-  const codes = members.map((m) => incidentAccountCodes(m.id));
+  const codes = members.map((id) => incidentAccountCodes(id));
   const retiring = incidentAccountCodes(joiningEventId);
   const event = incidentAccountCodes(eventId);
   const balances = await accountBalances(trx, [
@@ -281,4 +349,90 @@ async function joinEvent(trx: Tx, joining: LockedIncident, other: LockedIncident
       eb.or([eb('id', '=', joiningEventId), eb('event_incident_id', '=', joiningEventId)]),
     )
     .execute();
+}
+
+/**
+ * Voiding a coverage hold gives its amount back to the cap it was made on. A hold made on
+ * an incident's own cap before the incident joined a loss event was charged to the event's
+ * cap at the join, and the own cap retired: the commands returned here retire the amount
+ * given back again and undo its charge on the event's cap, so the event's remaining
+ * coverage stays true. Record them in the same ledger write as the void.
+ */
+export async function eventCapReturns(
+  trx: Tx,
+  holdEntryIds: readonly number[],
+  options: {
+    /**
+     * The caller holds the claim's incident and its event's root (as a decision does): a
+     * join that could move the holds' incidents locks that incident too, so it waits for
+     * the caller, and the share locks below — which would come after the root — are skipped.
+     */
+    readonly eventHeld?: boolean;
+  } = {},
+): Promise<LedgerCommand[]> {
+  if (holdEntryIds.length === 0) return [];
+  const holds = await trx
+    .selectFrom('journal_entry')
+    .select('incident_id')
+    .where('id', 'in', [...holdEntryIds])
+    .execute();
+  const incidentIds = [...new Set(holds.flatMap((h) => (h.incident_id ? [h.incident_id] : [])))];
+  if (incidentIds.length === 0) return [];
+  // The incidents' event is read under a share lock: a join under way decides it first.
+  if (!options.eventHeld)
+    await trx
+      .selectFrom('incident')
+      .select('id')
+      .where('id', 'in', incidentIds)
+      .orderBy('id')
+      .forShare()
+      .execute();
+  const postings = await trx
+    .selectFrom('journal_entry')
+    .innerJoin('incident', 'incident.id', 'journal_entry.incident_id')
+    .innerJoin('posting', 'posting.entry_id', 'journal_entry.id')
+    .innerJoin('ledger_account', 'ledger_account.id', 'posting.account_id')
+    .select([
+      'journal_entry.id as entryId',
+      'journal_entry.pool_id as poolId',
+      'incident.id as incidentId',
+      'incident.event_incident_id as eventId',
+      'ledger_account.code',
+      'posting.amount',
+    ])
+    .where('journal_entry.id', 'in', [...holdEntryIds])
+    .where('incident.event_incident_id', 'is not', null)
+    .execute();
+  return postings.flatMap((posting): LedgerCommand[] => {
+    const own = incidentAccountCodes(posting.incidentId);
+    if (posting.code !== own.available || posting.eventId === null) return [];
+    const event = incidentAccountCodes(posting.eventId);
+    const amount = new Money(posting.amount);
+    const references = {
+      poolId: posting.poolId,
+      incidentId: posting.eventId,
+    };
+    return [
+      {
+        type: 'transfer',
+        idempotencyKey: `hold:${posting.entryId}:released:retire`,
+        description: `coverage released from hold ${posting.entryId} retired again: incident ${posting.incidentId} draws on the cap of its loss event ${posting.eventId}`,
+        references: { ...references, incidentId: posting.incidentId },
+        postings: [
+          { accountCode: own.limit, direction: 'debit', amount },
+          { accountCode: own.available, direction: 'credit', amount },
+        ],
+      },
+      {
+        type: 'transfer',
+        idempotencyKey: `hold:${posting.entryId}:released:event-cap`,
+        description: `hold ${posting.entryId}, charged to the loss event's cap when incident ${posting.incidentId} joined it, released: the charge is undone`,
+        references,
+        postings: [
+          { accountCode: event.available, direction: 'debit', amount },
+          { accountCode: event.limit, direction: 'credit', amount },
+        ],
+      },
+    ];
+  });
 }

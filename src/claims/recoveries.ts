@@ -6,6 +6,11 @@
  * (`recoveriesReinstateCoverage`, no by default): when it does, consumed coverage moves back
  * to available, never more than the claim consumed. The per-incident cap is not
  * reinstated: the loss event happened once.
+ *
+ * Money has its date: both entries count from the start of the day the money was received,
+ * never from when it was keyed. A day after today, or before the claim had been paid as
+ * much, cannot be true and is refused; a day in a closed month is refused naming the close
+ * unless finance books it as a late item in the open month (`bookAsLateItem`).
  */
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
@@ -13,8 +18,9 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { formatAmount, Money, minAmount, ZERO } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
-import { type LocalDate, localDateOf } from '../policy/local-date.ts';
+import { recordCommandsInTransaction } from '../ledger/record.ts';
+import type { JournalEntry, LedgerCommand } from '../ledger/types.ts';
+import { type LocalDate, localDateOf, startOfLocalDay } from '../policy/local-date.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
@@ -26,6 +32,8 @@ export interface NewRecovery {
   readonly receivedOn: LocalDate;
   readonly fromParty: string;
   readonly reference: string;
+  /** Received in a closed month: book it now, in the open month, as a named late item. */
+  readonly bookAsLateItem?: boolean;
 }
 
 export interface Recovery {
@@ -38,6 +46,9 @@ export interface Recovery {
   readonly reference: string;
   readonly coverageReinstated: string;
   readonly entryId: number;
+  /** When the ledger counts it: the start of the day received, or when booked as a late item. */
+  readonly effectiveAt: string;
+  readonly bookedAsLateItem: boolean;
   readonly recordedBy: string;
   readonly recordedAt: string;
 }
@@ -57,6 +68,28 @@ async function claimFigures(db: DB | Tx, claimId: string) {
     recovered: new Money(figures.recovered),
     reinstated: new Money(figures.reinstated),
   };
+}
+
+/**
+ * The first day from `day` on when this recovery would make more recovered than paid on the
+ * claim, both counted by the end of that day: `day` itself, or a later day another recovery
+ * was received (paid only grows, so those are the days to look at).
+ */
+async function dayRecoveredPastPaid(db: Tx, claimId: string, day: LocalDate, amount: Money) {
+  const { rows } = await sql<{ day: string; paid: string; recovered: string }>`
+    SELECT d.day::text AS day,
+      (SELECT coalesce(sum(amount), 0) FROM payout
+        WHERE claim_id = ${claimId} AND status = 'paid'
+          AND settled_at < ((d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))::text AS paid,
+      (SELECT coalesce(sum(amount), 0) FROM claim_recovery
+        WHERE claim_id = ${claimId} AND received_on <= d.day)::text AS recovered
+    FROM (
+      SELECT ${day}::date AS day
+      UNION SELECT received_on FROM claim_recovery WHERE claim_id = ${claimId} AND received_on > ${day}::date
+    ) d
+    ORDER BY d.day
+  `.execute(db);
+  return rows.find((r) => new Money(r.recovered).plus(amount).gt(new Money(r.paid)));
 }
 
 export async function recordRecovery(
@@ -91,6 +124,14 @@ export async function recordRecovery(
       { paid: formatAmount(figures.paid), recovered: formatAmount(figures.recovered) },
     );
   }
+  const untrue = await dayRecoveredPastPaid(trx, claimId, input.receivedOn, input.amount);
+  if (untrue) {
+    throw new DomainError(
+      'impossible_date',
+      `by the end of ${untrue.day} claim ${claimId} had been paid ${formatAmount(new Money(untrue.paid))} and ${formatAmount(new Money(untrue.recovered))} recovered: ${formatAmount(input.amount)} more received on ${input.receivedOn} would be more recovered than paid`,
+      { day: untrue.day, paidByDay: formatAmount(new Money(untrue.paid)) },
+    );
+  }
   const duplicate = await trx
     .selectFrom('claim_recovery')
     .select('id')
@@ -115,28 +156,74 @@ export async function recordRecovery(
     ? minAmount(input.amount, figures.paid.minus(figures.reinstated))
     : ZERO;
   const references = { poolId: pool.id, incidentId: incident.id, claimId };
-  const entry = await recordCommandInTransaction(trx, {
-    type: 'transfer',
-    idempotencyKey: `recovery:${input.reference}:cash`,
-    description: `${input.kind} recovered from ${input.fromParty} (${input.reference}), received ${input.receivedOn}`,
-    references,
-    postings: [
-      { accountCode: codes.fund, direction: 'debit', amount: input.amount },
-      { accountCode: recoveries, direction: 'credit', amount: input.amount },
-    ],
-  });
-  if (reinstated.gt(ZERO)) {
-    await recordCommandInTransaction(trx, {
-      type: 'transfer',
-      idempotencyKey: `recovery:${input.reference}:coverage`,
-      description: `cumulative coverage reinstated by recovery ${input.reference} (the terms say recoveries reinstate it)`,
-      references,
-      postings: [
-        { accountCode: codes.coverageAvailable, direction: 'debit', amount: reinstated },
-        { accountCode: codes.coverageConsumed, direction: 'credit', amount: reinstated },
-      ],
-    });
+  // Both entries in one ledger write, on the day received — or, for a closed month booked
+  // late, now, each named a late item.
+  const commands = (effectiveAt: Date, lateBecause: string | null): LedgerCommand[] => {
+    const named = (description: string) =>
+      lateBecause === null
+        ? description
+        : `late item (effective ${input.receivedOn}, ${lateBecause}): ${description}`;
+    return [
+      {
+        type: 'transfer',
+        idempotencyKey: `recovery:${input.reference}:cash`,
+        description: named(
+          `${input.kind} recovered from ${input.fromParty} (${input.reference}), received ${input.receivedOn}`,
+        ),
+        references,
+        effectiveAt,
+        postings: [
+          { accountCode: codes.fund, direction: 'debit', amount: input.amount },
+          { accountCode: recoveries, direction: 'credit', amount: input.amount },
+        ],
+      },
+      ...(reinstated.gt(ZERO)
+        ? [
+            {
+              type: 'transfer' as const,
+              idempotencyKey: `recovery:${input.reference}:coverage`,
+              description: named(
+                `cumulative coverage reinstated by recovery ${input.reference} (the terms say recoveries reinstate it)`,
+              ),
+              references,
+              effectiveAt,
+              postings: [
+                {
+                  accountCode: codes.coverageAvailable,
+                  direction: 'debit' as const,
+                  amount: reinstated,
+                },
+                {
+                  accountCode: codes.coverageConsumed,
+                  direction: 'credit' as const,
+                  amount: reinstated,
+                },
+              ],
+            },
+          ]
+        : []),
+    ];
+  };
+  let entries: JournalEntry[];
+  try {
+    entries = await recordCommandsInTransaction(
+      trx,
+      commands(startOfLocalDay(input.receivedOn), null),
+    );
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== 'period_closed') throw error;
+    const month = error.details.month ?? input.receivedOn.slice(0, 7);
+    if (input.bookAsLateItem !== true) {
+      throw new DomainError(
+        'period_closed',
+        `a recovery received on ${input.receivedOn} falls in ${month}, which finance closed; book it in the open month as a late item with "bookAsLateItem": true`,
+        { month },
+      );
+    }
+    entries = await recordCommandsInTransaction(trx, commands(now, `${month} closed`));
   }
+  const [entry] = entries;
+  if (!entry) throw new Error('a recovery recorded no entry');
   const row = await trx
     .insertInto('claim_recovery')
     .values({
@@ -150,7 +237,7 @@ export async function recordRecovery(
       entry_id: entry.id,
       recorded_by: actorId,
     })
-    .returningAll()
+    .returning('id')
     .executeTakeFirstOrThrow();
   await recordEvent(
     trx,
@@ -161,48 +248,46 @@ export async function recordRecovery(
     `${input.kind} ${formatAmount(input.amount)} from ${input.fromParty} (${input.reference}); coverage reinstated ${formatAmount(reinstated)}`,
     actorId,
   );
-  return toRecovery(row);
+  const [recorded] = await recoveriesWhere(trx, 'claim_recovery.id', row.id);
+  if (!recorded) throw new Error('the recovery just recorded cannot be read');
+  return recorded;
 }
 
-type RecoveryRow = {
-  id: string;
-  claim_id: string;
-  kind: 'subrogation' | 'salvage';
-  amount: string;
-  received_on: string;
-  from_party: string;
-  reference: string;
-  coverage_reinstated: string;
-  entry_id: number;
-  recorded_by: string;
-  recorded_at: Date;
-};
-
-function toRecovery(row: RecoveryRow): Recovery {
-  return {
-    id: row.id,
-    claimId: row.claim_id,
-    kind: row.kind,
-    amount: row.amount,
-    receivedOn: row.received_on,
-    fromParty: row.from_party,
-    reference: row.reference,
-    coverageReinstated: row.coverage_reinstated,
-    entryId: row.entry_id,
-    recordedBy: row.recorded_by,
-    recordedAt: row.recorded_at.toISOString(),
-  };
+function recoveriesWhere(
+  db: DB | Tx,
+  column: 'claim_recovery.id' | 'claim_recovery.claim_id',
+  id: string,
+): Promise<Recovery[]> {
+  return db
+    .selectFrom('claim_recovery')
+    .innerJoin('journal_entry', 'journal_entry.id', 'claim_recovery.entry_id')
+    .selectAll('claim_recovery')
+    .select('journal_entry.effective_at')
+    .where(column, '=', id)
+    .orderBy('claim_recovery.recorded_at')
+    .limit(500)
+    .execute()
+    .then((rows) =>
+      rows.map((row) => ({
+        id: row.id,
+        claimId: row.claim_id,
+        kind: row.kind as Recovery['kind'],
+        amount: row.amount,
+        receivedOn: row.received_on,
+        fromParty: row.from_party,
+        reference: row.reference,
+        coverageReinstated: row.coverage_reinstated,
+        entryId: row.entry_id,
+        effectiveAt: row.effective_at.toISOString(),
+        bookedAsLateItem: row.effective_at.getTime() !== startOfLocalDay(row.received_on).getTime(),
+        recordedBy: row.recorded_by,
+        recordedAt: row.recorded_at.toISOString(),
+      })),
+    );
 }
 
 /** A claim's recoveries; an unknown claim is not_found, not an empty list. */
 export async function claimRecoveries(db: DB | Tx, claimId: string): Promise<Recovery[]> {
   await getClaim(db, claimId);
-  const rows = await db
-    .selectFrom('claim_recovery')
-    .selectAll()
-    .where('claim_id', '=', claimId)
-    .orderBy('recorded_at')
-    .limit(500)
-    .execute();
-  return rows.map(toRecovery);
+  return recoveriesWhere(db, 'claim_recovery.claim_id', claimId);
 }

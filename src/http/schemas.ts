@@ -96,3 +96,8 @@ export const IdempotencyHeadersSchema = z.object({
     example: 'c1e8f3d2-ret-001',
   }),
 });
+
+export const LateItemSchema = z.boolean().default(false).openapi({
+  description:
+    'Money received in a month finance has closed is refused (409 period_closed) unless this is true: then it is booked in the open month as a named late item',
+});

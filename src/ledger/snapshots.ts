@@ -178,3 +178,47 @@ async function dueSpan(db: DB | Tx, until: Date): Promise<DueSpan | undefined> {
     ? { previous: span.previous, first: span.first, last: span.last }
     : undefined;
 }
+
+/**
+ * Snapshots whose sums are not the sums of their account's postings before their boundary:
+ * an as-of figure read through one of them would be untrue. Read in the caller's snapshot
+ * (verification's REPEATABLE READ), one pass over the postings grouped by account and day.
+ */
+export async function snapshotDifferences(
+  db: Tx,
+  limit: number,
+): Promise<{ readonly code: string; readonly boundary: Date }[]> {
+  const { rows } = await sql<{ code: string; boundary: Date }>`
+    WITH daily AS (
+      SELECT p.account_id,
+        (date_trunc('day', p.effective_at AT TIME ZONE ${TIME_ZONE}) + interval '1 day') AT TIME ZONE ${TIME_ZONE} AS boundary,
+        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit'), 0) AS pd,
+        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit'), 0) AS pc,
+        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
+          FILTER (WHERE p.direction = 'debit'), 0) AS nd,
+        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
+          FILTER (WHERE p.direction = 'credit'), 0) AS nc
+      FROM posting p
+      WHERE p.account_id IN (SELECT DISTINCT account_id FROM ledger_balance_snapshot)
+      GROUP BY 1, 2
+    ),
+    running AS (
+      SELECT account_id, boundary,
+        sum(pd) OVER w AS pd, sum(pc) OVER w AS pc, sum(nd) OVER w AS nd, sum(nc) OVER w AS nc
+      FROM daily
+      WINDOW w AS (PARTITION BY account_id ORDER BY boundary)
+    )
+    SELECT a.code, s.boundary
+    FROM ledger_balance_snapshot s
+    JOIN ledger_account a ON a.id = s.account_id
+    -- A row is taken only where its account moved in the day before its boundary, and
+    -- postings are never removed: its day is always among the account's days.
+    LEFT JOIN running r ON r.account_id = s.account_id AND r.boundary = s.boundary
+    WHERE r.account_id IS NULL
+      OR (s.posted_debits, s.posted_credits, s.pending_debits, s.pending_credits)
+        IS DISTINCT FROM (r.pd, r.pc, r.nd, r.nc)
+    ORDER BY s.boundary, a.code
+    LIMIT ${limit}
+  `.execute(db);
+  return rows;
+}

@@ -30,6 +30,7 @@ import {
   type SealFile,
   sealSignatureValid,
 } from './seal.ts';
+import { snapshotDifferences } from './snapshots.ts';
 import {
   type AccountSums,
   type ChunkResult,
@@ -264,6 +265,12 @@ async function verifySnapshot(db: Tx, options: VerificationOptions): Promise<Ver
       );
   }
   for (const problem of await verifyAccountRecords(db, seals)) flag(null, problem);
+  for (const { code, boundary } of await snapshotDifferences(db, MAX_PROBLEMS)) {
+    flag(
+      null,
+      `account ${code}: its balance snapshot at ${boundary.toISOString()} differs from the sum of its postings before then (as-of figures read through it would be untrue)`,
+    );
+  }
 
   const named = problems.filter((p) => p.entryId !== null).map((p) => p.entryId as number);
   return {

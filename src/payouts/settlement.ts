@@ -7,6 +7,7 @@
  */
 
 import { sql } from 'kysely';
+import { eventCapReturns } from '../claims/loss-events.ts';
 import type { PayoutStatus } from '../db/schema.ts';
 import type { PayoutEvidenceKind, PayoutResolutionOutcome } from '../db/schema-payouts.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -422,6 +423,9 @@ export async function voidPayout(
             references: payoutReferences(payout, false),
           },
         ]),
+    ...(payout.coverage_hold_entry_id === null
+      ? []
+      : await eventCapReturns(trx, [payout.coverage_hold_entry_id])),
     {
       type: 'transfer',
       idempotencyKey: `payout:${payout.id}:payable-reversal`,

@@ -325,6 +325,77 @@ describe('one loss event, one cap', () => {
       left: '100000.00',
     });
   });
+  it('gives a hold made before the link back to the event’s cap when the checker rejects it', async () => {
+    const point = await riskPoint(t.database.db, staff, '2026-02-01');
+    const held = await incident(point, '2026-07-20', 'West sluice gate');
+    const claim = await claimUnderReview(held.id, [propertyLine('150000.00')]);
+    // Past the handler's 100,000.00: the coverage is held while a second user is awaited.
+    expect((await decide(claim, t.users.insurer.token)).state).toBe('awaiting_confirmation');
+    const event = await incident(point, '2026-07-21', 'West sluice gate');
+    const linked = await post(`/insurer/incidents/${held.id}/event-links`, senior, {
+      otherIncidentId: event.id,
+      sameEvent: true,
+      reason: 'one storm surge, reported twice',
+    });
+    expect(linked.status, await linked.clone().text()).toBe(201);
+    const coverage = async (id: string) =>
+      (await get<{ coverage: Record<string, string> }>(`/insurer/incidents/${id}`)).coverage;
+    expect(await coverage(event.id)).toMatchObject({
+      reserved: '150000.00',
+      remaining: '350000.00',
+    });
+
+    const rejected = await post(`/insurer/claims/${claim.id}/decision/reject`, checker, {
+      reason: 'the appraisal does not cover the sluice gate',
+    });
+    expect(rejected.status, await rejected.clone().text()).toBe(200);
+    expect(await rejected.json()).toMatchObject({ state: 'rejected_by_checker' });
+    for (const id of [event.id, held.id]) {
+      expect(await coverage(id)).toMatchObject({
+        cap: '500000.00',
+        reserved: '0.00',
+        consumed: '0.00',
+        remaining: '500000.00',
+      });
+    }
+    const balances = await call(t.app, 'GET', '/finance/ledger/trial-balance', {
+      token: t.users.finance.token,
+    });
+    expect(((await balances.json()) as { balanced: boolean }).balanced).toBe(true);
+  });
+  it('gives a payout’s hold made before the link back to the event’s cap when finance voids it', async () => {
+    const point = await riskPoint(t.database.db, staff, '2026-02-01');
+    const held = await incident(point, '2026-08-20', 'North pump house');
+    const claim = await claimUnderReview(held.id, [propertyLine('60000.00')]);
+    expect((await decide(claim, t.users.insurer.token)).state).toBe('effective');
+    const event = await incident(point, '2026-08-21', 'North pump house');
+    const linked = await post(`/insurer/incidents/${held.id}/event-links`, senior, {
+      otherIncidentId: event.id,
+      sameEvent: true,
+      reason: 'one flood, reported twice',
+    });
+    expect(linked.status, await linked.clone().text()).toBe(201);
+    const coverage = async (id: string) =>
+      (await get<{ coverage: Record<string, string> }>(`/insurer/incidents/${id}`)).coverage;
+    expect(await coverage(event.id)).toMatchObject({
+      reserved: '60000.00',
+      remaining: '440000.00',
+    });
+
+    const { payouts } = await get<{ payouts: { id: string }[] }>(
+      `/finance/payouts?claimId=${claim.id}`,
+      t.users.finance.token,
+    );
+    const voided = await post(`/finance/payouts/${payouts[0]?.id}/void`, t.users.finance.token, {
+      reason: 'the payee withdrew',
+    });
+    expect(voided.status, await voided.clone().text()).toBe(200);
+    expect(await coverage(event.id)).toMatchObject({
+      reserved: '0.00',
+      consumed: '0.00',
+      remaining: '500000.00',
+    });
+  });
 });
 
 describe('required documents', () => {
@@ -530,6 +601,41 @@ describe('supplementary decisions', () => {
       reserved: '50000.00',
       consumed: '450000.00',
       remaining: '0.00',
+    });
+  });
+  it('lets a checker reject a supplement past the handler’s limit: the claim is reopened and the raise released', async () => {
+    const point = await riskPoint(t.database.db, staff, '2026-02-01');
+    const loss = await incident(point, '2026-08-12', 'Grain store');
+    const claim = await claimUnderReview(loss.id, [propertyLine('150000.00')]);
+    const original = await decide(claim, t.users.insurer.token, ['80000.00']);
+    expect(original.state).toBe('effective');
+    await payOut();
+    await post(`/insurer/claims/${claim.id}/reopen`, t.users.insurer.token, {
+      reason: 'the revised appraisal',
+    });
+    // 80,000.00 paid plus a 70,000.00 raise passes the handler's 100,000.00 on the claim.
+    const response = await post(`/insurer/claims/${claim.id}/supplements`, t.users.insurer.token, {
+      supersedesDecisionId: original.id,
+      lines: [{ lineId: claim.lines[0]?.id, approved: '150000.00' }],
+      attestations: ATTESTATIONS,
+      note: 'revised appraisal',
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect(await response.json()).toMatchObject({ state: 'awaiting_confirmation' });
+    const coverage = async () =>
+      (await get<{ coverage: Record<string, string> }>(`/insurer/incidents/${loss.id}`)).coverage;
+    expect(await coverage()).toMatchObject({ reserved: '70000.00', consumed: '80000.00' });
+
+    const rejected = await post(`/insurer/claims/${claim.id}/decision/reject`, checker, {
+      reason: 'the revised appraisal is not signed',
+    });
+    expect(rejected.status, await rejected.clone().text()).toBe(200);
+    expect(await rejected.json()).toMatchObject({ state: 'rejected_by_checker' });
+    expect((await get<{ status: string }>(`/insurer/claims/${claim.id}`)).status).toBe('reopened');
+    expect(await coverage()).toMatchObject({
+      reserved: '0.00',
+      consumed: '80000.00',
+      remaining: '420000.00',
     });
   });
 });

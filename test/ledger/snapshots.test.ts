@@ -15,6 +15,7 @@ import { openAccount } from '../../src/ledger/accounts.ts';
 import { accountBalances } from '../../src/ledger/balances.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import { takeSnapshotsThrough } from '../../src/ledger/snapshots.ts';
+import { verifyLedger } from '../../src/ledger/verify.ts';
 import { recordEffectiveOn } from '../../src/policy/capacity.ts';
 import { addCalendarDays, startOfLocalDay } from '../../src/policy/local-date.ts';
 import { freshPostgres, type TestDatabase } from '../support/database.ts';
@@ -182,4 +183,31 @@ describe('balance snapshots', () => {
     );
     await expectSnapshotsExact([...moments, new Date()]);
   }, 120_000);
+
+  it('are proven by ledger:verify: a snapshot that no longer sums its postings is named', async () => {
+    await takeSnapshotsThrough(db, new Date());
+    expect(await verifyLedger(db)).toMatchObject({ ok: true, problems: [] });
+    const row = await db
+      .selectFrom('ledger_balance_snapshot')
+      .innerJoin('ledger_account', 'ledger_account.id', 'ledger_balance_snapshot.account_id')
+      .select(['account_id', 'boundary', 'code'])
+      .where('code', '=', CODES[0])
+      .orderBy('boundary')
+      .executeTakeFirstOrThrow();
+    const raise = (fen: string) => sql`
+      UPDATE ledger_balance_snapshot SET posted_debits = posted_debits + ${fen}::numeric
+      WHERE account_id = ${row.account_id} AND boundary = ${row.boundary.toISOString()}::timestamptz
+    `;
+    await raise('0.01').execute(db);
+    try {
+      const report = await verifyLedger(db);
+      expect(report.ok).toBe(false);
+      expect(report.problems).toEqual([
+        `account ${CODES[0]}: its balance snapshot at ${row.boundary.toISOString()} differs from the sum of its postings before then (as-of figures read through it would be untrue)`,
+      ]);
+    } finally {
+      await raise('-0.01').execute(db);
+    }
+    expect((await verifyLedger(db)).ok).toBe(true);
+  });
 });

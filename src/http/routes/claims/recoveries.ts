@@ -6,7 +6,13 @@ import { z } from '@hono/zod-openapi';
 import { claimRecoveries, recordRecovery } from '../../../claims/recoveries.ts';
 import { Money } from '../../../ledger/money.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
-import { AmountSchema, LocalDateSchema, PositiveAmountSchema, UuidSchema } from '../../schemas.ts';
+import {
+  AmountSchema,
+  LateItemSchema,
+  LocalDateSchema,
+  PositiveAmountSchema,
+  UuidSchema,
+} from '../../schemas.ts';
 import { requestNow } from '../../today.ts';
 import { CLAIM_READERS, ClaimParams, Text } from './schemas.ts';
 
@@ -17,6 +23,7 @@ const NewRecoverySchema = z
     receivedOn: LocalDateSchema,
     fromParty: Text(200),
     reference: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'letters, digits and . _ / -'),
+    bookAsLateItem: LateItemSchema,
   })
   .strict()
   .openapi('NewRecovery', {
@@ -43,6 +50,11 @@ const RecoverySchema = z
         'cumulative coverage given back (only where the terms say recoveries reinstate it)',
     }),
     entryId: z.number().int(),
+    effectiveAt: z.string().openapi({
+      description:
+        'when the ledger counts the money: the start of the day it was received (Asia/Shanghai), or the moment it was booked as a late item',
+    }),
+    bookedAsLateItem: z.boolean(),
     recordedBy: UuidSchema,
     recordedAt: z.string(),
   })

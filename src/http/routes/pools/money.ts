@@ -14,6 +14,7 @@ import { findPool } from '../../../policy/pools.ts';
 import { json, mutationRoute, type RouteApp, roleRoute, routes } from '../../route.ts';
 import {
   AmountSchema,
+  LateItemSchema,
   LocalDateSchema,
   PoolParams,
   PositiveAmountSchema,
@@ -21,11 +22,6 @@ import {
 } from '../../schemas.ts';
 import { requestNow } from '../../today.ts';
 import { TextSchema } from './schemas.ts';
-
-const LateItemSchema = z.boolean().default(false).openapi({
-  description:
-    'Money received in a month finance has closed is refused (409 period_closed) unless this is true: then it is booked in the open month as a named late item',
-});
 
 const ReferenceSchema = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'letters, digits and . _ / -');
 
