@@ -1,36 +1,46 @@
 /**
  * `npm run bench:payouts`: payouts settled per second end to end — outbox → relay → BullMQ →
  * worker → simulated bank → settlement — with 1 and with 4 workers, approval-to-settlement
- * latency, and beside each, the ledger's own posting rate measured in the same run for the
- * same duration. Prints figures and ratios; never asserts them (the machines are shared).
+ * latency with no backlog and while approvals keep coming, and beside each throughput cell
+ * the ledger's own posting rate measured in the same run for the same duration, just before
+ * and just after it (the ratio uses their mean, so a change in the shared machine's load
+ * during the run shows instead of flattering either side). Prints figures and ratios; never
+ * asserts them (the machines are shared).
  *
  * Environment:
  *   DATABASE_URL          admin connection (default postgres://postgres@127.0.0.1:5432/test)
  *   REDIS_URL             default redis://127.0.0.1:6379 (a queue of the run's own; removed after)
  *   BENCH_DATABASE        scratch database, dropped and recreated each run (default riskpool_payouts_bench)
- *   BENCH_PAYOUTS         payouts per throughput cell (default 500)
- *   BENCH_LATENCY_SECONDS how long approvals trickle in for the latency cell (default 10)
+ *   BENCH_PAYOUTS         payouts per throughput cell (default 2000)
+ *   BENCH_LATENCY_SECONDS how long approvals come in for each latency cell (default 10)
+ *   BENCH_CONCURRENCY     jobs each worker runs at once (default PAYOUT_CONCURRENCY's, 64)
  *   BENCH_BANK_LATENCY_MS the simulated bank's latency per call (default 0)
  *   RELAY_POLL_MS         the relay's poll interval (default 200, as `npm run worker`)
  *
- * Workers: "1 worker" is one BullMQ Worker with concurrency 1; "4 workers" are four Worker
- * instances in this process, each with concurrency 1 and its own Redis connection — as four
- * `npm run worker` processes with PAYOUT_CONCURRENCY=1 would be, minus the process boundary.
- * One payout = 3 journal entries (cash hold; cash post + coverage post, one ledger write) in 2
- * transactions, each shared with the other jobs that reach that step at the same moment;
- * one ledger posting = one 2-posting transfer in its own transaction (recordCommand).
+ * The pipeline is `npm run worker`'s: a relay woken by the outbox's notifications (polling
+ * besides) and BullMQ Workers. "1 worker" is one Worker of BENCH_CONCURRENCY; "4 workers" are
+ * four Worker instances in this process, each of BENCH_CONCURRENCY with its own Redis
+ * connection — as four `npm run worker` processes would be, minus the process boundary.
+ * One payout = 3 journal entries (cash hold; cash post + coverage post) in 2 transactions;
+ * the jobs a worker runs at once are attempted as a batch (one transaction and one ledger
+ * write holds their cash, one settles them), and batches that reach a step at the same
+ * moment share its transaction. One ledger posting = one 2-posting transfer in its own
+ * transaction (recordCommand).
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Worker } from 'bullmq';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { listenForNotifications } from '../src/db/notifications.ts';
 import { openAccount } from '../src/ledger/accounts.ts';
 import { recordCommand } from '../src/ledger/record.ts';
 import { verifyLedger } from '../src/ledger/verify.ts';
+import { OUTBOX_CHANNEL } from '../src/payouts/outbox.ts';
 import {
   createPayoutQueue,
   createPayoutWorker,
+  DEFAULT_PAYOUT_CONCURRENCY,
   PayoutRelay,
   redisConnection,
 } from '../src/payouts/queue.ts';
@@ -50,11 +60,14 @@ import { admin, benchDatabaseName, databaseUrl, numberFromEnv } from './support.
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BENCH_DATABASE = benchDatabaseName('riskpool_payouts_bench');
-const PAYOUTS_PER_CELL = numberFromEnv('BENCH_PAYOUTS', 500, 10, 20_000);
+const PAYOUTS_PER_CELL = numberFromEnv('BENCH_PAYOUTS', 2000, 10, 20_000);
 const LATENCY_SECONDS = numberFromEnv('BENCH_LATENCY_SECONDS', 10, 1, 300);
 const BANK_LATENCY_MS = numberFromEnv('BENCH_BANK_LATENCY_MS', 0, 0, 10_000);
 const RELAY_POLL_MS = numberFromEnv('RELAY_POLL_MS', 200, 5, 10_000);
+const CONCURRENCY = numberFromEnv('BENCH_CONCURRENCY', DEFAULT_PAYOUT_CONCURRENCY, 1, 1000);
 const LEDGER_CLIENTS = 4;
+/** The ledger's cell before each throughput cell (the one after lasts as long as it did). */
+const LEDGER_SECONDS_BEFORE = 5;
 const LINES_PER_CLAIM = 10;
 const LINE_AMOUNT = '10.00';
 /** Hard bounds, whatever the timing. */
@@ -92,14 +105,17 @@ interface Pipeline {
   stop(): Promise<void>;
 }
 
-/** A relay and `workers` BullMQ workers of concurrency 1 on a queue of the run's own. */
+/** A relay and `workers` BullMQ workers of CONCURRENCY on a queue of the run's own. */
 function startPipeline(db: DB, queueName: string, workers: number): Pipeline {
   const queueConnection = redisConnection(REDIS_URL);
   const queue = createPayoutQueue(queueConnection, undefined, queueName);
   const bank = new SimulatedBank(db, { latencyMs: BANK_LATENCY_MS });
   const workerConnections = Array.from({ length: workers }, () => redisConnection(REDIS_URL));
   const running: Worker[] = workerConnections.map((connection) => {
-    const worker = createPayoutWorker(db, bank, connection, { concurrency: 1, queueName });
+    const worker = createPayoutWorker(db, bank, connection, {
+      concurrency: CONCURRENCY,
+      queueName,
+    });
     worker.on('error', (error) => console.error('worker error:', String(error)));
     return worker as unknown as Worker;
   });
@@ -109,9 +125,16 @@ function startPipeline(db: DB, queueName: string, workers: number): Pipeline {
     onError: (error) => console.error('relay pass failed:', String(error)),
   });
   relay.start();
+  const listener = listenForNotifications(
+    databaseUrl(BENCH_DATABASE),
+    OUTBOX_CHANNEL,
+    () => relay.wake(),
+    (error) => console.error('outbox listener:', String(error)),
+  );
   return {
     relay,
     stop: async () => {
+      await listener.close();
       await relay.stop();
       await Promise.all(running.map((w) => w.close()));
       await queue.obliterate({ force: true });
@@ -161,12 +184,9 @@ interface ThroughputCell {
 /** A backlog of payouts, approved beforehand, drained by the pipeline: payouts per second. */
 async function throughputCell(
   db: DB,
-  staff: Staff,
-  pool: Pool,
   workers: number,
-  payouts: number,
+  ids: readonly string[],
 ): Promise<ThroughputCell> {
-  const ids = await approvePayouts(db, staff, pool, payouts, `w${workers}`);
   const started = new Date();
   const pipeline = startPipeline(db, `payouts-bench-${randomUUID()}`, workers);
   const deadline = Date.now() + CELL_TIMEOUT_MS;
@@ -200,30 +220,53 @@ async function throughputCell(
 
 interface LatencyCell {
   readonly payouts: number;
+  /** Payouts approved per second while the cell approved. */
+  readonly approvedRate: number;
+  /** From the approval's transaction starting (payout.created_at) to settled_at. */
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** From the approval's COMMIT (as its caller saw it return) to settled_at. */
+  readonly committedP50: number;
+  readonly committedP99: number;
 }
 
 /**
- * Approval-to-settlement latency with no backlog: single-line claims approved one after the
- * other for LATENCY_SECONDS while 4 workers pay; created_at (the approval's transaction) to
- * settled_at of each payout.
+ * Approval-to-settlement latency: claims of `linesPerClaim` lines approved one after the
+ * other, `pauseMs` apart, for LATENCY_SECONDS while 4 workers pay; created_at (the approval's
+ * transaction) to settled_at of each payout. With single lines and a pause the queue stays
+ * short (no backlog); with full claims back to back, approvals keep coming as fast as one
+ * approving client makes them, and the latency shows whether payouts keep up.
  */
-async function latencyCell(db: DB, staff: Staff, pool: Pool): Promise<LatencyCell> {
+async function latencyCell(
+  db: DB,
+  staff: Staff,
+  pool: Pool,
+  linesPerClaim: number,
+  pauseMs: number,
+): Promise<LatencyCell> {
   const incident = await incidentOn(db, pool.code, staff);
   const pipeline = startPipeline(db, `payouts-bench-${randomUUID()}`, 4);
   const ids: string[] = [];
+  const committedAt = new Map<string, number>();
+  let approvedRate = Number.NaN;
   try {
-    const until = Date.now() + LATENCY_SECONDS * 1000;
+    const started = Date.now();
+    const until = started + LATENCY_SECONDS * 1000;
     for (let n = 0; Date.now() < until; n++) {
       const [approved] = await approveClaims(db, staff, incident, [
-        [claimLine('appraisal', LINE_AMOUNT, `latency payee ${n}`)],
+        Array.from({ length: linesPerClaim }, (_, l) =>
+          claimLine('appraisal', LINE_AMOUNT, `latency payee ${n}-${l}`),
+        ),
       ]);
-      ids.push(...(approved?.payoutIds ?? []));
-      // About half of what one worker settles, so the queue stays short.
-      await sleep(50);
+      const now = Date.now();
+      for (const id of approved?.payoutIds ?? []) {
+        ids.push(id);
+        committedAt.set(id, now);
+      }
+      if (pauseMs > 0) await sleep(pauseMs);
     }
+    approvedRate = ids.length / ((Date.now() - started) / 1000);
     const deadline = Date.now() + CELL_TIMEOUT_MS;
     while ((await paidAmong(db, ids)) < ids.length) {
       if (Date.now() > deadline) throw new Error('latency cell did not finish');
@@ -234,17 +277,23 @@ async function latencyCell(db: DB, staff: Staff, pool: Pool): Promise<LatencyCel
   }
   const rows = await db
     .selectFrom('payout')
-    .select(['created_at', 'settled_at'])
+    .select(['id', 'created_at', 'settled_at'])
     .where('id', 'in', ids)
     .execute();
   const latencies = rows
     .map((r) => (r.settled_at?.getTime() ?? Number.NaN) - r.created_at.getTime())
     .sort((a, b) => a - b);
+  const sinceCommit = rows
+    .map((r) => (r.settled_at?.getTime() ?? Number.NaN) - (committedAt.get(r.id) ?? Number.NaN))
+    .sort((a, b) => a - b);
   return {
     payouts: ids.length,
+    approvedRate,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     max: latencies[latencies.length - 1] ?? Number.NaN,
+    committedP50: percentile(sinceCommit, 0.5),
+    committedP99: percentile(sinceCommit, 0.99),
   };
 }
 
@@ -319,7 +368,8 @@ async function main(): Promise<void> {
   const runStarted = performance.now();
   console.log(
     `payout benchmark — database ${BENCH_DATABASE}, ${PAYOUTS_PER_CELL} payouts per cell ` +
-      `(${LINES_PER_CLAIM}-line claims), bank latency ${BANK_LATENCY_MS} ms, relay poll ${RELAY_POLL_MS} ms, ` +
+      `(${LINES_PER_CLAIM}-line claims), ${CONCURRENCY} jobs at once per worker, bank latency ${BANK_LATENCY_MS} ms, ` +
+      `relay poll ${RELAY_POLL_MS} ms and woken by the outbox's notifications, ` +
       `${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg()[0]?.toFixed(2)}`,
   );
   await admin(async (client) => {
@@ -341,19 +391,28 @@ async function main(): Promise<void> {
     console.log(`setup: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     t = performance.now();
-    await throughputCell(db, staff, pool, 4, Math.min(100, PAYOUTS_PER_CELL));
+    await throughputCell(
+      db,
+      4,
+      await approvePayouts(db, staff, pool, Math.min(100, PAYOUTS_PER_CELL), 'warm-up'),
+    );
     await ledgerCell(db, LEDGER_CLIENTS, 1);
     console.log(`warm-up: ${((performance.now() - t) / 1000).toFixed(1)} s (not counted)`);
 
     const rows: string[][] = [];
     const ratios: string[] = [];
     for (const workers of [1, 4]) {
-      const cell = await throughputCell(db, staff, pool, workers, PAYOUTS_PER_CELL);
-      const ledgerRate = await ledgerCell(db, LEDGER_CLIENTS, cell.seconds);
+      // Approved before the ledger's first cell, so that cell sits right next to the payouts'.
+      const ids = await approvePayouts(db, staff, pool, PAYOUTS_PER_CELL, `w${workers}`);
+      const ledgerBefore = await ledgerCell(db, LEDGER_CLIENTS, LEDGER_SECONDS_BEFORE);
+      const cell = await throughputCell(db, workers, ids);
+      const ledgerAfter = await ledgerCell(db, LEDGER_CLIENTS, cell.seconds);
+      const ledgerRate = (ledgerBefore + ledgerAfter) / 2;
       const ratio = cell.rate / ledgerRate;
       console.log(
         `  ${workers} worker(s): ${cell.payouts} payouts in ${cell.seconds.toFixed(1)} s = ${fmtRate(cell.rate)}/s; ` +
-          `ledger alone, ${LEDGER_CLIENTS} clients, ${cell.seconds.toFixed(1)} s: ${fmtRate(ledgerRate)} postings/s`,
+          `ledger alone, ${LEDGER_CLIENTS} clients: ${fmtRate(ledgerBefore)} postings/s over ` +
+          `${LEDGER_SECONDS_BEFORE} s before, ${fmtRate(ledgerAfter)} over ${cell.seconds.toFixed(1)} s after`,
       );
       rows.push([
         `${workers} worker${workers > 1 ? 's' : ''}`,
@@ -371,7 +430,8 @@ async function main(): Promise<void> {
       );
     }
 
-    const latency = await latencyCell(db, staff, pool);
+    const latency = await latencyCell(db, staff, pool, 1, 50);
+    const loaded = await latencyCell(db, staff, pool, LINES_PER_CLAIM, 0);
 
     console.log('\nPayouts settled per second, backlog approved beforehand (outbox → paid)');
     console.log(
@@ -397,8 +457,16 @@ async function main(): Promise<void> {
     );
     console.log(
       `\nApproval-to-settlement latency, no backlog (${latency.payouts} single-line approvals over ` +
-        `${LATENCY_SECONDS} s, 4 workers, relay poll ${RELAY_POLL_MS} ms): p50 ${fmtMs(latency.p50)} ms, ` +
-        `p99 ${fmtMs(latency.p99)} ms, max ${fmtMs(latency.max)} ms (payout.created_at → settled_at)`,
+        `${LATENCY_SECONDS} s, 4 workers): p50 ${fmtMs(latency.p50)} ms, ` +
+        `p99 ${fmtMs(latency.p99)} ms, max ${fmtMs(latency.max)} ms (payout.created_at → settled_at); ` +
+        `from the approval's commit: p50 ${fmtMs(latency.committedP50)} ms, p99 ${fmtMs(latency.committedP99)} ms`,
+    );
+    console.log(
+      `Approval-to-settlement latency, approvals back to back (${loaded.payouts} payouts in ` +
+        `${LINES_PER_CLAIM}-line claims over ${LATENCY_SECONDS} s = ${fmtRate(loaded.approvedRate)} ` +
+        `approved/s, 4 workers): p50 ${fmtMs(loaded.p50)} ms, p99 ${fmtMs(loaded.p99)} ms, ` +
+        `max ${fmtMs(loaded.max)} ms; from the approval's commit: p50 ${fmtMs(loaded.committedP50)} ms, ` +
+        `p99 ${fmtMs(loaded.committedP99)} ms`,
     );
     console.log('\nGoal ratios:');
     for (const line of ratios) console.log(line);

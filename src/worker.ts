@@ -1,17 +1,21 @@
 /**
  * @module `npm run worker`: payout processes for production (DATABASE_URL and REDIS_URL).
- * Each runs the outbox relay with the stale-payout sweep and a BullMQ worker; start as many
- * as needed, on as many machines — the database and the queue keep them in agreement.
+ * Each runs the outbox relay with the stale-payout sweep (woken by the outbox's notifications,
+ * polling besides) and a BullMQ worker whose concurrent jobs are attempted in batches; start
+ * as many as needed, on as many machines — the database and the queue keep them in agreement.
  * SIGTERM/SIGINT: stop taking jobs, let the ones in flight finish within a deadline.
  */
 import { databaseConfigFromEnv } from './db/config.ts';
+import { listenForNotifications } from './db/notifications.ts';
 import { createLogger } from './node/logger.ts';
 import { createMetrics, metricsPortFromEnv, serveMetrics } from './node/metrics.ts';
 import { openDatabaseOrExit } from './node/open-database.ts';
 import { gatewayFromEnv } from './payouts/gateway-from-env.ts';
+import { OUTBOX_CHANNEL } from './payouts/outbox.ts';
 import {
   createPayoutQueue,
   createPayoutWorker,
+  DEFAULT_PAYOUT_CONCURRENCY,
   PAYOUT_QUEUE,
   PayoutRelay,
   redisConnection,
@@ -27,7 +31,10 @@ if (config.kind !== 'postgres' || !redisUrl) {
   );
   process.exit(2);
 }
-const concurrency = Number.parseInt(process.env.PAYOUT_CONCURRENCY ?? '4', 10);
+const concurrency = Number.parseInt(
+  process.env.PAYOUT_CONCURRENCY ?? String(DEFAULT_PAYOUT_CONCURRENCY),
+  10,
+);
 // Workers and relays that should share jobs must name the same queue.
 const queueName = process.env.PAYOUT_QUEUE_NAME?.trim() || PAYOUT_QUEUE;
 const handle = await openDatabaseOrExit(config);
@@ -53,6 +60,14 @@ worker.on('failed', (job, error) =>
   logger.warn({ payoutId: job?.data.payoutId, err: error.message }, 'payout attempt failed'),
 );
 relay.start();
+// Approvals notify the outbox's channel as they commit: the relay moves their payouts at once
+// instead of at its next poll.
+const listener = listenForNotifications(
+  config.url ?? '',
+  OUTBOX_CHANNEL,
+  () => relay.wake(),
+  (error) => logger.warn({ err: String(error) }, 'listening for the outbox failed; reconnecting'),
+);
 // Workers have no API: with METRICS_PORT set they serve /metrics on a listener of their own.
 const metricsPort = metricsPortFromEnv();
 const metricsListener = metricsPort
@@ -68,6 +83,7 @@ async function shutdown(signal: string): Promise<void> {
   const deadline = setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS);
   deadline.unref();
   metricsListener?.close();
+  await listener.close();
   await relay.stop();
   await worker.close();
   await queue.close();

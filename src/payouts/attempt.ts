@@ -12,22 +12,30 @@
  * 4. end (one transaction): only while the lease is still ours — a stale attempt whose lease
  *    another took over writes nothing.
  *
+ * Attempts run in batches (processPayouts; processPayout is a batch of one): step 1 is one
+ * transaction for the whole batch, its cash held by one ledger write, and step 4 for every
+ * payout the gateway paid is one transaction, its holds posted by one ledger write. Each
+ * payout keeps its own lease, so what holds for one attempt holds for each of a batch.
+ *
  * The database decides who may act; the queue only says when to look.
  */
+import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
 import type { PayoutStatus } from '../db/schema.ts';
 import { inTransaction, type Tx } from '../db/transaction.ts';
+import { DomainError } from '../domain-error.ts';
 import { payoutAwaitsExemption } from '../exemption/claim-link.ts';
 import { type DisbursementGateway, GatewayError, type PaymentReceipt } from './gateway.ts';
 import { canTakePayout } from './lifecycle.ts';
 import {
   failPayout,
-  holdCash,
+  holdCashForMany,
   type LockedPayout,
   lockPayout,
+  lockPayouts,
   movePayout,
   recordResolution,
-  settlePayout,
+  settleLockedPayouts,
 } from './settlement.ts';
 
 export interface RetryPolicy {
@@ -73,59 +81,159 @@ const spent = (payout: { attempts: number; attempts_before_retry: number }, retr
 /** How soon a payout waiting for an exemption decision is looked at again. */
 const EXEMPTION_RECHECK_MS = 60_000;
 
-async function beginAttempt(trx: Tx, payoutId: string, options: AttemptOptions): Promise<Begun> {
-  let payout = await lockPayout(trx, payoutId);
+/** Upper bound on payouts in one batch of attempts: one begin, one settlement. */
+export const MAX_PAYOUTS_PER_BATCH = 64;
+
+/**
+ * Begins an attempt at each of these payouts in one transaction: their claims and payouts
+ * locked in the service's order, one lease update for all, and the cash of those to send
+ * held by one ledger write (holdCashForMany). Payouts that do not exist are left out.
+ */
+async function beginAttempts(
+  trx: Tx,
+  payoutIds: readonly string[],
+  options: AttemptOptions,
+): Promise<Map<string, Begun>> {
   const now = new Date();
-  if (!['pending', 'sending', 'in_doubt'].includes(payout.status))
-    return { kind: 'skip', status: payout.status };
-  if (payout.lease_expires_at !== null && payout.lease_expires_at > now)
-    return { kind: 'skip', status: payout.status };
-  if (payout.status === 'sending' && payout.lease_token !== null) {
-    // The attempt that held this lease died after it may have sent.
-    await movePayout(trx, payout, 'lose_answer', {
-      last_error: 'the attempt that was sending it stopped before it heard an answer',
-    });
-    payout = await lockPayout(trx, payoutId);
+  const { begun, toLease } = await leasable(trx, await lockPayouts(trx, payoutIds), now);
+  const leases = await takeLeases(trx, toLease, new Date(now.getTime() + options.leaseMs), now);
+  const toHold: LockedPayout[] = [];
+  for (const payout of toLease) {
+    const lease = leases.get(payout.id);
+    if (!lease) throw new Error(`payout ${payout.id} was locked but not leased`);
+    const leased = { ...payout, attempts: lease.attempt };
+    if (payout.status === 'in_doubt') {
+      begun.set(payout.id, { kind: 'ask', ...lease });
+    } else if (payout.status === 'sending') {
+      await movePayout(trx, leased, 'resend');
+      begun.set(payout.id, { kind: 'send', ...lease });
+    } else {
+      toHold.push(leased);
+    }
   }
-  if (payout.status === 'pending' && (await payoutAwaitsExemption(trx, payout.incident_id))) {
-    // The pool's terms say compensation waits for the group's exemption decision: nothing
-    // is held or sent; the runner and the sweep ask again later.
-    await trx
-      .updateTable('payout')
-      .set({
-        next_attempt_at: new Date(now.getTime() + EXEMPTION_RECHECK_MS),
-        last_error:
-          "waiting for the exemption decision on its incident (the pool's terms say payouts wait)",
-        updated_at: now,
-      })
-      .where('id', '=', payoutId)
-      .execute();
-    return { kind: 'skip', status: payout.status };
+  for (const [payoutId, held] of await holdCashForMany(trx, toHold)) {
+    const lease = leases.get(payoutId);
+    if (!lease) throw new Error(`payout ${payoutId} was held but not leased`);
+    if (held.status === 'sending') {
+      begun.set(payoutId, { kind: 'send', ...lease });
+    } else {
+      await releaseLeases(trx, [payoutId]);
+      begun.set(payoutId, { kind: 'skip', status: held.status });
+    }
   }
-  const token = crypto.randomUUID();
-  const leased = await trx
+  return begun;
+}
+
+/**
+ * Sorts locked payouts into those an attempt may take now and those it leaves (ended, leased
+ * by a live attempt, waiting for an exemption decision). One still `sending` under an
+ * expired lease is first marked in doubt.
+ */
+async function leasable(
+  trx: Tx,
+  locked: readonly LockedPayout[],
+  now: Date,
+): Promise<{ begun: Map<string, Begun>; toLease: LockedPayout[] }> {
+  const begun = new Map<string, Begun>();
+  const awaitsExemption = new Map<string, boolean>();
+  const toLease: LockedPayout[] = [];
+  for (let payout of locked) {
+    if (!['pending', 'sending', 'in_doubt'].includes(payout.status)) {
+      begun.set(payout.id, { kind: 'skip', status: payout.status });
+      continue;
+    }
+    if (payout.lease_expires_at !== null && payout.lease_expires_at > now) {
+      begun.set(payout.id, { kind: 'skip', status: payout.status });
+      continue;
+    }
+    if (payout.status === 'sending' && payout.lease_token !== null) {
+      // The attempt that held this lease died after it may have sent.
+      await movePayout(trx, payout, 'lose_answer', {
+        last_error: 'the attempt that was sending it stopped before it heard an answer',
+      });
+      payout = await lockPayout(trx, payout.id);
+    }
+    if (payout.status === 'pending') {
+      const waits =
+        awaitsExemption.get(payout.incident_id) ??
+        (await payoutAwaitsExemption(trx, payout.incident_id));
+      awaitsExemption.set(payout.incident_id, waits);
+      if (waits) {
+        await waitForExemption(trx, payout.id, now);
+        begun.set(payout.id, { kind: 'skip', status: payout.status });
+        continue;
+      }
+    }
+    toLease.push(payout);
+  }
+  return { begun, toLease };
+}
+
+/**
+ * The pool's terms say compensation waits for the group's exemption decision: nothing is
+ * held or sent; the runner and the sweep ask again later.
+ */
+async function waitForExemption(trx: Tx, payoutId: string, now: Date): Promise<void> {
+  await trx
     .updateTable('payout')
     .set({
-      attempts: payout.attempts + 1,
-      lease_token: token,
-      lease_expires_at: new Date(now.getTime() + options.leaseMs),
+      next_attempt_at: new Date(now.getTime() + EXEMPTION_RECHECK_MS),
+      last_error:
+        "waiting for the exemption decision on its incident (the pool's terms say payouts wait)",
       updated_at: now,
     })
     .where('id', '=', payoutId)
-    .returning('attempts')
-    .executeTakeFirstOrThrow();
-  const lease = { token, attempt: leased.attempts, payee: payout.payee, amount: payout.amount };
-  if (payout.status === 'in_doubt') return { kind: 'ask', ...lease };
-  if (payout.status === 'sending') {
-    await movePayout(trx, { ...payout, attempts: leased.attempts }, 'resend');
-    return { kind: 'send', ...lease };
-  }
-  const held = await holdCash(trx, { ...payout, attempts: leased.attempts });
-  if (held.status !== 'sending') {
-    await releaseLease(trx, payoutId);
-    return { kind: 'skip', status: held.status };
-  }
-  return { kind: 'send', ...lease };
+    .execute();
+}
+
+/** A new attempt number and token for each of these locked payouts, in one statement. */
+async function takeLeases(
+  trx: Tx,
+  payouts: readonly LockedPayout[],
+  expiresAt: Date,
+  now: Date,
+): Promise<Map<string, Lease>> {
+  if (payouts.length === 0) return new Map();
+  const leased = await trx
+    .updateTable('payout')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      lease_token: sql<string>`gen_random_uuid()`,
+      lease_expires_at: expiresAt,
+      updated_at: now,
+    }))
+    .where(
+      'id',
+      'in',
+      payouts.map((payout) => payout.id),
+    )
+    .returning(['id', 'attempts', 'lease_token'])
+    .execute();
+  const byId = new Map(payouts.map((payout) => [payout.id, payout]));
+  return new Map(
+    leased.map((row) => {
+      const payout = byId.get(row.id);
+      if (!payout || row.lease_token === null) throw new Error(`payout ${row.id} lost its lease`);
+      return [
+        row.id,
+        {
+          token: row.lease_token,
+          attempt: row.attempts,
+          payee: payout.payee,
+          amount: payout.amount,
+        },
+      ];
+    }),
+  );
+}
+
+async function releaseLeases(trx: Tx, payoutIds: readonly string[]): Promise<void> {
+  if (payoutIds.length === 0) return;
+  await trx
+    .updateTable('payout')
+    .set({ lease_token: null, lease_expires_at: null })
+    .where('id', 'in', [...payoutIds])
+    .execute();
 }
 
 async function releaseLease(trx: Tx, payoutId: string, nextAttemptAt?: Date): Promise<void> {
@@ -218,30 +326,80 @@ async function endUnsure(
   return { kind: 'retry', status: payout.status, error };
 }
 
-async function settleUnderLease(
+/** A payout the gateway paid, to be settled while its lease is still this attempt's. */
+interface Paid {
+  readonly payoutId: string;
+  readonly lease: Lease;
+  readonly receipt: PaymentReceipt;
+  /** The gateway's lookup said so (the payout was in doubt): the answer is kept. */
+  readonly fromLookup: boolean;
+}
+
+/**
+ * Settles every paid payout of a batch in one transaction (one ledger write, one update):
+ * only those whose lease is still this attempt's; the others' status is read back.
+ */
+async function settleUnderLeases(
   db: DB,
-  payoutId: string,
-  lease: Lease,
   gateway: string,
-  receipt: PaymentReceipt,
-  fromLookup: boolean,
-): Promise<PayoutStepResult> {
-  const settled = await underLease(db, payoutId, lease, async (trx) => {
-    if (fromLookup) {
-      await recordResolution(trx, payoutId, {
-        outcome: 'paid',
-        kind: 'gateway_lookup',
-        reference: receipt.reference,
-        statementLineId: null,
-        note: `${gateway} says it paid`,
-        decidedBy: null,
+  paid: readonly Paid[],
+): Promise<Map<string, PayoutStepResult>> {
+  const results = new Map<string, PayoutStepResult>();
+  if (paid.length === 0) return results;
+  const byId = new Map(paid.map((p) => [p.payoutId, p]));
+  // A transaction of its own, not grouped (see processPayouts).
+  const settled = await inTransaction(
+    db,
+    async (trx) => {
+      const ours = (await lockPayouts(trx, [...byId.keys()])).filter((payout) => {
+        const lease = byId.get(payout.id)?.lease;
+        return payout.lease_token === lease?.token && payout.attempts === lease?.attempt;
       });
-    }
-    const outcome = await settlePayout(trx, payoutId, gateway, receipt.reference);
-    await releaseLease(trx, payoutId);
-    return outcome.status;
-  });
-  return { kind: 'done', status: settled ?? (await currentStatus(db, payoutId)) };
+      for (const payout of ours) {
+        const { receipt, fromLookup } = byId.get(payout.id) ?? {};
+        if (!fromLookup || !receipt) continue;
+        await recordResolution(trx, payout.id, {
+          outcome: 'paid',
+          kind: 'gateway_lookup',
+          reference: receipt.reference,
+          statementLineId: null,
+          note: `${gateway} says it paid`,
+          decidedBy: null,
+        });
+      }
+      await releaseLeases(
+        trx,
+        ours.map((payout) => payout.id),
+      );
+      // Last, for it ends with the ledger's write.
+      return settleLockedPayouts(
+        trx,
+        ours,
+        gateway,
+        (payoutId) => byId.get(payoutId)?.receipt.reference ?? '',
+      );
+    },
+    { grouped: false },
+  );
+  for (const outcome of settled)
+    results.set(outcome.payoutId, { kind: 'done', status: outcome.status });
+  const lost = paid.filter((p) => !results.has(p.payoutId)).map((p) => p.payoutId);
+  for (const [payoutId, status] of await currentStatuses(db, lost))
+    results.set(payoutId, { kind: 'done', status });
+  return results;
+}
+
+async function currentStatuses(
+  db: DB,
+  payoutIds: readonly string[],
+): Promise<Map<string, PayoutStatus>> {
+  if (payoutIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('payout')
+    .select(['id', 'status'])
+    .where('id', 'in', [...payoutIds])
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.status]));
 }
 
 async function currentStatus(db: DB, payoutId: string): Promise<PayoutStatus> {
@@ -253,17 +411,20 @@ async function currentStatus(db: DB, payoutId: string): Promise<PayoutStatus> {
   return row.status;
 }
 
-/** Asks about a payout in doubt; returns a result, or 'send' when the bank never received it. */
+/**
+ * Asks about a payout in doubt: a result, 'send' when the bank never received it, or the
+ * receipt to settle when it paid.
+ */
 async function resolveByLookup(
   db: DB,
   gateway: DisbursementGateway,
   payoutId: string,
   lease: Lease,
   options: AttemptOptions,
-): Promise<PayoutStepResult | 'send'> {
+): Promise<PayoutStepResult | 'send' | Paid> {
   const answer = await askGateway(gateway, payoutId);
   if (answer.answer === 'paid')
-    return settleUnderLease(db, payoutId, lease, gateway.name, answer.receipt, true);
+    return { payoutId, lease, receipt: answer.receipt, fromLookup: true };
   const step = await underLease(db, payoutId, lease, async (trx, payout) => {
     if (answer.answer === 'unknown') return endUnsure(trx, payout, answer.error, options);
     if (!spent(payout, options.retry) && canTakePayout('resend', payout.status)) {
@@ -300,24 +461,66 @@ export async function processPayout(
   payoutId: string,
   options: AttemptOptions,
 ): Promise<PayoutStepResult> {
-  const begun = await inTransaction(db, (trx) => beginAttempt(trx, payoutId, options), {
-    grouped: true,
-  });
-  if (begun.kind === 'skip') return { kind: 'done', status: begun.status };
-  if (begun.kind === 'ask') {
-    const resolved = await resolveByLookup(db, gateway, payoutId, begun, options);
-    if (resolved !== 'send') return resolved;
-  }
-  return send(db, gateway, payoutId, begun, options);
+  const result = (await processPayouts(db, gateway, [payoutId], options)).get(payoutId);
+  if (!result) throw new DomainError('not_found', `payout ${payoutId} does not exist`);
+  return result;
 }
 
+/**
+ * One attempt at each of several payouts (at most MAX_PAYOUTS_PER_BATCH), as processPayout
+ * makes one, with the database work shared: one transaction begins them all (one ledger
+ * write holds their cash), the gateway is called for each at once, and one transaction
+ * settles every one it paid. Unknown payouts are left out of the answer.
+ */
+export async function processPayouts(
+  db: DB,
+  gateway: DisbursementGateway,
+  payoutIds: readonly string[],
+  options: AttemptOptions,
+): Promise<Map<string, PayoutStepResult>> {
+  const unique = [...new Set(payoutIds)];
+  if (unique.length > MAX_PAYOUTS_PER_BATCH) {
+    throw new Error(`attempt at most ${MAX_PAYOUTS_PER_BATCH} payouts at once`);
+  }
+  const results = new Map<string, PayoutStepResult>();
+  if (unique.length === 0) return results;
+  // A batch is already one transaction and one ledger write per step. Grouped with other
+  // batches, a later unit would lock accounts while the shared transaction holds the chain
+  // head, and give way (after the grouped lock wait) to every approval holding them; alone,
+  // each step queues for its locks in the service's order like any other writer.
+  const begun = await inTransaction(db, (trx) => beginAttempts(trx, unique, options), {
+    grouped: false,
+  });
+  const steps = await Promise.all(
+    [...begun].map(async ([payoutId, start]): Promise<PayoutStepResult | Paid> => {
+      if (start.kind === 'skip') return { kind: 'done', status: start.status };
+      if (start.kind === 'ask') {
+        const resolved = await resolveByLookup(db, gateway, payoutId, start, options);
+        if (resolved !== 'send') return resolved;
+      }
+      return send(db, gateway, payoutId, start, options);
+    }),
+  );
+  const paid: Paid[] = [];
+  [...begun.keys()].forEach((payoutId, index) => {
+    const step = steps[index];
+    if (!step) throw new Error(`payout ${payoutId} has no step`);
+    if ('receipt' in step) paid.push(step);
+    else results.set(payoutId, step);
+  });
+  for (const [payoutId, result] of await settleUnderLeases(db, gateway.name, paid))
+    results.set(payoutId, result);
+  return results;
+}
+
+/** Pays through the gateway: the receipt to settle, or the attempt's end when it did not pay. */
 async function send(
   db: DB,
   gateway: DisbursementGateway,
   payoutId: string,
   lease: Lease,
   options: AttemptOptions,
-): Promise<PayoutStepResult> {
+): Promise<PayoutStepResult | Paid> {
   let receipt: Awaited<ReturnType<DisbursementGateway['pay']>>;
   try {
     receipt = await gateway.pay({
@@ -355,5 +558,5 @@ async function send(
     });
     return { kind: 'done', status: 'sending' };
   }
-  return settleUnderLease(db, payoutId, lease, gateway.name, receipt, false);
+  return { payoutId, lease, receipt, fromLookup: false };
 }

@@ -22,6 +22,7 @@ import {
 } from '../policy/contributions.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { nextPayoutStatus } from './lifecycle.ts';
+import { queueForRelay } from './outbox.ts';
 
 /** Bound on payouts released by one arrival of cash; the rest are released by the next. */
 const MAX_RELEASED = 1000;
@@ -87,10 +88,7 @@ export async function releaseWaitingPayouts(trx: Tx, poolId: string): Promise<nu
     })
     .where('id', 'in', released)
     .execute();
-  await trx
-    .insertInto('payout_outbox')
-    .values(released.map((id) => ({ payout_id: id, relayed_at: null })))
-    .execute();
+  await queueForRelay(trx, released);
   return released.length;
 }
 

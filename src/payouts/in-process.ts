@@ -1,10 +1,17 @@
 /**
  * @module Embedded mode's payout runner: drains the same outbox in-process and runs the same
  * attempts as the BullMQ workers (src/payouts/attempt.ts). Each attempt writes when the next
- * one is due, so the runner only asks the database which payouts are due and not leased.
+ * one is due, so the runner only asks the database which payouts are due and not leased, and
+ * attempts them in batches (src/payouts/batcher.ts).
  */
 import type { DB } from '../db/database.ts';
-import { DEFAULT_LEASE_MS, DEFAULT_RETRY, processPayout, type RetryPolicy } from './attempt.ts';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_RETRY,
+  MAX_PAYOUTS_PER_BATCH,
+  type RetryPolicy,
+} from './attempt.ts';
+import { attemptBatch } from './batcher.ts';
 import type { DisbursementGateway } from './gateway.ts';
 import { relayOutbox } from './outbox.ts';
 
@@ -50,13 +57,15 @@ export class InProcessPayoutRunner {
       .orderBy('created_at')
       .limit(100)
       .execute();
-    for (const payout of due) {
-      // One payout that keeps throwing must not starve the ones behind it; its lease
-      // expires and a later pass tries again.
-      await processPayout(this.db, this.gateway, payout.id, {
+    for (let start = 0; start < due.length; start += MAX_PAYOUTS_PER_BATCH) {
+      // One payout that keeps throwing must not starve the ones beside it (attemptBatch then
+      // tries each alone); its lease expires and a later pass tries it again.
+      const batch = due.slice(start, start + MAX_PAYOUTS_PER_BATCH).map((payout) => payout.id);
+      const answers = await attemptBatch(this.db, this.gateway, batch, {
         retry: this.retry,
         leaseMs: this.leaseMs,
-      }).catch(this.onError);
+      });
+      for (const answer of answers.values()) if (!answer.ok) this.onError(answer.error);
     }
     return due.length;
   }

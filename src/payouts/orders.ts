@@ -14,6 +14,7 @@ import type { Tx } from '../db/transaction.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { formatAmount, Money } from '../ledger/money.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
+import { queueForRelay } from './outbox.ts';
 
 export async function orderPayouts(
   trx: Tx,
@@ -70,10 +71,10 @@ export async function orderPayouts(
     )
     .returning('id')
     .execute();
-  await trx
-    .insertInto('payout_outbox')
-    .values(payouts.map((p) => ({ payout_id: p.id, relayed_at: null })))
-    .execute();
+  await queueForRelay(
+    trx,
+    payouts.map((p) => p.id),
+  );
   const claim = await lockClaim(trx, decision.claim_id);
   await moveClaim(
     trx,

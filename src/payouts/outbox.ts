@@ -2,11 +2,29 @@
  * @module The outbox: payouts waiting to be handed to whoever pays them. Rows are claimed
  * with FOR NO KEY UPDATE SKIP LOCKED, so several relays (or runners) never take the same row.
  */
+import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
+import { inTransaction, type Tx } from '../db/transaction.ts';
 import { nextPayoutStatus } from './lifecycle.ts';
 
 export const MAX_RELAY_BATCH = 500;
+
+/** The channel a relay listens on: notified when outbox rows commit, so it need not wait for its poll. */
+export const OUTBOX_CHANNEL = 'payout_outbox';
+
+/**
+ * Hands payouts to the relay, in the caller's transaction: an outbox row each, and a
+ * notification that PostgreSQL delivers to listening relays only when (and if) the
+ * transaction commits. A relay that misses it still finds the rows on its next poll.
+ */
+export async function queueForRelay(trx: Tx, payoutIds: readonly string[]): Promise<void> {
+  if (payoutIds.length === 0) return;
+  await trx
+    .insertInto('payout_outbox')
+    .values(payoutIds.map((payoutId) => ({ payout_id: payoutId, relayed_at: null })))
+    .execute();
+  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+}
 
 /**
  * Claims up to `limit` unrelayed rows, hands their payout ids to `deliver` inside the same

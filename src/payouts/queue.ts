@@ -8,11 +8,22 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DB } from '../db/database.ts';
-import { DEFAULT_LEASE_MS, DEFAULT_RETRY, processPayout, type RetryPolicy } from './attempt.ts';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_RETRY,
+  MAX_PAYOUTS_PER_BATCH,
+  type RetryPolicy,
+} from './attempt.ts';
+import { PayoutBatcher } from './batcher.ts';
 import type { DisbursementGateway } from './gateway.ts';
-import { type OutboxRow, relayOutbox, requeueStalePayouts } from './outbox.ts';
+import { MAX_RELAY_BATCH, type OutboxRow, relayOutbox, requeueStalePayouts } from './outbox.ts';
 
 export const PAYOUT_QUEUE = 'payouts';
+/**
+ * Jobs one worker runs at once (PAYOUT_CONCURRENCY): an attempt mostly waits on the database
+ * and the gateway, and the jobs running together are attempted as one batch.
+ */
+export const DEFAULT_PAYOUT_CONCURRENCY = MAX_PAYOUTS_PER_BATCH;
 
 interface PayoutJob {
   readonly payoutId: string;
@@ -82,14 +93,16 @@ export function createPayoutWorker(
     leaseMs?: number;
   },
 ): Worker<PayoutJob> {
-  const retry = options.retry ?? DEFAULT_RETRY;
+  // The jobs running at once are attempted as batches: one transaction begins them, one
+  // ledger write holds their cash, one settles them.
+  const batcher = new PayoutBatcher(db, gateway, {
+    retry: options.retry ?? DEFAULT_RETRY,
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+  });
   return new Worker<PayoutJob>(
     options.queueName ?? PAYOUT_QUEUE,
     async (job: Job<PayoutJob>) => {
-      const result = await processPayout(db, gateway, job.data.payoutId, {
-        retry,
-        leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
-      });
+      const result = await batcher.attempt(job.data.payoutId);
       if (result.kind === 'done') return result.status;
       // The payout itself counts its attempts and gives up; the job only waits and looks
       // again. Should the job's own attempts run out first, the sweep hands it back.
@@ -99,10 +112,17 @@ export function createPayoutWorker(
   );
 }
 
-/** The relay and the stale-payout sweep, polling until stopped. Several may run at once. */
+/**
+ * The relay and the stale-payout sweep, polling until stopped; `wake` runs a pass at once
+ * (when the outbox is notified), and the sweep runs at most once per poll interval. Several
+ * relays may run at once.
+ */
 export class PayoutRelay {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private passing = false;
+  private wokenDuringPass = false;
+  private lastSweepAt = 0;
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
@@ -119,30 +139,55 @@ export class PayoutRelay {
     this.tick();
   }
 
+  /** A pass now, or right after the one in flight: new outbox rows have committed. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.passing) {
+      this.wokenDuringPass = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.tick();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.timer);
     await this.inFlight;
   }
 
   async runOnce(): Promise<number> {
+    this.lastSweepAt = Date.now();
     await requeueStalePayouts(this.db, this.options.staleMs, stillQueued(this.queue));
+    return this.relay();
+  }
+
+  private async relay(): Promise<number> {
     let relayed = 0;
     for (let pass = 0; pass < 20; pass++) {
-      const moved = await relayOutbox(this.db, enqueue(this.queue), 500);
+      const moved = await relayOutbox(this.db, enqueue(this.queue), MAX_RELAY_BATCH);
       relayed += moved;
-      if (moved < 500) break;
+      if (moved < MAX_RELAY_BATCH) break;
     }
     return relayed;
   }
 
   private tick(): void {
     if (this.stopped) return;
-    this.inFlight = this.runOnce()
+    this.passing = true;
+    const sweepDue = Date.now() - this.lastSweepAt >= this.options.pollMs;
+    this.inFlight = (sweepDue ? this.runOnce() : this.relay())
       .then(() => undefined)
       .catch(this.options.onError)
       .finally(() => {
-        if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.options.pollMs);
+        this.passing = false;
+        if (this.stopped) return;
+        if (this.wokenDuringPass) {
+          this.wokenDuringPass = false;
+          this.tick();
+        } else {
+          this.timer = setTimeout(() => this.tick(), this.options.pollMs);
+        }
       });
   }
 }

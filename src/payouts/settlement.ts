@@ -6,6 +6,7 @@
  * Every ledger write carries a key derived from the payout id, so nothing posts twice.
  */
 
+import { sql } from 'kysely';
 import { eventCapReturns } from '../claims/loss-events.ts';
 import type { PayoutStatus } from '../db/schema.ts';
 import type { PayoutEvidenceKind, PayoutResolutionOutcome } from '../db/schema-payouts.ts';
@@ -13,13 +14,18 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalance } from '../ledger/balances.ts';
 import { Money } from '../ledger/money.ts';
-import { recordCommandInTransaction, recordCommandsInTransaction } from '../ledger/record.ts';
-import type { LedgerCommand } from '../ledger/types.ts';
+import {
+  recordCommandInTransaction,
+  recordCommands,
+  recordCommandsInTransaction,
+} from '../ledger/record.ts';
+import type { JournalEntry, LedgerCommand } from '../ledger/types.ts';
 import type { CostCategory } from '../policy/pool-accounts.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { cashOwedToOlderWaiting } from './cash-priority.ts';
 import { followPayouts } from './claim-status.ts';
 import { nextPayoutStatus, type PayoutAction } from './lifecycle.ts';
+import { queueForRelay } from './outbox.ts';
 
 export type Outcome = { readonly status: PayoutStatus; readonly detail?: string };
 
@@ -125,17 +131,7 @@ export async function holdCash(trx: Tx, payout: LockedPayout): Promise<Outcome> 
         return { status: 'awaiting_funds', detail: 'older payouts are waiting for this cash' };
       }
     }
-    const hold = await recordCommandInTransaction(trx, {
-      type: 'transfer',
-      pending: true,
-      idempotencyKey: `payout:${payout.id}:cash-hold:${payout.attempts}`,
-      description: `payout ${payout.id} to ${payout.payee}`,
-      references: payoutReferences(payout, true),
-      postings: [
-        { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
-        { accountCode: codes.fund, direction: 'credit', amount: payout.amount },
-      ],
-    });
+    const hold = await recordCommandInTransaction(trx, cashHoldCommand(payout));
     return { status: await movePayout(trx, payout, 'hold_funds', { cash_hold_entry_id: hold.id }) };
   } catch (error) {
     if (
@@ -147,6 +143,87 @@ export async function holdCash(trx: Tx, payout: LockedPayout): Promise<Outcome> 
     await movePayout(trx, payout, 'wait_for_funds');
     return { status: 'awaiting_funds', detail: error.message };
   }
+}
+
+/**
+ * holdCash for several payouts at once. When no payout of their pools waits for funds, all
+ * their holds go into ONE ledger write (one turn at the chain head); should the fund not
+ * cover every one, that write is rolled back and each is held alone, oldest first, by
+ * holdCash — so cash still goes to the oldest first and a younger payout never jumps ahead.
+ */
+export async function holdCashForMany(
+  trx: Tx,
+  payouts: readonly LockedPayout[],
+): Promise<Map<string, Outcome>> {
+  const oldestFirst = [...payouts].sort(
+    (a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1),
+  );
+  const outcomes = new Map<string, Outcome>();
+  if (oldestFirst.length > 1 && !(await anyAwaitingFunds(trx, oldestFirst))) {
+    await sql`SAVEPOINT payout_cash_holds`.execute(trx);
+    const recorded = await recordCommands(
+      trx,
+      oldestFirst.map((payout) => cashHoldCommand(payout)),
+    );
+    const entries = recorded.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [] : [outcome.entry],
+    );
+    if (entries.length === oldestFirst.length) {
+      await markHeld(trx, oldestFirst, entries);
+      for (const payout of oldestFirst) outcomes.set(payout.id, { status: 'sending' });
+      return outcomes;
+    }
+    await sql`ROLLBACK TO SAVEPOINT payout_cash_holds`.execute(trx);
+  }
+  for (const payout of oldestFirst) outcomes.set(payout.id, await holdCash(trx, payout));
+  return outcomes;
+}
+
+/** Whether any payout of these payouts' pools waits for funds (then cash priority decides). */
+async function anyAwaitingFunds(trx: Tx, payouts: readonly LockedPayout[]): Promise<boolean> {
+  const waiting = await trx
+    .selectFrom('payout')
+    .select('id')
+    .where('pool_id', 'in', [...new Set(payouts.map((payout) => payout.pool_id))])
+    .where('status', '=', 'awaiting_funds')
+    .limit(1)
+    .executeTakeFirst();
+  return waiting !== undefined;
+}
+
+function cashHoldCommand(payout: LockedPayout): LedgerCommand {
+  const codes = poolAccountCodes(payout.poolCode);
+  return {
+    type: 'transfer',
+    pending: true,
+    idempotencyKey: `payout:${payout.id}:cash-hold:${payout.attempts}`,
+    description: `payout ${payout.id} to ${payout.payee}`,
+    references: payoutReferences(payout, true),
+    postings: [
+      { accountCode: codes.claimsPayable, direction: 'debit', amount: payout.amount },
+      { accountCode: codes.fund, direction: 'credit', amount: payout.amount },
+    ],
+  };
+}
+
+/** hold_funds for each of these locked payouts with its cash hold entry, in one statement. */
+async function markHeld(
+  trx: Tx,
+  payouts: readonly LockedPayout[],
+  entries: readonly JournalEntry[],
+): Promise<void> {
+  const holds = payouts.map((payout, index) => {
+    nextPayoutStatus('hold_funds', payout.status);
+    const entry = entries[index];
+    if (!entry) throw new Error(`payout ${payout.id} has no cash hold entry`);
+    return { id: payout.id, entry: entry.id };
+  });
+  await sql`
+    UPDATE payout SET status = ${nextPayoutStatus('hold_funds', 'pending')},
+      cash_hold_entry_id = x.entry, in_doubt_since = NULL, updated_at = ${new Date()}
+    FROM jsonb_to_recordset(${JSON.stringify(holds)}::jsonb) AS x(id uuid, entry bigint)
+    WHERE payout.id = x.id
+  `.execute(trx);
 }
 
 /**
@@ -181,13 +258,31 @@ export async function settlePayouts(
   if (payoutIds.length > MAX_PAYOUTS_PER_SETTLEMENT) {
     throw new Error(`settle at most ${MAX_PAYOUTS_PER_SETTLEMENT} payouts at once`);
   }
-  const locked = await lockPayouts(trx, payoutIds);
+  return settleLockedPayouts(trx, await lockPayouts(trx, payoutIds), gateway, referenceOf);
+}
+
+/** settlePayouts for payouts this transaction has already locked (lockPayouts). */
+export async function settleLockedPayouts(
+  trx: Tx,
+  locked: readonly LockedPayout[],
+  gateway: string,
+  referenceOf: (payoutId: string) => string,
+): Promise<{ readonly payoutId: string; readonly status: PayoutStatus }[]> {
+  if (locked.length > MAX_PAYOUTS_PER_SETTLEMENT) {
+    throw new Error(`settle at most ${MAX_PAYOUTS_PER_SETTLEMENT} payouts at once`);
+  }
   const toSettle = locked.filter((payout) => payout.status !== 'paid');
   for (const payout of toSettle) {
     nextPayoutStatus('confirm_paid', payout.status);
     if (payout.cash_hold_entry_id === null) {
       throw new Error(`payout ${payout.id} is ${payout.status} without a cash hold`);
     }
+  }
+  // The payouts and their claims first, the ledger last: its write takes the chain head,
+  // which every writer queues on, so nothing else is done while holding it.
+  await markPaid(trx, toSettle, gateway, referenceOf);
+  for (const claimId of new Set(toSettle.map((payout) => payout.claim_id))) {
+    await followPayouts(trx, claimId, await systemActor(trx, claimId));
   }
   await recordCommandsInTransaction(
     trx,
@@ -212,19 +307,29 @@ export async function settlePayouts(
           ]),
     ]),
   );
-  const settledAt = new Date();
-  for (const payout of toSettle) {
-    await movePayout(trx, payout, 'confirm_paid', {
-      settled_at: settledAt,
-      gateway,
-      gateway_reference: referenceOf(payout.id),
-      last_error: null,
-    });
-  }
-  for (const claimId of new Set(toSettle.map((payout) => payout.claim_id))) {
-    await followPayouts(trx, claimId, await systemActor(trx, claimId));
-  }
   return locked.map((payout) => ({ payoutId: payout.id, status: 'paid' as const }));
+}
+
+/** confirm_paid for every one of these locked payouts, in one statement. */
+async function markPaid(
+  trx: Tx,
+  payouts: readonly LockedPayout[],
+  gateway: string,
+  referenceOf: (payoutId: string) => string,
+): Promise<void> {
+  if (payouts.length === 0) return;
+  const now = new Date();
+  const references = payouts.map((payout) => ({
+    id: payout.id,
+    reference: referenceOf(payout.id),
+  }));
+  await sql`
+    UPDATE payout SET status = ${nextPayoutStatus('confirm_paid', 'sending')}, settled_at = ${now},
+      gateway = ${gateway}, gateway_reference = x.reference, last_error = NULL,
+      in_doubt_since = NULL, updated_at = ${now}
+    FROM jsonb_to_recordset(${JSON.stringify(references)}::jsonb) AS x(id uuid, reference text)
+    WHERE payout.id = x.id
+  `.execute(trx);
 }
 
 /**
@@ -262,7 +367,7 @@ export async function retryPayout(trx: Tx, payoutId: string, actorId: string): P
     next_attempt_at: new Date(),
     attempts_before_retry: payout.attempts,
   });
-  await trx.insertInto('payout_outbox').values({ payout_id: payoutId, relayed_at: null }).execute();
+  await queueForRelay(trx, [payoutId]);
   await followPayouts(trx, payout.claim_id, actorId);
   return { status };
 }
