@@ -6,12 +6,8 @@
  */
 import type { DB } from '../db/database.ts';
 import { DomainError } from '../domain-error.ts';
-import {
-  type AttemptOptions,
-  MAX_PAYOUTS_PER_BATCH,
-  type PayoutStepResult,
-  processPayouts,
-} from './attempt.ts';
+import { MAX_PAYOUTS_PER_BATCH, processPayouts } from './attempt.ts';
+import type { AttemptOptions, PayoutStepResult } from './attempt-policy.ts';
 import type { DisbursementGateway } from './gateway.ts';
 
 export type AttemptAnswer =

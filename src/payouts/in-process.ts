@@ -5,18 +5,14 @@
  * attempts them in batches (src/payouts/batcher.ts).
  */
 import type { DB } from '../db/database.ts';
-import {
-  DEFAULT_LEASE_MS,
-  DEFAULT_RETRY,
-  MAX_PAYOUTS_PER_BATCH,
-  type RetryPolicy,
-} from './attempt.ts';
+import { MAX_PAYOUTS_PER_BATCH } from './attempt.ts';
+import { DEFAULT_LEASE_MS, DEFAULT_RETRY, type RetryPolicy } from './attempt-policy.ts';
 import { attemptBatch } from './batcher.ts';
 import type { DisbursementGateway } from './gateway.ts';
 import { relayOutbox } from './outbox.ts';
 
 // The runner's callers (src/main.ts, tests) configure it with the attempts' own policy.
-export { DEFAULT_RETRY, type RetryPolicy } from './attempt.ts';
+export { DEFAULT_RETRY, type RetryPolicy } from './attempt-policy.ts';
 
 export class InProcessPayoutRunner {
   private timer: ReturnType<typeof setTimeout> | undefined;

@@ -12,7 +12,9 @@ import { sha256Hex } from '../ledger/hash.ts';
 import { formatAmount, Money, parseAmount, sumAmounts } from '../ledger/money.ts';
 import { findPool } from '../policy/pools.ts';
 import type { DeferredPayment, DisbursementGateway, PaymentOrder } from './gateway.ts';
-import { failPayout, lockPayout, MAX_PAYOUTS_PER_SETTLEMENT, settlePayouts } from './settlement.ts';
+import { lockPayout } from './locked-payout.ts';
+import { failPayout } from './payout-failure.ts';
+import { MAX_PAYOUTS_PER_SETTLEMENT, settlePayouts } from './settlement.ts';
 
 export const MAX_FILE_LINES = 5000;
 

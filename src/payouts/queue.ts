@@ -8,12 +8,8 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DB } from '../db/database.ts';
-import {
-  DEFAULT_LEASE_MS,
-  DEFAULT_RETRY,
-  MAX_PAYOUTS_PER_BATCH,
-  type RetryPolicy,
-} from './attempt.ts';
+import { MAX_PAYOUTS_PER_BATCH } from './attempt.ts';
+import { DEFAULT_LEASE_MS, DEFAULT_RETRY, type RetryPolicy } from './attempt-policy.ts';
 import { PayoutBatcher } from './batcher.ts';
 import type { DisbursementGateway } from './gateway.ts';
 import { MAX_RELAY_BATCH, type OutboxRow, relayOutbox, requeueStalePayouts } from './outbox.ts';

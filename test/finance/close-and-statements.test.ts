@@ -10,7 +10,7 @@ import { Money } from '../../src/ledger/money.ts';
 import { recordCommand } from '../../src/ledger/record.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
-import { voidPayout } from '../../src/payouts/settlement.ts';
+import { voidPayout } from '../../src/payouts/payout-void.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordRemittance, refundContribution } from '../../src/policy/contributions.ts';
 import { localDateOf } from '../../src/policy/local-date.ts';

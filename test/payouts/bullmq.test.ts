@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/ledger/verify.ts';
-import type { RetryPolicy } from '../../src/payouts/attempt.ts';
+import type { RetryPolicy } from '../../src/payouts/attempt-policy.ts';
 import { relayOutbox, requeueStalePayouts } from '../../src/payouts/outbox.ts';
 import {
   createPayoutQueue,

@@ -15,7 +15,7 @@ import {
   releaseWaitingPayouts,
 } from '../../src/payouts/cash-priority.ts';
 import { createPaymentFile, PaymentFileGateway } from '../../src/payouts/payment-file.ts';
-import { voidPayout } from '../../src/payouts/settlement.ts';
+import { voidPayout } from '../../src/payouts/payout-void.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { recordContribution, refundContribution } from '../../src/policy/contributions.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';

@@ -10,7 +10,7 @@ import { verifyLedger } from '../../src/ledger/verify.ts';
 import { processPayout } from '../../src/payouts/attempt.ts';
 import { InProcessPayoutRunner } from '../../src/payouts/in-process.ts';
 import { listPayouts } from '../../src/payouts/orders.ts';
-import { voidPayout } from '../../src/payouts/settlement.ts';
+import { voidPayout } from '../../src/payouts/payout-void.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { poolCoverage } from '../../src/policy/coverage.ts';
 import { createStaff, fundedPool, type Staff } from '../claims/support.ts';

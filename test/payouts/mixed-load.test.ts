@@ -16,7 +16,7 @@ import { trialBalance } from '../../src/ledger/balances.ts';
 import { Money } from '../../src/ledger/money.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { processPayout } from '../../src/payouts/attempt.ts';
-import { voidPayout } from '../../src/payouts/settlement.ts';
+import { voidPayout } from '../../src/payouts/payout-void.ts';
 import { SimulatedBank } from '../../src/payouts/simulated-bank.ts';
 import { lockPool, type Pool } from '../../src/policy/pools.ts';
 import { ALL_PASS, createStaff, fundedPool, type Staff } from '../claims/support.ts';

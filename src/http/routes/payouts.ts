@@ -4,6 +4,7 @@
  * failed ones to retry or void, and the treasury's payment files.
  */
 import { z } from '@hono/zod-openapi';
+import { decideInDoubt } from '../../payouts/in-doubt-resolution.ts';
 import { PAYOUT_STATUSES } from '../../payouts/lifecycle.ts';
 import { listPayouts, shortfall } from '../../payouts/orders.ts';
 import {
@@ -12,7 +13,8 @@ import {
   getPaymentFile,
   returnPaymentFileLine,
 } from '../../payouts/payment-file.ts';
-import { decideInDoubt, retryPayout, voidPayout } from '../../payouts/settlement.ts';
+import { retryPayout } from '../../payouts/payout-failure.ts';
+import { voidPayout } from '../../payouts/payout-void.ts';
 import { findPool } from '../../policy/pools.ts';
 import { csv, csvFile, json, mutationRoute, type RouteApp, roleRoute, routes } from '../route.ts';
 import { AmountSchema, PoolParams, PoolRefSchema, UuidSchema } from '../schemas.ts';
