@@ -12,8 +12,8 @@ import { moveClaim } from './claims.ts';
 import { expenseCommands } from './decision-commands.ts';
 import { lockForDecision } from './decision-facts.ts';
 import { type DecisionView, getDecision } from './decision-view.ts';
+import { eventCapReturns } from './event-cap-returns.ts';
 import { assertTransition } from './lifecycle.ts';
-import { eventCapReturns } from './loss-events.ts';
 
 /** The checker's check: neither the decider nor the claim's submitter. */
 function assertChecker(

@@ -18,7 +18,7 @@ import { incidentAccountCodes, incidentAccountSpecs } from '../policy/incident-a
 import { type LocalDate, localDateOf, localDateText } from '../policy/local-date.ts';
 import { lockPool } from '../policy/pools.ts';
 import { termsInForce } from '../policy/terms.ts';
-import { possibleDuplicates } from './loss-events.ts';
+import { possibleDuplicates } from './possible-duplicates.ts';
 
 export interface NewIncident {
   readonly pool: string;

@@ -1,8 +1,9 @@
 /**
  * @module One loss event, one cap. The same flood reported three times would otherwise draw
  * three per-incident caps. A new incident on the same risk point within a few days of
- * another, at a similar place, is flagged as a possible duplicate; approving a claim on
- * either waits until a handler links them as one event or records why they are separate.
+ * another, at a similar place, is flagged as a possible duplicate (possible-duplicates.ts);
+ * approving a claim on either waits until a handler links them as one event or records why
+ * they are separate.
  *
  * Linking moves the joining report's event onto the other's cap in the ledger: what is
  * left of its own cap is retired, and what it (and any report already linked to it) holds
@@ -14,65 +15,15 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/database.ts';
-import type { Database, PossibleDuplicateIncident } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { formatAmount, Money, sumAmounts, ZERO } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
-import type { LedgerCommand } from '../ledger/types.ts';
+import { recordCommandsInTransaction } from '../ledger/record.ts';
 import { incidentAccountCodes } from '../policy/incident-accounts.ts';
 
-/** Reports this many days apart or fewer may be one event. */
-export const DUPLICATE_WINDOW_DAYS = 3;
-
 const MAX_EVENT_MEMBERS = 500;
-
-const DAY_MS = 86_400_000;
-
-function daysBetween(a: string, b: string): number {
-  return Math.round(Math.abs(Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / DAY_MS);
-}
-
-const normalisedPlace = (place: string) =>
-  place
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\s\p{P}\p{S}]+/gu, '');
-
-function bigrams(text: string): Set<string> {
-  const chars = [...text];
-  if (chars.length < 2) return new Set(chars);
-  return new Set(chars.slice(1).map((char, index) => `${chars[index]}${char}`));
-}
-
-/**
- * Places are similar when one names the other ("Xiangyang township" and "Xiangyang
- * township, east dyke"), or they share at least half their character pairs (Dice).
- */
-export function similarPlaces(a: string, b: string): boolean {
-  const left = normalisedPlace(a);
-  const right = normalisedPlace(b);
-  if (left === '' || right === '') return false;
-  if (left.includes(right) || right.includes(left)) return true;
-  const x = bigrams(left);
-  const y = bigrams(right);
-  const shared = [...x].filter((pair) => y.has(pair)).length;
-  return (2 * shared) / (x.size + y.size) >= 0.5;
-}
-
-/** Pure: which earlier reports on the same risk point may be the same loss event. */
-export function possibleDuplicates(
-  candidate: { occurredOn: string; place: string },
-  sameRiskPoint: readonly { incidentId: string; occurredOn: string; place: string }[],
-): PossibleDuplicateIncident[] {
-  return sameRiskPoint
-    .map((other) => ({ ...other, daysApart: daysBetween(candidate.occurredOn, other.occurredOn) }))
-    .filter(
-      (other) =>
-        other.daysApart <= DUPLICATE_WINDOW_DAYS && similarPlaces(candidate.place, other.place),
-    );
-}
 
 export interface IncidentLink {
   readonly id: string;
@@ -316,30 +267,41 @@ async function joinEvent(
     );
   }
   const retiredLeft = new Money(balances.get(retiring.available)?.availableBalance ?? '0');
-  if (retiredLeft.gt(ZERO)) {
-    await recordCommandInTransaction(trx, {
-      type: 'transfer',
-      idempotencyKey: `incident:${joiningEventId}:joins:${eventId}:retire`,
-      description: `per-incident cap of incident ${joiningEventId} retired: it joins the loss event of ${eventId}`,
-      references: { poolId: joining.pool_id, incidentId: joiningEventId },
-      postings: [
-        { accountCode: retiring.limit, direction: 'debit', amount: retiredLeft },
-        { accountCode: retiring.available, direction: 'credit', amount: retiredLeft },
-      ],
-    });
-  }
-  if (held.gt(ZERO)) {
-    await recordCommandInTransaction(trx, {
-      type: 'transfer',
-      idempotencyKey: `incident:${joiningEventId}:joins:${eventId}:charge`,
-      description: `what incident ${joiningEventId} holds, charged to the cap of its loss event ${eventId}`,
-      references: { poolId: joining.pool_id, incidentId: eventId },
-      postings: [
-        { accountCode: event.limit, direction: 'debit', amount: held },
-        { accountCode: event.available, direction: 'credit', amount: held },
-      ],
-    });
-  }
+  // The retirement and the charge in one ledger write: one turn at the chain head.
+  await recordCommandsInTransaction(trx, [
+    ...(retiredLeft.gt(ZERO)
+      ? [
+          {
+            type: 'transfer' as const,
+            idempotencyKey: `incident:${joiningEventId}:joins:${eventId}:retire`,
+            description: `per-incident cap of incident ${joiningEventId} retired: it joins the loss event of ${eventId}`,
+            references: { poolId: joining.pool_id, incidentId: joiningEventId },
+            postings: [
+              { accountCode: retiring.limit, direction: 'debit' as const, amount: retiredLeft },
+              {
+                accountCode: retiring.available,
+                direction: 'credit' as const,
+                amount: retiredLeft,
+              },
+            ],
+          },
+        ]
+      : []),
+    ...(held.gt(ZERO)
+      ? [
+          {
+            type: 'transfer' as const,
+            idempotencyKey: `incident:${joiningEventId}:joins:${eventId}:charge`,
+            description: `what incident ${joiningEventId} holds, charged to the cap of its loss event ${eventId}`,
+            references: { poolId: joining.pool_id, incidentId: eventId },
+            postings: [
+              { accountCode: event.limit, direction: 'debit' as const, amount: held },
+              { accountCode: event.available, direction: 'credit' as const, amount: held },
+            ],
+          },
+        ]
+      : []),
+  ]);
   await trx
     .updateTable('incident')
     .set({ event_incident_id: eventId })
@@ -347,90 +309,4 @@ async function joinEvent(
       eb.or([eb('id', '=', joiningEventId), eb('event_incident_id', '=', joiningEventId)]),
     )
     .execute();
-}
-
-/**
- * Voiding a coverage hold gives its amount back to the cap it was made on. A hold made on
- * an incident's own cap before the incident joined a loss event was charged to the event's
- * cap at the join, and the own cap retired: the commands returned here retire the amount
- * given back again and undo its charge on the event's cap, so the event's remaining
- * coverage stays true. Record them in the same ledger write as the void.
- */
-export async function eventCapReturns(
-  trx: Tx,
-  holdEntryIds: readonly number[],
-  options: {
-    /**
-     * The caller holds the claim's incident and its event's root (as a decision does): a
-     * join that could move the holds' incidents locks that incident too, so it waits for
-     * the caller, and the share locks below — which would come after the root — are skipped.
-     */
-    readonly eventHeld?: boolean;
-  } = {},
-): Promise<LedgerCommand[]> {
-  if (holdEntryIds.length === 0) return [];
-  const holds = await trx
-    .selectFrom('journal_entry')
-    .select('incident_id')
-    .where('id', 'in', [...holdEntryIds])
-    .execute();
-  const incidentIds = [...new Set(holds.flatMap((h) => (h.incident_id ? [h.incident_id] : [])))];
-  if (incidentIds.length === 0) return [];
-  // The incidents' event is read under a share lock: a join under way decides it first.
-  if (!options.eventHeld)
-    await trx
-      .selectFrom('incident')
-      .select('id')
-      .where('id', 'in', incidentIds)
-      .orderBy('id')
-      .forShare()
-      .execute();
-  const postings = await trx
-    .selectFrom('journal_entry')
-    .innerJoin('incident', 'incident.id', 'journal_entry.incident_id')
-    .innerJoin('posting', 'posting.entry_id', 'journal_entry.id')
-    .innerJoin('ledger_account', 'ledger_account.id', 'posting.account_id')
-    .select([
-      'journal_entry.id as entryId',
-      'journal_entry.pool_id as poolId',
-      'incident.id as incidentId',
-      'incident.event_incident_id as eventId',
-      'ledger_account.code',
-      'posting.amount',
-    ])
-    .where('journal_entry.id', 'in', [...holdEntryIds])
-    .where('incident.event_incident_id', 'is not', null)
-    .execute();
-  return postings.flatMap((posting): LedgerCommand[] => {
-    const own = incidentAccountCodes(posting.incidentId);
-    if (posting.code !== own.available || posting.eventId === null) return [];
-    const event = incidentAccountCodes(posting.eventId);
-    const amount = new Money(posting.amount);
-    const references = {
-      poolId: posting.poolId,
-      incidentId: posting.eventId,
-    };
-    return [
-      {
-        type: 'transfer',
-        idempotencyKey: `hold:${posting.entryId}:released:retire`,
-        description: `coverage released from hold ${posting.entryId} retired again: incident ${posting.incidentId} draws on the cap of its loss event ${posting.eventId}`,
-        references: { ...references, incidentId: posting.incidentId },
-        postings: [
-          { accountCode: own.limit, direction: 'debit', amount },
-          { accountCode: own.available, direction: 'credit', amount },
-        ],
-      },
-      {
-        type: 'transfer',
-        idempotencyKey: `hold:${posting.entryId}:released:event-cap`,
-        description: `hold ${posting.entryId}, charged to the loss event's cap when incident ${posting.incidentId} joined it, released: the charge is undone`,
-        references,
-        postings: [
-          { accountCode: event.available, direction: 'debit', amount },
-          { accountCode: event.limit, direction: 'credit', amount },
-        ],
-      },
-    ];
-  });
 }

@@ -1,7 +1,7 @@
 /**
  * @module Voiding a payout never paid: its coverage hold released and the claim's payable reversed.
  */
-import { eventCapReturns } from '../claims/loss-events.ts';
+import { eventCapReturns } from '../claims/event-cap-returns.ts';
 import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { recordCommandsInTransaction } from '../ledger/record.ts';

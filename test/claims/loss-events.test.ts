@@ -1,6 +1,6 @@
 /** Which reports may be one loss event: same risk point, dates close, places alike. */
 import { describe, expect, it } from 'vitest';
-import { possibleDuplicates, similarPlaces } from '../../src/claims/loss-events.ts';
+import { possibleDuplicates, similarPlaces } from '../../src/claims/possible-duplicates.ts';
 
 describe('possible duplicate incidents', () => {
   it('flags a report two days from another at a place that names it, and not one a week away', () => {
