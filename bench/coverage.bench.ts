@@ -20,6 +20,10 @@ import { seedCountyPool } from '../src/policy/pools.ts';
 import { appendEntries, seededRandom } from './bulk-ledger.ts';
 import { admin, benchDatabaseName, databaseUrl, numberFromEnv } from './support.ts';
 
+// A million entries load, and a long history verifies, in statements far longer than the
+// 30 s a request's statement may run (DATABASE_STATEMENT_TIMEOUT_MS): allow an hour.
+process.env.DATABASE_STATEMENT_TIMEOUT_MS ??= '3600000';
+
 const LARGE = numberFromEnv('BENCH_COVERAGE_ENTRIES', 1_000_000, 10_000, 20_000_000);
 const SMALL = 1000;
 const READS = numberFromEnv('BENCH_COVERAGE_READS', 300, 20, 100_000);

@@ -14,6 +14,10 @@ import { type VerificationOptions, verifyLedger } from '../src/ledger/verify.ts'
 import { appendEntries, seededRandom } from './bulk-ledger.ts';
 import { admin, benchDatabaseName, databaseUrl, numberFromEnv } from './support.ts';
 
+// A million entries load, and a long history verifies, in statements far longer than the
+// 30 s a request's statement may run (DATABASE_STATEMENT_TIMEOUT_MS): allow an hour.
+process.env.DATABASE_STATEMENT_TIMEOUT_MS ??= '3600000';
+
 const ENTRIES = numberFromEnv('BENCH_VERIFY_ENTRIES', 1_000_000, 1000, 20_000_000);
 const AFTER_SEAL = numberFromEnv('BENCH_VERIFY_AFTER_SEAL', 10_000, 100, 1_000_000);
 const ROUNDS = numberFromEnv('BENCH_VERIFY_ROUNDS', 2, 1, 10);

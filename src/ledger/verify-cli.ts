@@ -14,6 +14,10 @@ import { openDatabaseOrExit } from '../node/open-database.ts';
 import { parseSealFile, type SealFile } from './seal.ts';
 import { verifyLedger } from './verify.ts';
 
+// A long history verifies in statements far longer than the 30 s a request's statement may
+// run (DATABASE_STATEMENT_TIMEOUT_MS): unless told otherwise, allow an hour.
+process.env.DATABASE_STATEMENT_TIMEOUT_MS ??= '3600000';
+
 const { values } = parseArgs({
   options: {
     against: { type: 'string', multiple: true, default: [] },

@@ -12,6 +12,7 @@ import {
 } from './attempt-policy.ts';
 import type { PaymentReceipt } from './gateway.ts';
 import { recordResolution } from './in-doubt-resolution.ts';
+import { canTakePayout } from './lifecycle.ts';
 import { type LockedPayout, lockPayouts } from './locked-payout.ts';
 import { failPayout } from './payout-failure.ts';
 import { type Lease, releaseLease, releaseLeases } from './payout-lease.ts';
@@ -86,10 +87,26 @@ export async function settleUnderLeases(
   const settled = await inTransaction(
     db,
     async (trx) => {
-      const ours = (await lockPayouts(trx, [...byId.keys()])).filter((payout) => {
+      const leased = (await lockPayouts(trx, [...byId.keys()])).filter((payout) => {
         const lease = byId.get(payout.id)?.lease;
         return payout.lease_token === lease?.token && payout.attempts === lease?.attempt;
       });
+      // One payout that can no longer take the gateway's answer (finance decided it while the
+      // gateway was being asked) must not keep the others' receipts from being settled: it is
+      // set aside, its lease kept, and its attempt answers with the conflict.
+      const ours = leased.filter(
+        (payout) =>
+          payout.status === 'paid' ||
+          (canTakePayout('confirm_paid', payout.status) && payout.cash_hold_entry_id !== null),
+      );
+      for (const payout of leased) {
+        if (ours.includes(payout)) continue;
+        results.set(payout.id, {
+          kind: 'retry',
+          status: payout.status,
+          error: `the gateway paid payout ${payout.id} (${byId.get(payout.id)?.receipt.reference ?? ''}), but it is now ${payout.status} and cannot be settled: resolve it by hand`,
+        });
+      }
       for (const payout of ours) {
         const { receipt, fromLookup } = byId.get(payout.id) ?? {};
         if (!fromLookup || !receipt) continue;

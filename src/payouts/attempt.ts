@@ -74,7 +74,8 @@ export async function processPayouts(
   const begun = await inTransaction(db, (trx) => beginAttempts(trx, unique, options), {
     grouped: false,
   });
-  const steps = await Promise.all(
+  // Settled: one payout's step that throws must not lose the receipts the others hold.
+  const steps = await Promise.allSettled(
     [...begun].map(async ([payoutId, start]): Promise<PayoutStepResult | Paid> => {
       if (start.kind === 'skip') return { kind: 'done', status: start.status };
       if (start.kind === 'ask') {
@@ -85,13 +86,18 @@ export async function processPayouts(
     }),
   );
   const paid: Paid[] = [];
+  const failures: unknown[] = [];
   [...begun.keys()].forEach((payoutId, index) => {
     const step = steps[index];
     if (!step) throw new Error(`payout ${payoutId} has no step`);
-    if ('receipt' in step) paid.push(step);
-    else results.set(payoutId, step);
+    if (step.status === 'rejected') failures.push(step.reason);
+    else if ('receipt' in step.value) paid.push(step.value);
+    else results.set(payoutId, step.value);
   });
   for (const [payoutId, result] of await settleUnderLeases(db, gateway.name, paid))
     results.set(payoutId, result);
+  // The receipts in hand are settled first; then the batch fails, and each payout it did not
+  // settle is attempted alone (batcher.ts), where its own error is its own.
+  if (failures.length > 0) throw failures[0];
   return results;
 }

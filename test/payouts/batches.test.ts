@@ -10,6 +10,11 @@ import { listenForNotifications } from '../../src/db/notifications.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
 import { MAX_PAYOUTS_PER_BATCH, processPayouts } from '../../src/payouts/attempt.ts';
 import { attemptBatch } from '../../src/payouts/batcher.ts';
+import type {
+  DisbursementGateway,
+  PaymentOrder,
+  PaymentReceipt,
+} from '../../src/payouts/gateway.ts';
 import { OUTBOX_CHANNEL } from '../../src/payouts/outbox.ts';
 import {
   createPayoutQueue,
@@ -178,4 +183,68 @@ it('pays an approval at once when the relay is woken by the outbox, long before 
     queueConnection.disconnect();
     workerConnection.disconnect();
   }
+});
+
+/** The simulated bank, with a hook run once it has paid (or instead of paying) one payout. */
+function bankWith(
+  db: TestDatabase['db'],
+  hook: (payoutId: string, pay: () => Promise<PaymentReceipt>) => Promise<PaymentReceipt>,
+): DisbursementGateway {
+  const bank = new SimulatedBank(db);
+  return {
+    name: bank.name,
+    pay: (order: PaymentOrder) =>
+      hook(order.idempotencyKey, async () => {
+        const answer = await bank.pay(order);
+        if ('deferred' in answer) throw new Error('the simulated bank does not defer');
+        return answer;
+      }),
+  };
+}
+
+it('settles the rest of a batch when one paid payout can no longer take the answer', async () => {
+  const db = database.db;
+  const pool = await fundedPool(db, 'batch-conflict', staff, { fourEyesThreshold: '1000000.00' });
+  const incident = await incidentOn(db, pool.code, staff);
+  const [claim] = await approveClaims(db, staff, incident, [
+    Array.from({ length: 3 }, (_, l) => claimLine('appraisal', '100.00', `Payee C-${l}`)),
+  ]);
+  const ids = claim?.payoutIds ?? [];
+  const decided = ids[1] ?? '';
+  // While the bank pays it, finance's decision reaches this payout first (here: written as
+  // a decision would leave it).
+  const gateway = bankWith(db, async (payoutId, pay) => {
+    const receipt = await pay();
+    if (payoutId === decided)
+      await db.updateTable('payout').set({ status: 'failed' }).where('id', '=', decided).execute();
+    return receipt;
+  });
+  const results = await processPayouts(db, gateway, ids, OPTIONS);
+  for (const payoutId of ids.filter((id) => id !== decided)) {
+    expect(results.get(payoutId)).toEqual({ kind: 'done', status: 'paid' });
+    expect(await status(payoutId)).toBe('paid');
+  }
+  expect(results.get(decided)).toMatchObject({ kind: 'retry', status: 'failed' });
+  expect((results.get(decided) as { error: string }).error).toContain('resolve it by hand');
+});
+
+it('settles the rest of a batch when the gateway client crashes on one payout, which is then in doubt', async () => {
+  const db = database.db;
+  const pool = await fundedPool(db, 'batch-throws', staff, { fourEyesThreshold: '1000000.00' });
+  const incident = await incidentOn(db, pool.code, staff);
+  const [claim] = await approveClaims(db, staff, incident, [
+    Array.from({ length: 3 }, (_, l) => claimLine('appraisal', '100.00', `Payee T-${l}`)),
+  ]);
+  const ids = claim?.payoutIds ?? [];
+  const broken = ids[0] ?? '';
+  // The client may have sent the order before it crashed: the bank pays, the answer is lost.
+  const gateway = bankWith(db, async (payoutId, pay) => {
+    const receipt = await pay();
+    if (payoutId === broken) throw new TypeError('the gateway client crashed');
+    return receipt;
+  });
+  const results = await processPayouts(db, gateway, ids, OPTIONS);
+  expect(results.get(broken)).toMatchObject({ kind: 'retry', status: 'in_doubt' });
+  for (const payoutId of ids.filter((id) => id !== broken))
+    expect(await status(payoutId)).toBe('paid');
 });
