@@ -18,6 +18,21 @@ import type { Tx } from '../db/transaction.ts';
 const TIME_ZONE = 'Asia/Shanghai';
 
 /**
+ * Each account's posting sums per local day, as of the boundary that ends the day (pd/pc
+ * posted debits/credits, nd/nc pending): the rows a snapshot is made of, and checked against.
+ * The caller adds its WHERE and GROUP BY 1, 2.
+ */
+const DAILY_SUMS = sql`SELECT p.account_id,
+        (date_trunc('day', p.effective_at AT TIME ZONE ${TIME_ZONE}) + interval '1 day') AT TIME ZONE ${TIME_ZONE} AS boundary,
+        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit'), 0) AS pd,
+        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit'), 0) AS pc,
+        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
+          FILTER (WHERE p.direction = 'debit'), 0) AS nd,
+        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
+          FILTER (WHERE p.direction = 'credit'), 0) AS nc
+      FROM posting p`;
+
+/**
  * The postings `p` of the enclosing query summed by phase and side, under the names given:
  * posted debits, posted credits, then pending debits and credits less what was released.
  * NULL where no posting of the kind is summed.
@@ -68,15 +83,7 @@ export async function takeSnapshotsThrough(db: DB | Tx, until: Date): Promise<Sn
   // late posting between that row and the boundary), then a running total day by day.
   await sql`
     WITH moved AS (
-      SELECT p.account_id,
-        (date_trunc('day', p.effective_at AT TIME ZONE ${TIME_ZONE}) + interval '1 day') AT TIME ZONE ${TIME_ZONE} AS boundary,
-        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit'), 0) AS pd,
-        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit'), 0) AS pc,
-        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-          FILTER (WHERE p.direction = 'debit'), 0) AS nd,
-        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-          FILTER (WHERE p.direction = 'credit'), 0) AS nc
-      FROM posting p
+      ${DAILY_SUMS}
       WHERE p.effective_at >= ${previous}::timestamptz AND p.effective_at < ${last}::timestamptz
       GROUP BY 1, 2
     ),
@@ -196,15 +203,7 @@ export async function snapshotDifferences(
 ): Promise<{ readonly code: string; readonly boundary: Date }[]> {
   const { rows } = await sql<{ code: string; boundary: Date }>`
     WITH daily AS (
-      SELECT p.account_id,
-        (date_trunc('day', p.effective_at AT TIME ZONE ${TIME_ZONE}) + interval '1 day') AT TIME ZONE ${TIME_ZONE} AS boundary,
-        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'debit'), 0) AS pd,
-        coalesce(sum(p.amount) FILTER (WHERE p.phase = 'posted' AND p.direction = 'credit'), 0) AS pc,
-        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-          FILTER (WHERE p.direction = 'debit'), 0) AS nd,
-        coalesce(sum(CASE p.phase WHEN 'pending' THEN p.amount WHEN 'release' THEN -p.amount END)
-          FILTER (WHERE p.direction = 'credit'), 0) AS nc
-      FROM posting p
+      ${DAILY_SUMS}
       WHERE p.account_id IN (SELECT DISTINCT account_id FROM ledger_balance_snapshot)
       GROUP BY 1, 2
     ),
