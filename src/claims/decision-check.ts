@@ -100,23 +100,18 @@ export async function rejectDecision(
     .where('decision_id', '=', decision.id)
     .where('hold_entry_id', 'is not', null)
     .execute();
-  const holdEntryIds = holds.flatMap((hold) =>
-    hold.hold_entry_id === null ? [] : [hold.hold_entry_id],
+  const held = holds.flatMap((hold) =>
+    hold.hold_entry_id === null ? [] : [{ line: hold.claim_line_id, entryId: hold.hold_entry_id }],
   );
+  const holdEntryIds = held.map((hold) => hold.entryId);
   await recordCommandsInTransaction(trx, [
-    ...holds.flatMap((hold) =>
-      hold.hold_entry_id === null
-        ? []
-        : [
-            {
-              type: 'void_pending' as const,
-              pendingEntryId: hold.hold_entry_id,
-              idempotencyKey: `decision:${decision.id}:line:${hold.claim_line_id}:void`,
-              description: `checker rejected decision ${decision.id}`,
-              references: { claimId },
-            },
-          ],
-    ),
+    ...held.map((hold) => ({
+      type: 'void_pending' as const,
+      pendingEntryId: hold.entryId,
+      idempotencyKey: `decision:${decision.id}:line:${hold.line}:void`,
+      description: `checker rejected decision ${decision.id}`,
+      references: { claimId },
+    })),
     ...(await eventCapReturns(trx, holdEntryIds, { eventHeld: true })),
   ]);
   await trx

@@ -155,8 +155,10 @@ async function lockForJoin(trx: Tx, incidentId: string, otherIncidentId: string)
   const seen = await eventsOf();
   const nonRoots = new Set(seen.reports);
   if (otherIncidentId !== seen.otherRoot) nonRoots.add(otherIncidentId);
-  if (nonRoots.size > 0) await lockIncidents(trx, [...nonRoots]);
-  await lockIncidents(trx, [...new Set([seen.joiningRoot, seen.otherRoot])]);
+  const locked = [
+    ...(nonRoots.size > 0 ? await lockIncidents(trx, [...nonRoots]) : []),
+    ...(await lockIncidents(trx, [...new Set([seen.joiningRoot, seen.otherRoot])])),
+  ];
   const now = await eventsOf();
   if (
     now.joiningRoot !== seen.joiningRoot ||
@@ -168,11 +170,6 @@ async function lockForJoin(trx: Tx, incidentId: string, otherIncidentId: string)
       'the incidents joined or left other events while this link was made: send it again',
     );
   }
-  const locked = await trx
-    .selectFrom('incident')
-    .select(['id', 'pool_id', 'covered', 'event_incident_id'])
-    .where('id', 'in', [incidentId, otherIncidentId])
-    .execute();
   const joining = locked.find((r) => r.id === incidentId);
   const other = locked.find((r) => r.id === otherIncidentId);
   if (!joining || !other) throw new Error('locked incidents went missing');

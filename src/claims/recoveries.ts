@@ -18,8 +18,8 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { openAccount } from '../ledger/accounts.ts';
 import { formatAmount, Money, minAmount, ZERO } from '../ledger/money.ts';
-import { recordCommandsInTransaction } from '../ledger/record.ts';
-import type { JournalEntry, LedgerCommand } from '../ledger/types.ts';
+import type { JournalEntry } from '../ledger/types.ts';
+import { recordAllEffectiveOn } from '../policy/capacity.ts';
 import { type LocalDate, localDateOf, startOfLocalDay } from '../policy/local-date.ts';
 import { poolAccountCodes } from '../policy/pool-accounts.ts';
 import { lockPool } from '../policy/pools.ts';
@@ -156,71 +156,55 @@ export async function recordRecovery(
     ? minAmount(input.amount, figures.paid.minus(figures.reinstated))
     : ZERO;
   const references = { poolId: pool.id, incidentId: incident.id, claimId };
-  // Both entries in one ledger write, on the day received — or, for a closed month booked
-  // late, now, each named a late item.
-  const commands = (effectiveAt: Date, lateBecause: string | null): LedgerCommand[] => {
-    const named = (description: string) =>
-      lateBecause === null
-        ? description
-        : `late item (effective ${input.receivedOn}, ${lateBecause}): ${description}`;
-    return [
-      {
-        type: 'transfer',
-        idempotencyKey: `recovery:${input.reference}:cash`,
-        description: named(
-          `${input.kind} recovered from ${input.fromParty} (${input.reference}), received ${input.receivedOn}`,
-        ),
-        references,
-        effectiveAt,
-        postings: [
-          { accountCode: codes.fund, direction: 'debit', amount: input.amount },
-          { accountCode: recoveries, direction: 'credit', amount: input.amount },
-        ],
-      },
-      ...(reinstated.gt(ZERO)
-        ? [
-            {
-              type: 'transfer' as const,
-              idempotencyKey: `recovery:${input.reference}:coverage`,
-              description: named(
-                `cumulative coverage reinstated by recovery ${input.reference} (the terms say recoveries reinstate it)`,
-              ),
-              references,
-              effectiveAt,
-              postings: [
-                {
-                  accountCode: codes.coverageAvailable,
-                  direction: 'debit' as const,
-                  amount: reinstated,
-                },
-                {
-                  accountCode: codes.coverageConsumed,
-                  direction: 'credit' as const,
-                  amount: reinstated,
-                },
-              ],
-            },
-          ]
-        : []),
-    ];
-  };
+  const description = `${input.kind} recovered from ${input.fromParty} (${input.reference}), received ${input.receivedOn}`;
   let entries: JournalEntry[];
   try {
-    entries = await recordCommandsInTransaction(
+    // Both entries in one ledger write, on the day received (or, booked late, now).
+    ({ entries } = await recordAllEffectiveOn(
       trx,
-      commands(startOfLocalDay(input.receivedOn), null),
-    );
+      [
+        {
+          idempotencyKey: `recovery:${input.reference}:cash`,
+          description,
+          references,
+          postings: [
+            { accountCode: codes.fund, direction: 'debit', amount: input.amount },
+            { accountCode: recoveries, direction: 'credit', amount: input.amount },
+          ],
+        },
+        ...(reinstated.gt(ZERO)
+          ? [
+              {
+                idempotencyKey: `recovery:${input.reference}:coverage`,
+                description: `cumulative coverage reinstated by recovery ${input.reference} (the terms say recoveries reinstate it)`,
+                references,
+                postings: [
+                  {
+                    accountCode: codes.coverageAvailable,
+                    direction: 'debit' as const,
+                    amount: reinstated,
+                  },
+                  {
+                    accountCode: codes.coverageConsumed,
+                    direction: 'credit' as const,
+                    amount: reinstated,
+                  },
+                ],
+              },
+            ]
+          : []),
+      ],
+      input.receivedOn,
+      { lateIfClosed: input.bookAsLateItem === true, now },
+    ));
   } catch (error) {
     if (!(error instanceof DomainError) || error.code !== 'period_closed') throw error;
     const month = error.details.month ?? input.receivedOn.slice(0, 7);
-    if (input.bookAsLateItem !== true) {
-      throw new DomainError(
-        'period_closed',
-        `a recovery received on ${input.receivedOn} falls in ${month}, which finance closed; book it in the open month as a late item with "bookAsLateItem": true`,
-        { month },
-      );
-    }
-    entries = await recordCommandsInTransaction(trx, commands(now, `${month} closed`));
+    throw new DomainError(
+      'period_closed',
+      `a recovery received on ${input.receivedOn} falls in ${month}, which finance closed; book it in the open month as a late item with "bookAsLateItem": true`,
+      { month },
+    );
   }
   const [entry] = entries;
   if (!entry) throw new Error('a recovery recorded no entry');

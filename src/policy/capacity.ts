@@ -18,8 +18,8 @@ import type { Tx } from '../db/transaction.ts';
 import { DomainError } from '../domain-error.ts';
 import { accountBalances } from '../ledger/balances.ts';
 import { Money, maxAmount, minAmount, roundToFen, ZERO } from '../ledger/money.ts';
-import { recordCommandInTransaction } from '../ledger/record.ts';
-import type { JournalEntry, PostingCommand } from '../ledger/types.ts';
+import { recordCommandsInTransaction } from '../ledger/record.ts';
+import type { EntryReferences, JournalEntry, PostingCommand } from '../ledger/types.ts';
 import { type LocalDate, localDateOf, localDateText, startOfLocalDay } from './local-date.ts';
 import type { PoolAccountCodes } from './pool-accounts.ts';
 
@@ -119,51 +119,69 @@ export function coverageTrueUp(
   return { postings, grantChange, surplusChange, overCommitted: capacity.minus(formula) };
 }
 
+type EffectiveCommand = {
+  readonly description: string;
+  readonly idempotencyKey?: string;
+  readonly references: { readonly poolId: string } & EntryReferences;
+  readonly postings: readonly PostingCommand[];
+};
+
+interface EffectiveOptions {
+  readonly lateIfClosed: boolean;
+  readonly now: Date;
+  /** Posted now as a named late item, for this reason, instead of on its day. */
+  readonly lateBecause?: string;
+}
+
 /** Closed months refuse entries inside them; a late posting is effective now, under its own name. */
 export async function recordEffectiveOn(
   trx: Tx,
-  command: {
-    readonly description: string;
-    readonly idempotencyKey?: string;
-    readonly references: { readonly poolId: string };
-    readonly postings: readonly PostingCommand[];
-  },
+  command: EffectiveCommand,
   effectiveOn: LocalDate,
-  options: {
-    readonly lateIfClosed: boolean;
-    readonly now: Date;
-    /** Posted now as a named late item, for this reason, instead of on its day. */
-    readonly lateBecause?: string;
-  },
+  options: EffectiveOptions,
 ): Promise<{ entry: JournalEntry; bookedAsLateItem: boolean }> {
-  if (options.lateBecause !== undefined) {
-    const entry = await recordCommandInTransaction(trx, {
-      type: 'transfer',
-      ...command,
-      description: `late item (effective ${effectiveOn}, ${options.lateBecause}): ${command.description}`,
-      effectiveAt: options.now,
-    });
-    return { entry, bookedAsLateItem: true };
-  }
+  const { entries, bookedAsLateItem } = await recordAllEffectiveOn(
+    trx,
+    [command],
+    effectiveOn,
+    options,
+  );
+  const [entry] = entries;
+  if (!entry) throw new Error('recordAllEffectiveOn returned no entry');
+  return { entry, bookedAsLateItem };
+}
+
+/** recordEffectiveOn for several commands in one ledger write, all on the day or all late. */
+export async function recordAllEffectiveOn(
+  trx: Tx,
+  commands: readonly EffectiveCommand[],
+  effectiveOn: LocalDate,
+  options: EffectiveOptions,
+): Promise<{ entries: JournalEntry[]; bookedAsLateItem: boolean }> {
+  const late = (because: string) =>
+    recordCommandsInTransaction(
+      trx,
+      commands.map((command) => ({
+        type: 'transfer' as const,
+        ...command,
+        description: `late item (effective ${effectiveOn}, ${because}): ${command.description}`,
+        effectiveAt: options.now,
+      })),
+    );
+  if (options.lateBecause !== undefined)
+    return { entries: await late(options.lateBecause), bookedAsLateItem: true };
   // Effective from the start of the day it happened: as-of figures for that day include it.
   const effectiveAt = startOfLocalDay(effectiveOn);
   try {
-    const entry = await recordCommandInTransaction(trx, {
-      type: 'transfer',
-      ...command,
-      effectiveAt,
-    });
-    return { entry, bookedAsLateItem: false };
+    const entries = await recordCommandsInTransaction(
+      trx,
+      commands.map((command) => ({ type: 'transfer' as const, ...command, effectiveAt })),
+    );
+    return { entries, bookedAsLateItem: false };
   } catch (error) {
     if (!(error instanceof DomainError) || error.code !== 'period_closed' || !options.lateIfClosed)
       throw error;
-    const entry = await recordCommandInTransaction(trx, {
-      type: 'transfer',
-      ...command,
-      description: `late item (effective ${effectiveOn}, ${error.details.month} closed): ${command.description}`,
-      effectiveAt: options.now,
-    });
-    return { entry, bookedAsLateItem: true };
+    return { entries: await late(`${error.details.month} closed`), bookedAsLateItem: true };
   }
 }
 
